@@ -1,0 +1,30 @@
+import type { Driver } from "./driver.js";
+
+/** Options of {@link createDriver}. */
+export interface CreateDriverOptions {
+  /** A `postgres://` URL: use the real server through a `pg` pool. */
+  databaseUrl?: string;
+  /** Without `databaseUrl`: PGlite's data directory (omitted = in memory). */
+  dataDir?: string;
+  /** Pool size for the pg driver (default 10). */
+  max?: number;
+}
+
+/**
+ * The driver for a deployment: `pg` when a database URL is given, else embedded PGlite.
+ * Each implementation is loaded on demand, so using one never loads the other's library.
+ *
+ * @example
+ * const driver = await createDriver({ databaseUrl: process.env.DATABASE_URL, dataDir: ".convoy/db" });
+ */
+export async function createDriver(options: CreateDriverOptions = {}): Promise<Driver> {
+  if (options.databaseUrl !== undefined && options.databaseUrl !== "") {
+    const { createPgDriver } = await import("./pg/pg-driver.js");
+    return createPgDriver({
+      connectionString: options.databaseUrl,
+      ...(options.max === undefined ? {} : { max: options.max }),
+    });
+  }
+  const { createPgliteDriver } = await import("./pglite/pglite-driver.js");
+  return createPgliteDriver(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
+}

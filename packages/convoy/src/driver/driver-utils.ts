@@ -1,0 +1,61 @@
+import { FrameworkError } from "../errors/framework-error.js";
+import type { TransactionOptions } from "./driver.js";
+
+function isPlainObject(value: object): boolean {
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Convert one query parameter to what both `pg` and PGlite send the same way:
+ * `undefined` → `null`, `bigint` → decimal string, plain objects and arrays → JSON text
+ * (callers cast with `::jsonb`), `Uint8Array` unchanged (bytea); everything else unchanged.
+ */
+export function prepareParam(value: unknown): unknown {
+  if (value === undefined) return null;
+  if (typeof value === "bigint") return value.toString();
+  if (typeof value === "object" && value !== null && !(value instanceof Uint8Array)) {
+    if (Array.isArray(value) || isPlainObject(value)) return JSON.stringify(value);
+  }
+  return value;
+}
+
+/** {@link prepareParam} over a parameter list. */
+export function prepareParams(params: readonly unknown[] | undefined): unknown[] {
+  return params === undefined ? [] : params.map(prepareParam);
+}
+
+const COUNTED_COMMANDS = new Set(["INSERT", "UPDATE", "DELETE", "MERGE"]);
+
+/** Rows inserted, updated, deleted or merged by a statement; 0 for every other command. */
+export function affectedRowCount(command: string | undefined, rowCount: number | null | undefined): number {
+  return command !== undefined && COUNTED_COMMANDS.has(command) ? (rowCount ?? 0) : 0;
+}
+
+/** The `BEGIN` statement for a transaction's options (default: read committed, read write). */
+export function beginStatement(options: TransactionOptions): string {
+  const isolation = options.isolation ?? "read committed";
+  if (isolation !== "read committed" && isolation !== "repeatable read" && isolation !== "serializable") {
+    throw new FrameworkError("INTERNAL", `unknown isolation level: ${String(isolation)}`);
+  }
+  return `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()} ${options.readOnly === true ? "READ ONLY" : "READ WRITE"}`;
+}
+
+const CHANNEL = /^[A-Za-z0-9_.:-]{1,63}$/;
+
+/**
+ * Check a `LISTEN`/`NOTIFY` channel name (1–63 characters from `A-Z a-z 0-9 _ . : -`) and
+ * return it double-quoted, so its case is kept and it matches `pg_notify(name, …)` exactly.
+ */
+export function quoteChannel(channel: string): string {
+  if (!CHANNEL.test(channel)) {
+    throw new FrameworkError("INTERNAL", `invalid channel name ${JSON.stringify(channel)}: use 1-63 characters from A-Z a-z 0-9 _ . : -`);
+  }
+  return `"${channel}"`;
+}
+
+/** Hex-decode a `bytea` value in Postgres's `hex` output format (`\x0102…`). */
+export function parseByteaHex(text: string): Uint8Array | undefined {
+  if (!text.startsWith("\\x")) return undefined;
+  return Buffer.from(text.slice(2), "hex");
+}

@@ -1,0 +1,49 @@
+/** A row as the driver returns it: column name to JS value. */
+export type Row = Record<string, unknown>;
+
+/** The result of one statement. */
+export interface QueryResult<TRow extends Row = Row> {
+  rows: TRow[];
+  /** Rows inserted, updated or deleted (0 for other statements). */
+  rowCount: number;
+}
+
+/** Anything that runs parameterised SQL: the driver itself or an open transaction. */
+export interface Queryable {
+  /**
+   * Run one statement with `$1…$n` parameters. Parameters: strings, numbers, booleans, null,
+   * `Uint8Array` (bytea) and plain objects/arrays (sent as JSON text; cast with `::jsonb`).
+   * Results: `jsonb` parsed, `float8` as number, `bytea` as `Uint8Array`, `int8`/`numeric` as string.
+   */
+  query<TRow extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<TRow>>;
+}
+
+export type IsolationLevel = "read committed" | "repeatable read" | "serializable";
+
+export interface TransactionOptions {
+  isolation?: IsolationLevel;
+  readOnly?: boolean;
+}
+
+/** Called with the payload of every notification on a channel. */
+export type NotificationHandler = (payload: string) => void;
+
+/**
+ * The small interface everything above the driver talks to. Two implementations: `pg`
+ * (a pool, for real servers) and PGlite (one connection; transactions are queued).
+ * Errors are normalised: Postgres errors become `DatabaseError` (SQLSTATE kept), a lost or
+ * refused connection becomes a `FrameworkError` with code `UNAVAILABLE`.
+ */
+export interface Driver extends Queryable {
+  readonly kind: "pg" | "pglite";
+  /**
+   * Run `fn` in one transaction: committed when it resolves, rolled back when it throws.
+   * Never retries; callers decide (see the runner).
+   */
+  transaction<T>(options: TransactionOptions, fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Subscribe to `NOTIFY` on a channel. Resolves to an unsubscribe function. */
+  listen(channel: string, handler: NotificationHandler): Promise<() => Promise<void>>;
+  /** Send a notification (delivered on commit when called inside a transaction via SQL). */
+  notify(channel: string, payload: string): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,152 @@
+import pg from "pg";
+import type { PoolClient, QueryResult as PgQueryResult } from "pg";
+import type { Driver, NotificationHandler, QueryResult, Queryable, Row, TransactionOptions } from "../driver.js";
+import { affectedRowCount, beginStatement, prepareParams, quoteChannel } from "../driver-utils.js";
+import { abortedCommitError, finishedTransactionError, isConnectionError, normalizeDriverError } from "../errors.js";
+import { PgListener } from "./pg-listener.js";
+import { convoyPgTypes } from "./pg-types.js";
+
+/** Options of {@link createPgDriver}. */
+export interface PgDriverOptions {
+  /** `postgres://user:password@host:port/database?…` */
+  connectionString: string;
+  /** Pool size (default 10). */
+  max?: number;
+  /** Milliseconds to wait for a new connection before failing with `UNAVAILABLE` (default 10 000). */
+  connectionTimeoutMillis?: number;
+  /** Milliseconds an idle pooled connection is kept (default 10 000). */
+  idleTimeoutMillis?: number;
+  /** Called with errors of idle pooled connections (they are dropped and replaced either way). */
+  onIdleError?: (error: unknown) => void;
+}
+
+function toResult<TRow extends Row>(result: PgQueryResult | PgQueryResult[]): QueryResult<TRow> {
+  // A multi-statement string (no parameters) answers one result per statement: keep the last.
+  const last = Array.isArray(result) ? result[result.length - 1] : result;
+  if (last === undefined) return { rows: [], rowCount: 0 };
+  return { rows: (last.rows as TRow[] | undefined) ?? [], rowCount: affectedRowCount(last.command, last.rowCount) };
+}
+
+/**
+ * A {@link Driver} over a `pg` Pool, for a real PostgreSQL server.
+ *
+ * Type parsers are scoped to this pool (pg's global registry is untouched): `json`/`jsonb`
+ * parsed, `float4`/`float8` numbers, `int8`/`numeric` strings, `bytea` `Uint8Array` (a Buffer).
+ *
+ * @example
+ * const driver = createPgDriver({ connectionString: "postgres://postgres@127.0.0.1:5432/app" });
+ * const { rows } = await driver.query<{ n: number }>("SELECT $1::float8 AS n", [1.5]);
+ * await driver.close();
+ */
+export function createPgDriver(options: PgDriverOptions): Driver {
+  const clientConfig = {
+    connectionString: options.connectionString,
+    types: convoyPgTypes,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
+  };
+  const pool = new pg.Pool({
+    ...clientConfig,
+    max: options.max ?? 10,
+    idleTimeoutMillis: options.idleTimeoutMillis ?? 10_000,
+  });
+  // An idle connection that dies (server restart, pg_terminate_backend) is reported here;
+  // the pool has already discarded it. Without a listener the process would crash.
+  pool.on("error", (error) => {
+    options.onIdleError?.(error);
+  });
+  const listener = new PgListener(clientConfig);
+  let closed = false;
+
+  async function query<TRow extends Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<TRow>> {
+    try {
+      return toResult<TRow>(await pool.query(sql, prepareParams(params)));
+    } catch (error) {
+      throw normalizeDriverError(error);
+    }
+  }
+
+  async function transaction<T>(txOptions: TransactionOptions, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const begin = beginStatement(txOptions);
+    let client: PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw normalizeDriverError(error);
+    }
+    // While checked out, the pool does not watch the client: a dropped connection would emit
+    // an unhandled `error` and crash the process. Record it instead and destroy the client.
+    let broken = false;
+    const onError = (): void => {
+      broken = true;
+    };
+    client.on("error", onError);
+    let finished = false;
+    const run = async (sql: string, params?: readonly unknown[]): Promise<PgQueryResult | PgQueryResult[]> => {
+      try {
+        return (await client.query(sql, prepareParams(params))) as PgQueryResult | PgQueryResult[];
+      } catch (error) {
+        if (isConnectionError(error)) broken = true;
+        throw normalizeDriverError(error);
+      }
+    };
+    const tx: Queryable = {
+      async query<TRow extends Row>(sql: string, params?: readonly unknown[]) {
+        if (finished) throw finishedTransactionError();
+        return toResult<TRow>(await run(sql, params));
+      },
+    };
+    try {
+      await run(begin);
+      let value: T;
+      try {
+        value = await fn(tx);
+      } catch (error) {
+        finished = true;
+        if (!broken) {
+          try {
+            await run("ROLLBACK");
+          } catch {
+            broken = true;
+          }
+        }
+        throw error;
+      }
+      finished = true;
+      const commit = await run("COMMIT");
+      const tag = Array.isArray(commit) ? undefined : commit.command;
+      if (tag === "ROLLBACK") throw abortedCommitError();
+      return value;
+    } catch (error) {
+      // A failed BEGIN or COMMIT: the outcome on the server is a rollback (or unknown if broken).
+      finished = true;
+      throw error;
+    } finally {
+      client.removeListener("error", onError);
+      if (broken) {
+        client.on("error", () => undefined);
+        client.release(true);
+      } else {
+        client.release();
+      }
+    }
+  }
+
+  return {
+    kind: "pg",
+    query,
+    transaction,
+    listen(channel: string, handler: NotificationHandler) {
+      return listener.listen(channel, handler);
+    },
+    async notify(channel: string, payload: string) {
+      quoteChannel(channel);
+      await query("SELECT pg_notify($1, $2)", [channel, payload]);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await listener.close();
+      await pool.end();
+    },
+  };
+}

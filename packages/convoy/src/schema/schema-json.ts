@@ -1,0 +1,23 @@
+import type { ValidatorJSON } from "../values/index.js";
+
+/** One index of a table as plain JSON: user fields only (`_creationTime` and `_id` are implicit). */
+export interface IndexJSON {
+  name: string;
+  fields: string[];
+}
+
+/** A table as plain JSON: its document validator and its indexes, sorted by name. */
+export interface TableJSON {
+  documentType: ValidatorJSON;
+  indexes: IndexJSON[];
+}
+
+/**
+ * The whole schema as plain JSON. This is what sync diffs and what the schema hash covers.
+ * Tables are keyed by name; key order carries no meaning (the hash canonicalises it).
+ */
+export interface SchemaJSON {
+  version: 1;
+  schemaValidation: boolean;
+  tables: Record<string, TableJSON>;
+}

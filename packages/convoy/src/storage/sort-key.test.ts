@@ -1,0 +1,68 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { storableValue } from "../../test/helpers/arbitraries.js";
+import { compareValues } from "../values/compare.js";
+import type { Value } from "../values/value.js";
+import { sortKey } from "./sort-key.js";
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+const anyValue = fc.oneof(storableValue, fc.string({ unit: "binary", maxLength: 4 }) as fc.Arbitrary<Value>);
+
+describe("sortKey", () => {
+  it("orders byte-wise exactly as compareValues orders values", () => {
+    fc.assert(
+      fc.property(fc.option(anyValue, { nil: undefined }), fc.option(anyValue, { nil: undefined }), (a, b) => {
+        expect(Math.sign(compareBytes(sortKey(a), sortKey(b)))).toBe(Math.sign(compareValues(a, b)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("follows Convex's type order and IEEE float order", () => {
+    const ordered: (Value | undefined)[] = [
+      undefined,
+      null,
+      -(2n ** 63n),
+      0n,
+      2n ** 63n - 1n,
+      -Infinity,
+      -1,
+      -0,
+      0,
+      Number.MIN_VALUE,
+      Infinity,
+      NaN,
+      false,
+      true,
+      "",
+      "A",
+      "B",
+      "a",
+      "b",
+      "\uFFFF",
+      "\u{10000}",
+      new ArrayBuffer(0),
+      new Uint8Array([0]).buffer,
+      new Uint8Array([1]).buffer,
+      [],
+      [null],
+      [1n],
+      {},
+      { a: null },
+      { a: 1 },
+      { b: null },
+    ];
+    for (let i = 0; i + 1 < ordered.length; i++) {
+      expect(compareValues(ordered[i], ordered[i + 1]), `${String(i)}`).toBe(-1);
+      expect(compareBytes(sortKey(ordered[i]), sortKey(ordered[i + 1])), `${String(i)}`).toBe(-1);
+    }
+  });
+
+  it("compares strings by code point, not UTF-16 unit", () => {
+    expect(compareValues("\uFFFF", "\u{10000}")).toBe(-1);
+    expect("\uFFFF" < "\u{10000}").toBe(false);
+  });
+});
