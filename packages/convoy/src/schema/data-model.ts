@@ -18,21 +18,21 @@ export interface GenericTableInfo {
 export type GenericDataModel = Record<string, GenericTableInfo>;
 
 /** Fields every document has besides `_id`. */
-export interface SystemFields {
+export type SystemFields = {
   /** When the document was created, in ms since the epoch. */
   _creationTime: number;
-}
+};
 
 /** The `_id` field of a document of `TTableName`. */
-export interface IdField<TTableName extends string> {
+export type IdField<TTableName extends string> = {
   _id: GenericId<TTableName>;
-}
+};
 
 /** Indexes every table has (Convex's names). */
-export interface SystemIndexes {
+export type SystemIndexes = {
   by_id: ["_id"];
   by_creation_time: ["_creationTime"];
-}
+};
 
 /** The names of the tables of a data model. */
 export type TableNamesInDataModel<TDataModel extends GenericDataModel> = keyof TDataModel & string;

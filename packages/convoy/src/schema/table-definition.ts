@@ -1,6 +1,6 @@
 import type { VObject } from "../values/validators.js";
-import { v } from "../values/v.js";
-import type { GenericValidator, PropertyValidators, Validator, OptionalProperty } from "../values/validators.js";
+import { v, type ObjectType } from "../values/v.js";
+import type { GenericValidator, PropertyValidators, Validator } from "../values/validators.js";
 import type { IndexJSON, TableJSON } from "./schema-json.js";
 import { checkIndexField, checkIndexName, schemaDefinitionError } from "./names.js";
 
@@ -12,7 +12,7 @@ export type DocumentValidator = Validator<Record<string, any>, "required", any>;
 export type GenericTableIndexes = Record<string, string[]>;
 
 /** Flattens an intersection for readable hover types. */
-export type Expand<TObject> = TObject extends Record<string, unknown> ? { [TKey in keyof TObject]: TObject[TKey] } : TObject;
+export type Expand<TObject> = TObject extends object ? { [TKey in keyof TObject]: TObject[TKey] } : TObject;
 
 /**
  * One table of a schema: its document validator and its indexes. Made by {@link defineTable}.
@@ -106,8 +106,3 @@ export function defineTable(input: PropertyValidators | DocumentValidator): Tabl
 function isValidator(input: unknown): input is DocumentValidator {
   return typeof input === "object" && input !== null && (input as { isConvoyValidator?: unknown }).isConvoyValidator === true;
 }
-
-/** The TypeScript type of an object with these field validators (optional fields become `?:`). */
-export type ObjectType<TFields extends PropertyValidators> = ReturnType<typeof v.object<TFields>>["type"];
-
-export type { OptionalProperty };

@@ -31,7 +31,17 @@ const BOOKKEEPING_SQL = [
      created_at timestamptz NOT NULL DEFAULT now(),
      PRIMARY KEY (pg_schema, table_name)
    )`,
+  `CREATE TABLE IF NOT EXISTS ${qualified(CONVOY_SCHEMA, "meta")} (key text PRIMARY KEY, value text NOT NULL)`,
+  // Signs pagination cursors; shared by every server on this database, never sent to clients.
+  `INSERT INTO ${qualified(CONVOY_SCHEMA, "meta")} (key, value) VALUES ('cursor_secret', encode(sha256(gen_random_uuid()::text::bytea || clock_timestamp()::text::bytea), 'hex')) ON CONFLICT DO NOTHING`,
 ];
+
+/** The secret that signs this database's pagination cursors (created by {@link ensureStorage}). */
+export async function loadCursorSecret(q: Queryable): Promise<string> {
+  const { rows } = await q.query<{ value: string }>(`SELECT value FROM ${qualified(CONVOY_SCHEMA, "meta")} WHERE key = 'cursor_secret'`);
+  if (rows[0] === undefined) throw new Error("Convoy's bookkeeping is missing: run ensureStorage first");
+  return rows[0].value;
+}
 
 /** DDL creating one Convoy table: the `jsonb` document plus system columns. */
 export function createTableSql(pgSchema: string, table: string): string {
@@ -102,7 +112,7 @@ async function existingRelations(tx: Queryable, pgSchema: string): Promise<Exist
     `SELECT to_regclass($1) IS NOT NULL AS bookkeeping,
             to_regprocedure($2) IS NOT NULL AS fn,
             EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $3) AS user_schema`,
-    [`${CONVOY_SCHEMA}.tables`, `${SORT_KEY_FUNCTION}(jsonb)`, pgSchema],
+    [`${CONVOY_SCHEMA}.meta`, `${SORT_KEY_FUNCTION}(jsonb)`, pgSchema],
   );
   const row = meta.rows[0]!;
   return { hasBookkeeping: row.bookkeeping, hasSortKeyFunction: row.fn, hasUserSchema: row.user_schema, relations: new Set(rows.map((r) => r.relname)) };

@@ -35,9 +35,13 @@ export function fieldSql(fieldPath: string, alias?: string): FieldSql {
 
 /**
  * The columns of an index, in order: the key of each field, then `_creation_time` and `_id`
- * (every index implicitly ends with `_creationTime`, and `_id` makes keys unique).
+ * (every index implicitly ends with `_creationTime`, and `_id` makes keys unique). `by_id`
+ * (fields `["_id"]`) is the primary key: just `_id`. The system columns are compared natively:
+ * `_creation_time` (float8, always finite) and `_id` (text COLLATE "C") sort exactly as their
+ * sort keys would.
  */
 export function indexColumnsSql(fields: readonly string[], alias?: string): string[] {
   const column = (name: string) => (alias ? `${alias}."${name}"` : `"${name}"`);
+  if (fields.length === 1 && fields[0] === "_id") return [column(ID_COLUMN)];
   return [...fields.map((field) => fieldSql(field, alias).key), column(CREATION_TIME_COLUMN), column(ID_COLUMN)];
 }

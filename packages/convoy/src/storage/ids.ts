@@ -32,7 +32,7 @@ export function newId(tableName: string, now = Date.now()): string {
     if (lastCounter === 0n) ms = ++lastMs;
   } else {
     lastMs = ms;
-    lastCounter = randomBytes(7).readBigUInt64BE(0) >> 9n;
+    lastCounter = randomBytes(8).readBigUInt64BE(0) >> 9n; // 55 random bits: room to count up within 56
   }
   const bits = (BigInt(ms) << 80n) | (lastCounter << 24n) | BigInt(tableTag(tableName));
   return encodeBase32(bits);

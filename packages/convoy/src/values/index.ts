@@ -48,3 +48,4 @@ export { decodeValue, encodeValue } from "./encoding.js";
 export { ConvoyError, isConvoyError } from "./convoy-error.js";
 export { MAX_INT64, MIN_INT64 } from "./int64.js";
 export { MAX_VALUE_DEPTH, type GenericId, type JSONValue, type Value } from "./value.js";
+export { compareValues, compareStrings } from "./compare.js";

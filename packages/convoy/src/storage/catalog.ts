@@ -1,0 +1,54 @@
+import type { GenericValidator } from "../values/validators.js";
+import type { SchemaDefinition } from "../schema/schema-definition.js";
+import { tableTag } from "./ids.js";
+import { qualified } from "./sql/identifiers.js";
+import { DEFAULT_PG_SCHEMA } from "./ensure-storage.js";
+
+/** An index as the engine sees it: its name and its fields, implicit `_creationTime`/`_id` not included. */
+export interface CatalogIndex {
+  name: string;
+  /** User fields (dotted paths). Empty for `by_creation_time`; `["_id"]` for `by_id`. */
+  fields: readonly string[];
+}
+
+/** A table as the engine sees it. */
+export interface CatalogTable {
+  name: string;
+  /** `"schema"."table"`, quoted, ready for SQL. */
+  sqlName: string;
+  /** The document validator (validated on writes when the schema says so). */
+  validator: GenericValidator;
+  /** Every index by name, `by_id` and `by_creation_time` included. */
+  indexes: ReadonlyMap<string, CatalogIndex>;
+  /** The id tag of this table (see ids.ts). */
+  tag: number;
+}
+
+/**
+ * The runtime view of a schema that the engine (ctx.db, runner) works from: plain data, no
+ * generics. Built once per schema version.
+ */
+export interface Catalog {
+  pgSchema: string;
+  schemaValidation: boolean;
+  tables: ReadonlyMap<string, CatalogTable>;
+  /** Table name by id tag, to find the table of an id without a lookup. */
+  tablesByTag: ReadonlyMap<number, CatalogTable>;
+}
+
+/** Builds the catalog of a schema for the given Postgres schema (default `public`). */
+export function createCatalog(schema: SchemaDefinition, pgSchema: string = DEFAULT_PG_SCHEMA): Catalog {
+  const tables = new Map<string, CatalogTable>();
+  const tablesByTag = new Map<number, CatalogTable>();
+  for (const [name, definition] of Object.entries(schema.tables)) {
+    const indexes = new Map<string, CatalogIndex>([
+      ["by_id", { name: "by_id", fields: ["_id"] }],
+      ["by_creation_time", { name: "by_creation_time", fields: [] }],
+    ]);
+    for (const index of definition.indexes) indexes.set(index.name, { name: index.name, fields: index.fields });
+    const table: CatalogTable = { name, sqlName: qualified(pgSchema, name), validator: definition.validator as GenericValidator, indexes, tag: tableTag(name) };
+    tables.set(name, table);
+    tablesByTag.set(table.tag, table);
+  }
+  return { pgSchema, schemaValidation: schema.schemaValidation, tables, tablesByTag };
+}

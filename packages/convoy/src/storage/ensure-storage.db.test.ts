@@ -1,0 +1,94 @@
+import { describe, expect, it } from "vitest";
+import { useTestDatabase } from "../../test/helpers/test-database.js";
+import { defineSchema, defineTable } from "../schema/index.js";
+import { v } from "../values/v.js";
+import { ensureStorage, loadCursorSecret } from "./ensure-storage.js";
+import { newCreationTime, newId } from "./ids.js";
+import { toStored } from "./stored-value.js";
+
+const schema = defineSchema({
+  messages: defineTable({ author: v.string(), body: v.string(), profile: v.optional(v.object({ city: v.string() })) })
+    .index("by_author", ["author"])
+    .index("by_city_author", ["profile.city", "author"]),
+  users: defineTable({ name: v.string() }),
+});
+
+describe("ensureStorage", () => {
+  const db = useTestDatabase();
+
+  it("creates plain tables with a jsonb document and system columns", async () => {
+    const steps = await ensureStorage(db().driver, schema.json);
+    expect(steps.length).toBeGreaterThan(0);
+    const { rows } = await db().driver.query<{ table_name: string; column_name: string; data_type: string; collation_name: string | null }>(
+      `SELECT table_name, column_name, data_type, collation_name FROM information_schema.columns
+       WHERE table_schema = 'public' ORDER BY table_name, ordinal_position`,
+    );
+    const columns = (table: string) => rows.filter((r) => r.table_name === table).map((r) => [r.column_name, r.data_type, r.collation_name]);
+    for (const table of ["messages", "users"]) {
+      expect(columns(table)).toEqual([
+        ["_id", "text", "C"],
+        ["_creation_time", "double precision", null],
+        ["data", "jsonb", null],
+      ]);
+    }
+  });
+
+  it("creates a btree per index over the key expressions, _creation_time and _id", async () => {
+    const { rows } = await db().driver.query<{ indexname: string; indexdef: string }>(
+      `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'messages' ORDER BY indexname`,
+    );
+    expect(rows.map((r) => r.indexname)).toEqual(["messages__by_author", "messages__by_city_author", "messages__by_creation_time", "messages_pkey"]);
+    const def = (name: string) => rows.find((r) => r.indexname === name)!.indexdef.replace(/\s+/g, " ");
+    expect(def("messages__by_author")).toContain("USING btree (convoy.sort_key_v1((data -> 'author'::text)), _creation_time, _id)");
+    expect(def("messages__by_city_author")).toContain(
+      "USING btree (convoy.sort_key_v1(((data -> 'profile'::text) -> 'city'::text)), convoy.sort_key_v1((data -> 'author'::text)), _creation_time, _id)",
+    );
+    expect(def("messages__by_creation_time")).toContain("USING btree (_creation_time, _id)");
+    expect(def("messages_pkey")).toContain("UNIQUE INDEX messages_pkey ON public.messages USING btree (_id)");
+  });
+
+  it("keeps its bookkeeping in the convoy schema, apart from the user's tables", async () => {
+    const { rows } = await db().driver.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'convoy' ORDER BY table_name`,
+    );
+    expect(rows.map((r) => r.table_name)).toEqual(["meta", "tables"]);
+    const registered = await db().driver.query<{ table_name: string }>("SELECT table_name FROM convoy.tables ORDER BY table_name");
+    expect(registered.rows.map((r) => r.table_name)).toEqual(["messages", "users"]);
+    expect(await loadCursorSecret(db().driver)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("is idempotent: a second ensure runs nothing and changes nothing", async () => {
+    const before = await db().driver.query("SELECT relname, relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE nspname IN ('public', 'convoy') ORDER BY relname");
+    const secret = await loadCursorSecret(db().driver);
+    expect(await ensureStorage(db().driver, schema.json)).toEqual([]);
+    const after = await db().driver.query("SELECT relname, relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE nspname IN ('public', 'convoy') ORDER BY relname");
+    expect(after.rows).toEqual(before.rows);
+    expect(await loadCursorSecret(db().driver)).toBe(secret);
+  });
+
+  it("adds only what is missing when the schema grows", async () => {
+    const grown = defineSchema({ ...schema.tables, tags: defineTable({ label: v.string() }).index("by_label", ["label"]) });
+    const steps = await ensureStorage(db().driver, grown.json);
+    expect(steps.map((s) => s.description)).toEqual(["create table tags", "register table tags", "create index tags.by_creation_time", "create index tags.by_label"]);
+  });
+
+  it("stores documents that plain SQL can read and that the indexes serve", async () => {
+    const id = newId("messages");
+    await db().driver.query(`INSERT INTO messages (_id, _creation_time, data) VALUES ($1, $2, $3::jsonb)`, [
+      id,
+      newCreationTime(),
+      toStored({ author: "ada", body: "hi", profile: { city: "Oslo" } }),
+    ]);
+    const { rows } = await db().driver.query<{ author: string; city: string }>(
+      `SELECT data->>'author' AS author, data#>>'{profile,city}' AS city FROM messages WHERE _id = $1`,
+      [id],
+    );
+    expect(rows).toEqual([{ author: "ada", city: "Oslo" }]);
+  });
+
+  it("runs concurrently without racing (advisory lock)", async () => {
+    const fresh = defineSchema({ racers: defineTable({ n: v.number() }).index("by_n", ["n"]) });
+    const results = await Promise.all([ensureStorage(db().driver, fresh.json), ensureStorage(db().driver, fresh.json)]);
+    expect(results.map((steps) => steps.length).sort()).toEqual([0, 4]);
+  });
+});
