@@ -1,12 +1,20 @@
 import { Command } from "commander";
 import { CONVOY_VERSION } from "../version.js";
+import { addCodegenCommand } from "./commands/codegen.js";
+import { addDevCommand } from "./commands/dev.js";
+import { addInitCommand } from "./commands/init.js";
+import { addRunCommand } from "./commands/run.js";
+import { addStartCommand } from "./commands/start.js";
 
-/** Builds the `convoy` command-line program. Each command adds itself from `cli/commands/`. */
+/** Builds the `convoy` command-line program; each command adds itself from `cli/commands/`. */
 export function createProgram(): Command {
   const program = new Command("convoy")
     .description("Convoy: Convex-style schema, typed functions and live queries on your own PostgreSQL")
     .version(CONVOY_VERSION)
     .showHelpAfterError()
     .exitOverride();
+  program.configureHelp({ sortSubcommands: false });
+  for (const add of [addInitCommand, addDevCommand, addCodegenCommand, addRunCommand, addStartCommand]) add(program);
+  for (const command of program.commands) command.exitOverride();
   return program;
 }

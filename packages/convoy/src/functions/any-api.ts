@@ -31,7 +31,7 @@ function createApi(parts: readonly string[]): AnyApi {
         return undefined;
       },
     },
-  ) as AnyApi;
+  );
 }
 
 /**

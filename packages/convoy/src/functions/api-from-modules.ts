@@ -5,12 +5,16 @@
 import type { AnyFunctionReference, FunctionReference } from "./function-reference.js";
 import type { AnyRegisteredFunction, RegisteredMutation, RegisteredQuery } from "./registered-function.js";
 
+/** A function returning nothing returns `null` to its callers (the runtime sends `undefined` as `null`). */
+// eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- a handler returning nothing is typed void
+type UndefinedToNull<TValue> = TValue extends void ? null : TValue;
+
 /** The reference type of one export, or `never` when the export is not a registered function. */
 export type FunctionReferenceFromExport<TExport> =
   TExport extends RegisteredQuery<infer TVisibility, infer TArgs, infer TReturn>
-    ? FunctionReference<"query", TVisibility, TArgs, TReturn>
+    ? FunctionReference<"query", TVisibility, TArgs, UndefinedToNull<TReturn>>
     : TExport extends RegisteredMutation<infer TVisibility, infer TArgs, infer TReturn>
-      ? FunctionReference<"mutation", TVisibility, TArgs, TReturn>
+      ? FunctionReference<"mutation", TVisibility, TArgs, UndefinedToNull<TReturn>>
       : never;
 
 /** The references of one module: one per export that is a registered function. */

@@ -41,7 +41,7 @@ export interface FunctionReference<
 
 /** Any function reference, of any kind and visibility. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- matches every reference
-export type AnyFunctionReference = FunctionReference<any, any, any, any>;
+export type AnyFunctionReference = FunctionReference<any, any>;
 
 /**
  * The arguments object of a referenced function.

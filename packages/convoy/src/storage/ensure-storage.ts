@@ -3,6 +3,7 @@ import type { SchemaJSON } from "../schema/schema-json.js";
 import { indexColumnsSql, ID_COLUMN, CREATION_TIME_COLUMN, DATA_COLUMN } from "./field-expression.js";
 import { indexNameFor } from "./index-names.js";
 import { CONVOY_SCHEMA, SORT_KEY_FUNCTION, SORT_KEY_FUNCTION_SQL } from "./sql/sort-key-function.js";
+import { ARITH_FUNCTION, DB_FUNCTIONS_SQL } from "./sql/filter-functions.js";
 import { qualified, quoteIdent } from "./sql/identifiers.js";
 
 /** Where Convoy's tables live. */
@@ -73,6 +74,9 @@ export async function ensureStorage(driver: Driver, schema: SchemaJSON, options:
       for (const sql of BOOKKEEPING_SQL) steps.push({ description: `create Convoy's bookkeeping schema "${CONVOY_SCHEMA}"`, sql });
     }
     if (!existing.hasSortKeyFunction) steps.push({ description: `create function ${SORT_KEY_FUNCTION}`, sql: SORT_KEY_FUNCTION_SQL });
+    if (!existing.hasFilterFunctions) {
+      for (const sql of DB_FUNCTIONS_SQL) steps.push({ description: `create filter function ${ARITH_FUNCTION} and its helpers`, sql });
+    }
     if (pgSchema !== DEFAULT_PG_SCHEMA && !existing.hasUserSchema) {
       steps.push({ description: `create schema ${pgSchema}`, sql: `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(pgSchema)}` });
     }
@@ -99,6 +103,7 @@ export async function ensureStorage(driver: Driver, schema: SchemaJSON, options:
 interface ExistingRelations {
   hasBookkeeping: boolean;
   hasSortKeyFunction: boolean;
+  hasFilterFunctions: boolean;
   hasUserSchema: boolean;
   relations: Set<string>;
 }
@@ -108,12 +113,19 @@ async function existingRelations(tx: Queryable, pgSchema: string): Promise<Exist
     `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relkind IN ('r', 'i', 'p')`,
     [pgSchema],
   );
-  const meta = await tx.query<{ bookkeeping: boolean; fn: boolean; user_schema: boolean }>(
+  const meta = await tx.query<{ bookkeeping: boolean; fn: boolean; arith: boolean; user_schema: boolean }>(
     `SELECT to_regclass($1) IS NOT NULL AS bookkeeping,
             to_regprocedure($2) IS NOT NULL AS fn,
-            EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $3) AS user_schema`,
-    [`${CONVOY_SCHEMA}.meta`, `${SORT_KEY_FUNCTION}(jsonb)`, pgSchema],
+            to_regprocedure($3) IS NOT NULL AS arith,
+            EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $4) AS user_schema`,
+    [`${CONVOY_SCHEMA}.meta`, `${SORT_KEY_FUNCTION}(jsonb)`, `${ARITH_FUNCTION}(text,jsonb,jsonb)`, pgSchema],
   );
   const row = meta.rows[0]!;
-  return { hasBookkeeping: row.bookkeeping, hasSortKeyFunction: row.fn, hasUserSchema: row.user_schema, relations: new Set(rows.map((r) => r.relname)) };
+  return {
+    hasBookkeeping: row.bookkeeping,
+    hasSortKeyFunction: row.fn,
+    hasFilterFunctions: row.arith,
+    hasUserSchema: row.user_schema,
+    relations: new Set(rows.map((r) => r.relname)),
+  };
 }

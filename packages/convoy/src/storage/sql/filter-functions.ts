@@ -1,4 +1,4 @@
-import { CONVOY_SCHEMA } from "../storage/sql/sort-key-function.js";
+import { CONVOY_SCHEMA } from "./sort-key-function.js";
 
 /** `convoy.arith_v1(op text, a jsonb, b jsonb) → jsonb`: filter arithmetic over storage forms. */
 export const ARITH_FUNCTION = `${CONVOY_SCHEMA}.arith_v1`;

@@ -1,0 +1,51 @@
+import { ConvoyError, v } from "convoy/values";
+import { paginationOptsValidator } from "convoy/server";
+import { mutation, query } from "./_generated/server.js";
+
+const MAX_BODY = 280;
+
+/** A page of messages, newest first (keyset pagination). */
+export const list = query({
+  args: { paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { paginationOpts }) => ctx.db.query("messages").order("desc").paginate(paginationOpts),
+});
+
+/** Messages of one author, through the `by_author` index. */
+export const byAuthor = query({
+  args: { author: v.string(), limit: v.optional(v.number()) },
+  handler: async (ctx, { author, limit }) =>
+    ctx.db
+      .query("messages")
+      .withIndex("by_author", (q) => q.eq("author", author))
+      .order("desc")
+      .take(limit ?? 20),
+});
+
+/** How many messages each author has sent is too much for a demo; this counts one author's. */
+export const countByAuthor = query({
+  args: { author: v.string() },
+  handler: async (ctx, { author }) => ctx.db.query("messages").withIndex("by_author", (q) => q.eq("author", author)).count(),
+});
+
+/** Send a message. An empty or too long message is refused with a `ConvoyError` the UI shows. */
+export const send = mutation({
+  args: { author: v.string(), body: v.string() },
+  handler: async (ctx, { author, body }) => {
+    const text = body.trim();
+    if (author.trim() === "") throw new ConvoyError({ code: "NO_AUTHOR", message: "Pick a name before sending." });
+    if (text === "") throw new ConvoyError({ code: "EMPTY", message: "A message cannot be empty." });
+    if (text.length > MAX_BODY) throw new ConvoyError({ code: "TOO_LONG", message: `Messages are at most ${MAX_BODY} characters.` });
+    return ctx.db.insert("messages", { author: author.trim(), body: text, likes: 0 });
+  },
+});
+
+/** Like a message (a contended read-modify-write: concurrent likes are never lost). */
+export const like = mutation({
+  args: { id: v.id("messages") },
+  handler: async (ctx, { id }) => {
+    const message = await ctx.db.get(id);
+    if (message === null) throw new ConvoyError({ code: "GONE", message: "This message was deleted." });
+    await ctx.db.patch(id, { likes: message.likes + 1 });
+    return message.likes + 1;
+  },
+});

@@ -1,0 +1,137 @@
+import { getFunctionName, type AnyFunctionReference, type FunctionArgs, type FunctionReference, type FunctionReturnType } from "../functions/function-reference.js";
+import { decodeValue, encodeValue } from "../values/encoding.js";
+import type { JSONValue, Value } from "../values/value.js";
+import { ConvoyRequestError } from "./request-error.js";
+
+/** Returns the current auth token, or `null` when signed out. */
+export type AuthTokenFetcher = () => string | null | undefined | Promise<string | null | undefined>;
+
+/** Options of {@link ConvoyHttpClient}. */
+export interface ConvoyHttpClientOptions {
+  /** Per-request timeout in ms (default 30 000). */
+  timeoutMs?: number;
+  /** Retries of a query on network errors and 503 (default 3; mutations are never retried). */
+  queryRetries?: number;
+  /** The `fetch` to use (default `globalThis.fetch`). */
+  fetch?: typeof fetch;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+/** What a call read and wrote, as reported by the server (used to invalidate cached queries). */
+export interface CallAccess {
+  readTables: string[];
+  writtenTables: string[];
+}
+
+/** Args as a rest parameter: optional when the function takes none. */
+type ArgsParameter<TReference extends AnyFunctionReference> =
+  Record<string, never> extends FunctionArgs<TReference> ? [args?: FunctionArgs<TReference>, options?: CallOptions] : [args: FunctionArgs<TReference>, options?: CallOptions];
+
+const RETRY_BASE_MS = 100;
+
+/**
+ * Calls Convoy queries and mutations over HTTP, typed by function references.
+ *
+ * @example
+ * const client = new ConvoyHttpClient("http://localhost:3700");
+ * const messages = await client.query(api.messages.byAuthor, { author: "ada" });
+ * await client.mutation(api.messages.send, { author: "ada", body: "hi" });
+ */
+export class ConvoyHttpClient {
+  readonly address: string;
+  private readonly options: Required<Omit<ConvoyHttpClientOptions, "fetch">> & { fetch: typeof fetch | undefined };
+  private fetchToken: AuthTokenFetcher | undefined;
+  private readonly accessListeners = new Set<(kind: "query" | "mutation", name: string, access: CallAccess) => void>();
+
+  constructor(address: string, options: ConvoyHttpClientOptions = {}) {
+    this.address = address.replace(/\/+$/, "");
+    this.options = { timeoutMs: options.timeoutMs ?? 30_000, queryRetries: options.queryRetries ?? 3, fetch: options.fetch };
+  }
+
+  /** Sends `Authorization: Bearer <token>` with every call while the fetcher returns a token. */
+  setAuth(fetchToken: AuthTokenFetcher): void {
+    this.fetchToken = fetchToken;
+  }
+
+  /** Stops sending a token. */
+  clearAuth(): void {
+    this.fetchToken = undefined;
+  }
+
+  /** Listens to what each successful call read and wrote (`@convoy/react-query` invalidates with it). */
+  onAccess(listener: (kind: "query" | "mutation", name: string, access: CallAccess) => void): () => void {
+    this.accessListeners.add(listener);
+    return () => this.accessListeners.delete(listener);
+  }
+
+  /** Runs a query. Retried with backoff on network errors and 503. */
+  async query<TReference extends FunctionReference<"query">>(reference: TReference, ...rest: ArgsParameter<TReference>): Promise<FunctionReturnType<TReference>> {
+    const [args, options] = rest;
+    const name = getFunctionName(reference);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return (await this.call("query", name, args ?? {}, options)) as FunctionReturnType<TReference>;
+      } catch (error) {
+        const retryable = error instanceof ConvoyRequestError && (error.status === 0 || error.status === 503) && error.code !== "ABORTED";
+        if (!retryable || attempt >= this.options.queryRetries) throw error;
+        await sleep(RETRY_BASE_MS * 2 ** attempt * (0.5 + Math.random()), options?.signal);
+      }
+    }
+  }
+
+  /** Runs a mutation (never retried: it may have committed). */
+  async mutation<TReference extends FunctionReference<"mutation">>(
+    reference: TReference,
+    ...rest: ArgsParameter<TReference>
+  ): Promise<FunctionReturnType<TReference>> {
+    const [args, options] = rest;
+    return (await this.call("mutation", getFunctionName(reference), args ?? {}, options)) as FunctionReturnType<TReference>;
+  }
+
+  private async call(kind: "query" | "mutation", name: string, args: unknown, options: CallOptions | undefined): Promise<Value> {
+    const headers: Record<string, string> = { "Content-Type": "application/json" };
+    const token = this.fetchToken ? await this.fetchToken() : null;
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const signal = options?.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+    const url = `${this.address}/api/${kind}/${name.split("/").map(encodeURIComponent).join("/")}`;
+    let response: Response;
+    try {
+      response = await (this.options.fetch ?? fetch)(url, { method: "POST", headers, body: JSON.stringify({ args: encodeValue(args as Value) }), signal });
+    } catch (error) {
+      if (options?.signal?.aborted) throw new ConvoyRequestError("ABORTED", "the request was aborted", 0, { cause: error });
+      if (timeout.aborted) throw new ConvoyRequestError("TIMEOUT", `no answer within ${this.options.timeoutMs} ms`, 0, { cause: error });
+      throw new ConvoyRequestError("NETWORK_ERROR", `could not reach ${this.address}: ${error instanceof Error ? error.message : String(error)}`, 0, { cause: error });
+    }
+    const body = (await response.json().catch(() => null)) as { value?: JSONValue; error?: { code?: string; message?: string; data?: JSONValue; path?: string } } | null;
+    if (response.ok && body !== null && "value" in body) {
+      const access = { readTables: headerList(response, "x-convoy-reads"), writtenTables: headerList(response, "x-convoy-writes") };
+      for (const listener of this.accessListeners) listener(kind, name, access);
+      return decodeValue(body.value ?? null);
+    }
+    const error = body?.error;
+    throw new ConvoyRequestError(error?.code ?? "INTERNAL", error?.message ?? `HTTP ${response.status}`, response.status, {
+      ...(error?.data === undefined ? {} : { data: decodeValue(error.data) }),
+      ...(error?.path === undefined ? {} : { path: error.path }),
+    });
+  }
+}
+
+function headerList(response: Response, name: string): string[] {
+  const value = response.headers.get(name);
+  return value ? value.split(",").filter((table) => table !== "") : [];
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener("abort", () => {
+      clearTimeout(timer);
+      reject(new ConvoyRequestError("ABORTED", "the request was aborted", 0));
+    });
+  });
+}

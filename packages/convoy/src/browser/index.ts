@@ -1,0 +1,17 @@
+/**
+ * `convoy/browser`: call Convoy functions from any JavaScript client. Imports nothing from
+ * server code.
+ *
+ * ```ts
+ * import { ConvoyHttpClient, ConvoyRequestError } from "convoy/browser";
+ * import { api } from "../convoy/_generated/api";
+ *
+ * const client = new ConvoyHttpClient("http://localhost:3700");
+ * const messages = await client.query(api.messages.byAuthor, { author: "ada" });
+ * await client.mutation(api.messages.send, { author: "ada", body: "hi" });
+ * ```
+ */
+export { ConvoyHttpClient, type ConvoyHttpClientOptions, type CallOptions, type CallAccess, type AuthTokenFetcher } from "./http-client.js";
+export { ConvoyRequestError } from "./request-error.js";
+export { getFunctionName, makeFunctionReference, type FunctionReference, type FunctionArgs, type FunctionReturnType } from "../functions/function-reference.js";
+export { anyApi } from "../functions/any-api.js";

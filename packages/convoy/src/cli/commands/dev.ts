@@ -1,0 +1,36 @@
+import type { Command } from "commander";
+import { AppLoadError } from "../lib/bundle-app.js";
+import { resolveConfig } from "../lib/config.js";
+import { logger } from "../lib/logger.js";
+import { closeOnSignals, serve } from "../lib/serve.js";
+import { watchFunctions } from "../lib/watch-functions.js";
+import { parsePort } from "../lib/parse-port.js";
+
+/** `convoy dev`: watch, codegen, apply safe schema changes, hot-swap functions, serve. */
+export function addDevCommand(program: Command): void {
+  program
+    .command("dev")
+    .description("serve the app, and on every save: bundle, regenerate _generated/, apply additive schema changes, hot-swap functions")
+    .option("--port <port>", "HTTP port (default 3700)", parsePort)
+    .option("--db <url>", "Postgres URL (default: DATABASE_URL, else the embedded PGlite in .convoy/)")
+    .option("--static <dir>", "also serve a built web app from this directory at /")
+    .action(async (flags: { port?: number; db?: string; static?: string }) => {
+      const config = await resolveConfig(process.cwd(), { port: flags.port, db: flags.db });
+      const running = await serve(config, { mode: "dev", staticDir: flags.static });
+      logger.success(`ready: ${logger.bold(running.url)}`);
+      const stopWatching = watchFunctions(config.functionsDir, () => {
+        const started = performance.now();
+        running.host.reload().then(
+          () => logger.success(`reloaded in ${(performance.now() - started).toFixed(0)} ms`),
+          (error: unknown) => {
+            const detail = error instanceof AppLoadError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+            logger.error(`${detail}\n${logger.dim("still serving the last good version; fix the file and save again")}`);
+          },
+        );
+      });
+      closeOnSignals(async () => {
+        await stopWatching();
+        await running.close();
+      });
+    });
+}

@@ -1,0 +1,75 @@
+import { join } from "node:path";
+import type { Driver } from "../../driver/index.js";
+import { createRuntime, type CallListener, type Runtime } from "../../runtime/index.js";
+import { runCodegen } from "../../codegen/index.js";
+import type { Value } from "../../values/value.js";
+import type { FunctionType } from "../../functions/index.js";
+import { bundleAndLoadApp, type LoadedApp } from "./bundle-app.js";
+import type { ResolvedConfig } from "./config.js";
+
+/** How an app host treats the database and the code. */
+export interface AppHostOptions {
+  /** `dev`: codegen on load and create missing tables/indexes; `start`/`run`: change nothing. */
+  mode: "dev" | "start" | "run";
+  onCall?: CallListener;
+}
+
+/**
+ * Holds the current version of the user's app (registry + schema) and the runtime serving it.
+ * `reload()` builds and loads a new version and swaps it in atomically: calls in flight finish
+ * on the old one; if the new version fails to build or load, the old one keeps serving.
+ */
+export class AppHost {
+  private runtime: Runtime | undefined;
+  private schemaHash: string | undefined;
+  private loading: Promise<LoadedApp> | undefined;
+
+  constructor(
+    readonly config: ResolvedConfig,
+    readonly driver: Driver,
+    private readonly options: AppHostOptions,
+  ) {}
+
+  /** Build, load and swap in the app as it is on disk now. Throws `AppLoadError` and keeps the old version on failure. */
+  async reload(): Promise<LoadedApp> {
+    // one reload at a time: a save during a build queues behind it
+    const previous = this.loading;
+    const next = (async () => {
+      await previous?.catch(() => undefined);
+      if (this.options.mode === "dev") await runCodegen(this.config.functionsDir);
+      const app = await bundleAndLoadApp(this.config.projectDir, this.config.functionsDir, join(this.config.stateDir, "build"));
+      if (this.runtime === undefined || app.schema.hash !== this.schemaHash) {
+        this.runtime = await createRuntime({
+          driver: this.driver,
+          schema: app.schema,
+          registry: app.registry,
+          pgSchema: this.config.pgSchema,
+          ensureStorage: this.options.mode === "dev",
+          ...(this.options.onCall ? { onCall: this.options.onCall } : {}),
+        });
+        this.schemaHash = app.schema.hash;
+      } else {
+        this.runtime.setRegistry(app.registry);
+      }
+      return app;
+    })();
+    this.loading = next;
+    return next;
+  }
+
+  /** The runtime serving now. */
+  current(): Runtime {
+    if (this.runtime === undefined) throw new Error("the app is not loaded yet");
+    return this.runtime;
+  }
+
+  /** Run a function on the current version. */
+  run(kind: FunctionType, name: string, args: Record<string, Value>, options: { allowInternal: boolean }) {
+    return this.current().run(kind, name, args, options);
+  }
+
+  /** Resolves when the database answers. */
+  async health(): Promise<void> {
+    await this.driver.query("SELECT 1");
+  }
+}

@@ -1,0 +1,82 @@
+import { mkdir, rm } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { pathToFileURL } from "node:url";
+import * as esbuild from "esbuild";
+import { createRegistry, type FunctionRegistry, type ModuleRecord } from "../../functions/index.js";
+import type { SchemaDefinition } from "../../schema/index.js";
+import { defineSchema } from "../../schema/index.js";
+import { GENERATED_DIR } from "../../codegen/index.js";
+import { convoyImportsPlugin } from "./convoy-imports-plugin.js";
+
+/** A loaded version of the user's app: its registry and schema. */
+export interface LoadedApp {
+  registry: FunctionRegistry;
+  schema: SchemaDefinition;
+  /** The bundle file it was loaded from. */
+  bundle: string;
+}
+
+/** A build or load failure with the file, line and message the user needs. */
+export class AppLoadError extends Error {
+  override readonly name = "AppLoadError";
+}
+
+let generation = 0;
+
+/**
+ * Bundles `_generated/functions.ts` (every module and the schema) with esbuild into
+ * `<buildDir>/app-<n>.mjs` and imports it. Each load gets a new file name, so Node's module
+ * cache never serves a stale version; older bundles are removed.
+ */
+export async function bundleAndLoadApp(projectDir: string, functionsDir: string, buildDir: string): Promise<LoadedApp> {
+  await mkdir(buildDir, { recursive: true });
+  const outfile = join(buildDir, `app-${process.pid}-${++generation}.mjs`);
+  let result: esbuild.BuildResult;
+  try {
+    result = await esbuild.build({
+      entryPoints: [join(functionsDir, GENERATED_DIR, "functions.ts")],
+      outfile,
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      packages: "external",
+      plugins: [convoyImportsPlugin],
+      sourcemap: "inline",
+      logLevel: "silent",
+      absWorkingDir: projectDir,
+    });
+  } catch (error) {
+    throw new AppLoadError(formatBuildFailure(error, projectDir));
+  }
+  void result;
+  let loaded: { modules?: ModuleRecord; appSchema?: SchemaDefinition };
+  try {
+    loaded = (await import(pathToFileURL(outfile).href)) as typeof loaded;
+  } catch (error) {
+    throw new AppLoadError(`failed to load your functions: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  } finally {
+    await removeOlderBundles(buildDir, outfile);
+  }
+  const registry = await createRegistry(loaded.modules ?? {});
+  return { registry, schema: loaded.appSchema ?? defineSchema({}, { schemaValidation: false }), bundle: outfile };
+}
+
+function formatBuildFailure(error: unknown, projectDir: string): string {
+  const failure = error as Partial<esbuild.BuildFailure>;
+  if (!Array.isArray(failure.errors)) return error instanceof Error ? error.message : String(error);
+  return failure.errors
+    .map((message) => {
+      const where = message.location ? `${relative(projectDir, join(projectDir, message.location.file))}:${message.location.line}:${message.location.column + 1}: ` : "";
+      return `${where}error: ${message.text}${message.location?.lineText ? `\n    ${message.location.lineText}` : ""}`;
+    })
+    .join("\n");
+}
+
+async function removeOlderBundles(buildDir: string, keep: string): Promise<void> {
+  const { readdir } = await import("node:fs/promises");
+  for (const file of await readdir(buildDir)) {
+    const path = join(buildDir, file);
+    if (path !== keep && file.startsWith(`app-${process.pid}-`)) await rm(path, { force: true });
+  }
+}

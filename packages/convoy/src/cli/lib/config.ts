@@ -1,0 +1,70 @@
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import * as esbuild from "esbuild";
+import { convoyImportsPlugin } from "./convoy-imports-plugin.js";
+
+/** `convoy.config.ts`: every field optional. */
+export interface ConvoyConfig {
+  /** The functions directory (default `convoy`). */
+  functionsDir?: string;
+  /** HTTP port of `convoy dev`/`convoy start` (default 3700). */
+  port?: number;
+  /** Postgres URL; else `DATABASE_URL`; else the embedded PGlite in `.convoy/`. */
+  databaseUrl?: string;
+  /** The Postgres schema of the app's tables (default `public`). */
+  pgSchema?: string;
+  /** Request limits of the HTTP API. */
+  limits?: { maxBodyBytes?: number; maxDepth?: number; maxArrayLength?: number };
+  /** Origins allowed by CORS in `convoy start` (dev allows any). */
+  corsOrigins?: string[];
+}
+
+/** The configuration a command runs with, after defaults, config file, environment and flags. */
+export interface ResolvedConfig {
+  projectDir: string;
+  functionsDir: string;
+  port: number;
+  databaseUrl: string | undefined;
+  pgSchema: string;
+  /** Where the embedded database and build output live. */
+  stateDir: string;
+  limits: NonNullable<ConvoyConfig["limits"]>;
+  corsOrigins: string[];
+}
+
+export const DEFAULT_PORT = 3700;
+const CONFIG_FILES = ["convoy.config.ts", "convoy.config.mts", "convoy.config.js", "convoy.config.mjs"];
+
+/** Flags that override the config file. */
+export interface ConfigOverrides {
+  port?: number | undefined;
+  db?: string | undefined;
+}
+
+/** Reads `convoy.config.*` (if any) from `projectDir` and applies `DATABASE_URL` and flags. */
+export async function resolveConfig(projectDir: string, overrides: ConfigOverrides = {}): Promise<ResolvedConfig> {
+  const dir = resolve(projectDir);
+  const file = CONFIG_FILES.map((name) => join(dir, name)).find((path) => existsSync(path));
+  const config = file === undefined ? {} : await loadConfigFile(dir, file);
+  return {
+    projectDir: dir,
+    functionsDir: resolve(dir, config.functionsDir ?? "convoy"),
+    port: overrides.port ?? config.port ?? DEFAULT_PORT,
+    databaseUrl: overrides.db ?? process.env.DATABASE_URL ?? config.databaseUrl ?? undefined,
+    pgSchema: config.pgSchema ?? "public",
+    stateDir: join(dir, ".convoy"),
+    limits: config.limits ?? {},
+    corsOrigins: config.corsOrigins ?? [],
+  };
+}
+
+async function loadConfigFile(projectDir: string, file: string): Promise<ConvoyConfig> {
+  const outDir = join(projectDir, ".convoy", "build");
+  await mkdir(outDir, { recursive: true });
+  const outfile = join(outDir, `config-${Date.now()}.mjs`);
+  await esbuild.build({ entryPoints: [file], outfile, bundle: true, platform: "node", format: "esm", packages: "external", plugins: [convoyImportsPlugin], logLevel: "silent" });
+  const module = (await import(pathToFileURL(outfile).href)) as { default?: ConvoyConfig };
+  return module.default ?? {};
+}

@@ -1,0 +1,96 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
+import { createServer } from "../../http/index.js";
+import type { CallEvent } from "../../runtime/index.js";
+import { AppHost } from "./app-host.js";
+import type { ResolvedConfig } from "./config.js";
+import { logger } from "./logger.js";
+import { describeDatabase, openDatabase } from "./open-database.js";
+
+/** What `convoy dev` and `convoy start` run. */
+export interface ServeOptions {
+  mode: "dev" | "start";
+  staticDir?: string | undefined;
+}
+
+/** A running server: its URL, the app host (for reloads) and how to stop it. */
+export interface RunningServer {
+  url: string;
+  host: AppHost;
+  server: Server;
+  close(): Promise<void>;
+}
+
+function logCall(event: CallEvent): void {
+  const outcome = event.ok ? logger.color("green", "ok") : logger.color("red", event.errorCode ?? "error");
+  const retries = event.attempts > 1 ? logger.dim(` (${event.attempts} attempts)`) : "";
+  logger.info(`${logger.dim(new Date().toISOString().slice(11, 23))} ${event.kind.padEnd(8)} ${event.name} ${event.durationMs.toFixed(1)} ms ${outcome}${retries}`);
+}
+
+/**
+ * Opens the database, loads the app and serves it over HTTP. In dev, missing tables and
+ * indexes are created and any origin may call the API; in start, nothing in the database
+ * changes and CORS allows only the configured origins.
+ */
+export async function serve(config: ResolvedConfig, options: ServeOptions): Promise<RunningServer> {
+  const driver = await openDatabase(config);
+  const host = new AppHost(config, driver, { mode: options.mode, onCall: logCall });
+  try {
+    await host.reload();
+  } catch (error) {
+    await driver.close();
+    throw error;
+  }
+  const server = createServer({
+    runtime: host,
+    dev: options.mode === "dev",
+    cors: { origins: options.mode === "dev" ? "*" : config.corsOrigins },
+    limits: config.limits,
+    ...(options.staticDir === undefined ? {} : { staticDir: resolve(config.projectDir, options.staticDir) }),
+  });
+  await new Promise<void>((resolveListen, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      reject(error.code === "EADDRINUSE" ? new Error(`port ${config.port} is already in use; pick another with --port`) : error);
+    });
+    server.listen(config.port, resolveListen);
+  }).catch(async (error: unknown) => {
+    await driver.close();
+    throw error;
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://localhost:${port}`;
+  logger.info(`${logger.bold("Convoy")} ${options.mode === "dev" ? "dev server" : "server"} on ${describeDatabase(config)}`);
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    host,
+    server,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((done) => {
+          server.close(() => done());
+          server.closeIdleConnections();
+        });
+        await driver.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Closes `running` on SIGINT/SIGTERM, then exits. */
+export function closeOnSignals(close: () => Promise<void>): void {
+  const stop = (signal: string) => {
+    logger.info(logger.dim(`\n${signal}: shutting down`));
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error(String(error));
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", () => stop("SIGINT"));
+  process.once("SIGTERM", () => stop("SIGTERM"));
+}

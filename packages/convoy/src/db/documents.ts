@@ -1,0 +1,129 @@
+import { FrameworkError } from "../errors/index.js";
+import type { CatalogTable } from "../storage/catalog.js";
+import { isIdOfTable } from "../storage/ids.js";
+import { indexKey, toHex } from "../storage/index-key.js";
+import { fromStored, toStored, type StoredValue } from "../storage/stored-value.js";
+import { checkValue } from "../values/check-value.js";
+import { validateValue } from "../values/validate-value.js";
+import { formatPath, isPlainObject, type PathSegment } from "../values/validation-issue.js";
+import type { GenericValidator } from "../values/validators.js";
+import type { Value } from "../values/value.js";
+
+/** A document as ctx.db returns it: system fields first, then the user fields. */
+export type Document = Record<string, unknown> & { _id: string; _creationTime: number };
+
+/** A table row as the driver returns it. */
+export interface DocumentRow {
+  _id: string;
+  _creation_time: number;
+  data: StoredValue;
+  [column: string]: unknown;
+}
+
+/** Decodes a row into a document. */
+export function decodeRow(row: DocumentRow): Document {
+  const fields = fromStored(row.data);
+  const document: Document = { _id: row._id, _creationTime: row._creation_time };
+  if (fields !== null && typeof fields === "object" && !Array.isArray(fields) && !(fields instanceof ArrayBuffer)) {
+    for (const key of Object.keys(fields)) {
+      const value = fields[key];
+      if (key === "__proto__") Object.defineProperty(document, key, { value, enumerable: true, writable: true, configurable: true });
+      else document[key] = value;
+    }
+  }
+  return document;
+}
+
+/** Index name → full key (hex) of a document in every index of its table. */
+export function indexKeysOf(table: CatalogTable, document: Record<string, unknown>): Record<string, string> {
+  const keys: Record<string, string> = {};
+  for (const [name, index] of table.indexes) keys[name] = toHex(indexKey(document, index.fields));
+  return keys;
+}
+
+function schemaError(table: CatalogTable, message: string, path: readonly PathSegment[]): FrameworkError {
+  const relative = formatPath("", path);
+  return new FrameworkError("SCHEMA_VALIDATION", `table "${table.name}": ${message}`, relative === "" ? {} : { path: relative });
+}
+
+/**
+ * Checks the user fields of a document about to be written and returns their storage form.
+ * `SCHEMA_VALIDATION` (nothing is written) for a value Convoy cannot store, a document that does
+ * not match the table's validator (when the schema validates), an id of the wrong table in a
+ * `v.id(...)` field, or a string Postgres `jsonb` cannot hold.
+ */
+export function prepareFields(table: CatalogTable, fields: Record<string, Value | undefined>, schemaValidation: boolean): StoredValue {
+  const issue = checkValue(fields, "document");
+  if (issue !== null) throw schemaError(table, issue.message, issue.path);
+  if (schemaValidation) {
+    const schemaIssue = validateValue(table.validator, fields, "document");
+    if (schemaIssue !== null) throw schemaError(table, `the document does not match the schema: ${schemaIssue.message}`, schemaIssue.path);
+    const idProblem = idIssue(table.validator, fields, []);
+    if (idProblem !== null) {
+      throw schemaError(table, `the document does not match the schema: ${formatPath("document", idProblem.path)}: ${idProblem.reason}`, idProblem.path);
+    }
+  }
+  try {
+    return toStored(fields, "document");
+  } catch (error) {
+    if (error instanceof FrameworkError) throw new FrameworkError("SCHEMA_VALIDATION", `table "${table.name}": ${error.message}`, error.path === undefined ? {} : { path: error.path.replace(/^document\.?/, "") });
+    throw error;
+  }
+}
+
+interface IdProblem {
+  path: PathSegment[];
+  reason: string;
+}
+
+/**
+ * The first `v.id("t")` position holding an id of another table, walking the validator with a
+ * value that already passed `validateValue`. In a union, some member must accept the value with
+ * its ids in the right tables.
+ */
+function idIssue(validator: GenericValidator, value: unknown, path: PathSegment[]): IdProblem | null {
+  if (value === undefined) return null;
+  switch (validator.kind) {
+    case "id":
+      return typeof value === "string" && isIdOfTable(value, validator.tableName)
+        ? null
+        : { path, reason: `expected an id of table "${validator.tableName}", got ${JSON.stringify(value)}` };
+    case "array":
+      if (!Array.isArray(value)) return null;
+      for (let i = 0; i < value.length; i++) {
+        const problem = idIssue(validator.element, value[i], [...path, i]);
+        if (problem !== null) return problem;
+      }
+      return null;
+    case "object": {
+      if (!isPlainObject(value)) return null;
+      for (const key of Object.keys(validator.fields)) {
+        if (!Object.hasOwn(value, key)) continue;
+        const problem = idIssue(validator.fields[key]!, value[key], [...path, key]);
+        if (problem !== null) return problem;
+      }
+      return null;
+    }
+    case "record": {
+      if (!isPlainObject(value)) return null;
+      for (const key of Object.keys(value)) {
+        if (value[key] === undefined) continue;
+        const problem = idIssue(validator.key, key, [...path, key]) ?? idIssue(validator.value, value[key], [...path, key]);
+        if (problem !== null) return problem;
+      }
+      return null;
+    }
+    case "union": {
+      let first: IdProblem | null = null;
+      for (const member of validator.members) {
+        if (validateValue(member, value) !== null) continue;
+        const problem = idIssue(member, value, path);
+        if (problem === null) return null;
+        first ??= problem;
+      }
+      return first;
+    }
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,152 @@
+import { FrameworkError } from "../errors/index.js";
+import type { CatalogIndex, CatalogTable } from "../storage/catalog.js";
+import { CREATION_TIME_COLUMN, ID_COLUMN, indexColumnsSql } from "../storage/field-expression.js";
+import { checkValue } from "../values/check-value.js";
+import type { Value } from "../values/value.js";
+
+/** A bound of an index range on one field. */
+export interface RangeBound {
+  op: "gt" | "gte" | "lt" | "lte";
+  value: Value | undefined;
+}
+
+/**
+ * An index range as Convex defines it: equality on a prefix of the index fields, then at most
+ * one lower and one upper bound on the next field.
+ */
+export interface IndexRange {
+  /** Values of the first `eq.length` range fields. */
+  eq: (Value | undefined)[];
+  lower: RangeBound | null;
+  upper: RangeBound | null;
+}
+
+/** How an index column compares: a `bytea` sort key, or a native system column. */
+export type ColumnKind = "key" | "creationTime" | "id";
+
+/** One column of an index as the compiler sees it. */
+export interface IndexColumn {
+  /** The SQL expression, exactly as in the index definition (from `indexColumnsSql`). */
+  sql: string;
+  kind: ColumnKind;
+}
+
+/** An index with what the compiler needs: its range fields and its SQL columns. */
+export interface ResolvedIndex {
+  table: CatalogTable;
+  index: CatalogIndex;
+  /** Fields a range may name, in order (user fields, then `_creationTime`; `["_id"]` for `by_id`). */
+  rangeFields: readonly string[];
+  /** The index columns in order; `columns[i]` belongs to `rangeFields[i]`, then come the tie-breakers. */
+  columns: readonly IndexColumn[];
+}
+
+/** Looks up an index of a table (`by_creation_time` and `by_id` included). */
+export function resolveIndex(table: CatalogTable, indexName: string): ResolvedIndex {
+  const index = table.indexes.get(indexName);
+  if (index === undefined) {
+    const known = [...table.indexes.keys()].map((name) => JSON.stringify(name)).join(", ");
+    throw new FrameworkError("INTERNAL", `index "${indexName}" does not exist on table "${table.name}" (its indexes: ${known})`);
+  }
+  const isById = index.fields.length === 1 && index.fields[0] === "_id";
+  const sql = indexColumnsSql(index.fields);
+  if (isById) return { table, index, rangeFields: ["_id"], columns: [{ sql: sql[0]!, kind: "id" }] };
+  const kinds: ColumnKind[] = [...index.fields.map((): ColumnKind => "key"), "creationTime", "id"];
+  const columns = sql.map((expression, i) => ({ sql: expression, kind: kinds[i]! }));
+  // the system columns must be the native columns the index is built on
+  if (columns.at(-2)!.sql !== `"${CREATION_TIME_COLUMN}"` || columns.at(-1)!.sql !== `"${ID_COLUMN}"`) {
+    throw new FrameworkError("INTERNAL", "unexpected index column layout");
+  }
+  return { table, index, rangeFields: [...index.fields, "_creationTime"], columns };
+}
+
+function rangeError(index: ResolvedIndex, message: string): FrameworkError {
+  return new FrameworkError("INTERNAL", `invalid index range on ${index.table.name}.${index.index.name}: ${message}`);
+}
+
+function checkRangeValue(index: ResolvedIndex, method: string, field: string, value: unknown): Value | undefined {
+  if (value === undefined) return undefined;
+  const issue = checkValue(value, `${method}("${field}", value)`);
+  if (issue !== null) throw rangeError(index, issue.message);
+  return value as Value;
+}
+
+/**
+ * The `q` of `withIndex(name, q => …)`: records the range and throws at call time on anything
+ * Convex rejects (a field out of order, `eq` after a bound, two lower or two upper bounds, an
+ * upper bound before a lower one, a field the index does not have).
+ */
+export class IndexRangeBuilderImpl {
+  readonly range: IndexRange = { eq: [], lower: null, upper: null };
+  private boundField: string | null = null;
+
+  constructor(private readonly index: ResolvedIndex) {}
+
+  eq(field: string, value: unknown): this {
+    this.checkField("eq", field);
+    if (this.boundField !== null) {
+      throw rangeError(this.index, `eq("${field}") cannot follow a range bound (gt/gte/lt/lte on "${this.boundField}"); equalities come first`);
+    }
+    this.expectNext("eq", field);
+    this.range.eq.push(checkRangeValue(this.index, "eq", field, value));
+    return this;
+  }
+
+  gt(field: string, value: unknown): this {
+    return this.lowerBound("gt", field, value);
+  }
+
+  gte(field: string, value: unknown): this {
+    return this.lowerBound("gte", field, value);
+  }
+
+  lt(field: string, value: unknown): this {
+    return this.upperBound("lt", field, value);
+  }
+
+  lte(field: string, value: unknown): this {
+    return this.upperBound("lte", field, value);
+  }
+
+  private lowerBound(op: "gt" | "gte", field: string, value: unknown): this {
+    this.checkField(op, field);
+    if (this.range.lower !== null) throw rangeError(this.index, `${op}("${field}") is a second lower bound (there is already ${this.range.lower.op})`);
+    if (this.range.upper !== null) throw rangeError(this.index, `${op}("${field}") must come before the upper bound (${this.range.upper.op})`);
+    this.expectNext(op, field);
+    this.boundField = field;
+    this.range.lower = { op, value: checkRangeValue(this.index, op, field, value) };
+    return this;
+  }
+
+  private upperBound(op: "lt" | "lte", field: string, value: unknown): this {
+    this.checkField(op, field);
+    if (this.range.upper !== null) throw rangeError(this.index, `${op}("${field}") is a second upper bound (there is already ${this.range.upper.op})`);
+    if (this.boundField !== null) {
+      if (field !== this.boundField) throw rangeError(this.index, `${op}("${field}") must bound the same field as the lower bound ("${this.boundField}")`);
+    } else {
+      this.expectNext(op, field);
+      this.boundField = field;
+    }
+    this.range.upper = { op, value: checkRangeValue(this.index, op, field, value) };
+    return this;
+  }
+
+  private checkField(method: string, field: unknown): asserts field is string {
+    if (typeof field !== "string" || !this.index.rangeFields.includes(field)) {
+      throw rangeError(
+        this.index,
+        `${method}(${JSON.stringify(field)}): the index has no field ${JSON.stringify(field)} (fields in order: ${this.index.rangeFields.join(", ")})`,
+      );
+    }
+  }
+
+  private expectNext(method: string, field: string): void {
+    const next = this.index.rangeFields[this.range.eq.length];
+    if (field !== next) {
+      throw rangeError(
+        this.index,
+        `${method}("${field}") is out of order: the next field of the index is ${next === undefined ? "none" : `"${next}"`} (fields must be used in index order: ${this.index.rangeFields.join(", ")})`,
+      );
+    }
+  }
+}

@@ -1,0 +1,178 @@
+import { FrameworkError } from "../errors/index.js";
+import { CREATION_TIME_COLUMN, DATA_COLUMN, ID_COLUMN, fieldSql } from "../storage/field-expression.js";
+import { sortKey } from "../storage/sort-key.js";
+import { toStored } from "../storage/stored-value.js";
+import { SORT_KEY_FUNCTION } from "../storage/sql/sort-key-function.js";
+import { TYPE_RANK, rankOf } from "../values/compare.js";
+import type { Value } from "../values/value.js";
+import type { FilterNode } from "./filter-builder.js";
+import type { IndexColumn, IndexRange, ResolvedIndex } from "./index-range.js";
+import { ARITH_FUNCTION } from "../storage/sql/filter-functions.js";
+
+/** Everything that decides which rows a query reads, and in which order. */
+export interface QueryPlan {
+  index: ResolvedIndex;
+  range: IndexRange;
+  order: "asc" | "desc";
+  filters: readonly FilterNode[];
+}
+
+/**
+ * A position in an index: the value of each index column of one row (a `bytea` key as hex for
+ * field columns, the number for `_creation_time`, the string for `_id`). Rows strictly after it
+ * (in the query's order) come next.
+ */
+export type Position = readonly (string | number)[];
+
+/** A statement ready for the driver. */
+export interface CompiledQuery {
+  sql: string;
+  params: unknown[];
+}
+
+/** Collects parameters and hands out `$n` placeholders. */
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+type Comparison = "=" | "<" | "<=" | ">" | ">=";
+
+/**
+ * One comparison of an index column with a value, in the total order. Field columns compare
+ * `bytea` sort keys; the system columns compare natively (float8, text COLLATE "C"), and a value
+ * of another type than the column's is decided from the type ranks alone.
+ */
+function columnCondition(column: IndexColumn, op: Comparison, value: Value | undefined, params: Params): string {
+  if (column.kind === "key") return `${column.sql} ${op} ${params.add(sortKey(value))}`;
+  const rank = rankOf(value);
+  const columnRank = column.kind === "creationTime" ? TYPE_RANK.float64 : TYPE_RANK.string;
+  if (rank !== columnRank || (column.kind === "creationTime" && Number.isNaN(value))) {
+    // every value of the column is below (rank greater, or NaN: the largest float64) or above it
+    const columnIsBelow = rank > columnRank || (rank === columnRank && Number.isNaN(value));
+    if (op === "=") return "FALSE";
+    return (op === "<" || op === "<=") === columnIsBelow ? "TRUE" : "FALSE";
+  }
+  return `${column.sql} ${op} ${params.add(value)}`;
+}
+
+/** The `WHERE` conditions of an index range. */
+function rangeConditions(plan: QueryPlan, params: Params): string[] {
+  const { columns } = plan.index;
+  const conditions = plan.range.eq.map((value, i) => columnCondition(columns[i]!, "=", value, params));
+  const boundColumn = columns[plan.range.eq.length];
+  const { lower, upper } = plan.range;
+  if (lower !== null && boundColumn !== undefined) conditions.push(columnCondition(boundColumn, lower.op === "gt" ? ">" : ">=", lower.value, params));
+  if (upper !== null && boundColumn !== undefined) conditions.push(columnCondition(boundColumn, upper.op === "lt" ? "<" : "<=", upper.value, params));
+  return conditions;
+}
+
+/** `(c_j, …, c_n) > ($a, …)` (or `<` descending): the rows after a position, past the eq prefix. */
+function keysetCondition(plan: QueryPlan, after: Position, params: Params): string {
+  const { columns } = plan.index;
+  const start = plan.range.eq.length;
+  if (after.length !== columns.length) throw new FrameworkError("INTERNAL", "position does not match the index");
+  if (start >= columns.length) return "FALSE";
+  const left: string[] = [];
+  const right: string[] = [];
+  for (let i = start; i < columns.length; i++) {
+    const column = columns[i]!;
+    const value = after[i]!;
+    left.push(column.sql);
+    right.push(params.add(column.kind === "key" ? Buffer.from(value as string, "hex") : value));
+  }
+  const op = plan.order === "asc" ? ">" : "<";
+  return left.length === 1 ? `${left[0]!} ${op} ${right[0]!}` : `(${left.join(", ")}) ${op} (${right.join(", ")})`;
+}
+
+const TRUE_KEY = "'\\x0501'::bytea";
+const FALSE_KEY = "'\\x0500'::bytea";
+
+/** A filter node as a non-NULL SQL boolean. */
+function booleanSql(node: FilterNode, params: Params): string {
+  switch (node.kind) {
+    case "compare": {
+      const op = { eq: "=", neq: "<>", lt: "<", lte: "<=", gt: ">", gte: ">=" }[node.op];
+      return `${keySql(node.left, params)} ${op} ${keySql(node.right, params)}`;
+    }
+    case "and":
+      return node.args.length === 0 ? "TRUE" : `(${node.args.map((arg) => booleanSql(arg, params)).join(" AND ")})`;
+    case "or":
+      return node.args.length === 0 ? "FALSE" : `(${node.args.map((arg) => booleanSql(arg, params)).join(" OR ")})`;
+    case "not":
+      return `NOT (${booleanSql(node.arg, params)})`;
+    case "literal":
+      return node.value === true ? "TRUE" : "FALSE";
+    default:
+      // a value used as a condition: only `true` passes
+      return `(${jsonSql(node, params)} IS NOT DISTINCT FROM 'true'::jsonb)`;
+  }
+}
+
+/** A filter node as its `bytea` sort key (never NULL: a missing value has the "missing" key). */
+function keySql(node: FilterNode, params: Params): string {
+  switch (node.kind) {
+    case "field":
+      return fieldSql(node.path).key;
+    case "literal":
+      return `${params.add(sortKey(node.value))}::bytea`;
+    case "arith":
+    case "neg":
+      return `${SORT_KEY_FUNCTION}(${jsonSql(node, params)})`;
+    default:
+      return `(CASE WHEN ${booleanSql(node, params)} THEN ${TRUE_KEY} ELSE ${FALSE_KEY} END)`;
+  }
+}
+
+/** A filter node as `jsonb` in storage form (SQL NULL when missing). */
+function jsonSql(node: FilterNode, params: Params): string {
+  switch (node.kind) {
+    case "field":
+      return fieldSql(node.path).json;
+    case "literal":
+      return node.value === undefined ? "NULL::jsonb" : `${params.add(JSON.stringify(toStored(node.value, "filter value")))}::jsonb`;
+    case "arith":
+      return `${ARITH_FUNCTION}('${node.op}', ${jsonSql(node.left, params)}, ${jsonSql(node.right, params)})`;
+    case "neg":
+      return `${ARITH_FUNCTION}('neg', ${jsonSql(node.arg, params)}, NULL)`;
+    default:
+      return `to_jsonb(${booleanSql(node, params)})`;
+  }
+}
+
+function whereClause(plan: QueryPlan, params: Params, after: Position | null): string {
+  const conditions = rangeConditions(plan, params);
+  if (after !== null) conditions.push(keysetCondition(plan, after, params));
+  for (const filter of plan.filters) conditions.push(booleanSql(filter, params));
+  return conditions.length === 0 ? "" : ` WHERE ${conditions.join(" AND ")}`;
+}
+
+const SELECT_COLUMNS = `"${ID_COLUMN}", "${CREATION_TIME_COLUMN}", "${DATA_COLUMN}"`;
+
+/**
+ * `SELECT … WHERE <range> [AND <keyset>] [AND <filters>] ORDER BY <index columns> [LIMIT n]`,
+ * with exactly the index's expressions, so the planner walks the index with no sort.
+ */
+export function compileSelect(plan: QueryPlan, options: { after?: Position | null; limit?: number | null } = {}): CompiledQuery {
+  const params = new Params();
+  const where = whereClause(plan, params, options.after ?? null);
+  const direction = plan.order === "asc" ? "" : " DESC";
+  const orderBy = plan.index.columns.map((column) => `${column.sql}${direction}`).join(", ");
+  const limit = options.limit === undefined || options.limit === null ? "" : ` LIMIT ${checkLimit(options.limit)}`;
+  return { sql: `SELECT ${SELECT_COLUMNS} FROM ${plan.index.table.sqlName}${where} ORDER BY ${orderBy}${limit}`, params: params.values };
+}
+
+/** `SELECT count(*) … WHERE <range> [AND <filters>]`. */
+export function compileCount(plan: QueryPlan): CompiledQuery {
+  const params = new Params();
+  const where = whereClause(plan, params, null);
+  return { sql: `SELECT count(*) AS n FROM ${plan.index.table.sqlName}${where}`, params: params.values };
+}
+
+function checkLimit(limit: number): number {
+  if (!Number.isSafeInteger(limit) || limit < 0) throw new FrameworkError("INTERNAL", `invalid limit ${limit}`);
+  return limit;
+}

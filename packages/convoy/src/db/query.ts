@@ -1,0 +1,281 @@
+import { DatabaseError, FrameworkError } from "../errors/index.js";
+import type { Queryable } from "../driver/index.js";
+import type { AccessLog, IndexRangeRead } from "../storage/access-log.js";
+import type { CatalogTable } from "../storage/catalog.js";
+import { fieldValue, indexKey, toHex, tupleKey } from "../storage/index-key.js";
+import { sortKey } from "../storage/sort-key.js";
+import { decodeCursor, encodeCursor, queryDigest, type CursorPosition } from "./cursor.js";
+import { decodeRow, type Document, type DocumentRow } from "./documents.js";
+import { FilterBuilderImpl, FilterExpression, type FilterNode } from "./filter-builder.js";
+import { IndexRangeBuilderImpl, resolveIndex, type IndexRange } from "./index-range.js";
+import { compileCount, compileSelect, type CompiledQuery, type Position, type QueryPlan } from "./query-compiler.js";
+import { FILTER_ERROR_STATES } from "../storage/sql/filter-functions.js";
+
+/** Rows fetched per statement by async iteration. */
+export const ITERATION_BATCH_SIZE = 100;
+
+/** What a query needs from the database it belongs to. */
+export interface QueryContext {
+  tx: Queryable;
+  log: AccessLog;
+  cursorSecret: string;
+}
+
+/** The options of `paginate`, as Convex defines them. */
+export interface PaginationOptions {
+  numItems: number;
+  cursor: string | null;
+  [option: string]: unknown;
+}
+
+/** The result of `paginate`. */
+export interface PaginationResult<TDocument = Document> {
+  page: TDocument[];
+  isDone: boolean;
+  continueCursor: string;
+}
+
+interface QueryState {
+  plan: QueryPlan;
+  indexChosen: boolean;
+  orderChosen: boolean;
+}
+
+/** Hex bounds of a query's whole range in its index (see access-log.ts). */
+function rangeBounds(plan: QueryPlan): { lower: string; upper: string | null } {
+  const prefix = toHex(tupleKey(plan.range.eq));
+  const { lower, upper } = plan.range;
+  const keyOf = (value: unknown) => toHex(sortKey(value as never));
+  return {
+    lower: lower === null ? prefix : lower.op === "gte" ? prefix + keyOf(lower.value) : `${prefix}${keyOf(lower.value)}ff`,
+    upper: upper === null ? (prefix === "" ? null : `${prefix}ff`) : upper.op === "lt" ? prefix + keyOf(upper.value) : `${prefix}${keyOf(upper.value)}ff`,
+  };
+}
+
+/** Maximum of two inclusive lower bounds; minimum of two exclusive upper bounds (`null` = +∞). */
+const maxLower = (a: string, b: string) => (a > b ? a : b);
+const minUpper = (a: string | null, b: string | null) => (a === null ? b : b === null ? a : a < b ? a : b);
+
+/**
+ * `ctx.db.query(table)`: Convex's query builder over one table, untyped. Builder methods return
+ * a new query (the original is unchanged); terminal methods run SQL.
+ */
+export class QueryImpl {
+  constructor(
+    private readonly context: QueryContext,
+    private readonly state: QueryState,
+  ) {}
+
+  /** A query over the whole table in `by_creation_time` order. */
+  static create(context: QueryContext, table: CatalogTable): QueryImpl {
+    const index = resolveIndex(table, "by_creation_time");
+    return new QueryImpl(context, { plan: { index, range: { eq: [], lower: null, upper: null }, order: "asc", filters: [] }, indexChosen: false, orderChosen: false });
+  }
+
+  private with(changes: Partial<QueryPlan>, flags: Partial<Omit<QueryState, "plan">> = {}): QueryImpl {
+    return new QueryImpl(this.context, { ...this.state, ...flags, plan: { ...this.state.plan, ...changes } });
+  }
+
+  private get table(): CatalogTable {
+    return this.state.plan.index.table;
+  }
+
+  /** Reads an index, optionally restricted to a range (`q.eq(...).gt(...).lt(...)`). */
+  withIndex(indexName: string, rangeBuilder?: (q: IndexRangeBuilderImpl) => unknown): QueryImpl {
+    if (this.state.indexChosen) throw new FrameworkError("INTERNAL", `query on "${this.table.name}": withIndex/fullTableScan may be called only once`);
+    if (this.state.plan.filters.length > 0 || this.state.orderChosen) {
+      throw new FrameworkError("INTERNAL", `query on "${this.table.name}": withIndex must come before filter and order`);
+    }
+    const index = resolveIndex(this.table, indexName);
+    const builder = new IndexRangeBuilderImpl(index);
+    if (rangeBuilder !== undefined) rangeBuilder(builder);
+    const range: IndexRange = builder.range;
+    return this.with({ index, range }, { indexChosen: true });
+  }
+
+  /** Reads the whole table (`by_creation_time`). */
+  fullTableScan(): QueryImpl {
+    if (this.state.indexChosen) throw new FrameworkError("INTERNAL", `query on "${this.table.name}": withIndex/fullTableScan may be called only once`);
+    return this.with({ index: resolveIndex(this.table, "by_creation_time"), range: { eq: [], lower: null, upper: null } }, { indexChosen: true });
+  }
+
+  /** `"asc"` (default) or `"desc"`: reverses index order, then `_creationTime`, then `_id`. */
+  order(order: "asc" | "desc"): QueryImpl {
+    if (order !== "asc" && order !== "desc") throw new FrameworkError("INTERNAL", `order must be "asc" or "desc", got ${JSON.stringify(order)}`);
+    if (this.state.orderChosen) throw new FrameworkError("INTERNAL", `query on "${this.table.name}": order may be specified only once`);
+    return this.with({ order }, { orderChosen: true });
+  }
+
+  /** Keeps the documents for which the expression is `true` (runs in SQL). Chained filters are ANDed. */
+  filter(predicate: (q: FilterBuilderImpl) => unknown): QueryImpl {
+    const result = predicate(new FilterBuilderImpl());
+    const node: FilterNode =
+      result instanceof FilterExpression ? result.node : { kind: "literal", value: result === true };
+    return this.with({ filters: [...this.state.plan.filters, node] });
+  }
+
+  /** The plan (for tests and tools). @internal */
+  get plan(): QueryPlan {
+    return this.state.plan;
+  }
+
+  /** The SQL a fetch would run (for tests and EXPLAIN). @internal */
+  compile(options: { limit?: number | null; after?: Position | null } = {}): CompiledQuery {
+    return compileSelect(this.state.plan, options);
+  }
+
+  /** The SQL `count()` runs. @internal */
+  compileCount(): CompiledQuery {
+    return compileCount(this.state.plan);
+  }
+
+  async collect(): Promise<Document[]> {
+    const rows = await this.fetch(null, null);
+    this.recordRead(null, null);
+    return rows;
+  }
+
+  async take(n: number): Promise<Document[]> {
+    if (!Number.isSafeInteger(n) || n < 0) throw new FrameworkError("INTERNAL", `take(n): n must be a non-negative integer, got ${String(n)}`);
+    if (n === 0) return [];
+    const rows = await this.fetch(null, n);
+    this.recordRead(null, rows.length === n ? rows.at(-1)! : null);
+    return rows;
+  }
+
+  async first(): Promise<Document | null> {
+    const rows = await this.take(1);
+    return rows[0] ?? null;
+  }
+
+  async unique(): Promise<Document | null> {
+    const rows = await this.fetch(null, 2);
+    this.recordRead(null, null);
+    if (rows.length > 1) {
+      throw new FrameworkError(
+        "INTERNAL",
+        `unique() found more than one document in "${this.table.name}" (${rows[0]!._id}, ${rows[1]!._id}, …): use first() or take(n), or narrow the query`,
+      );
+    }
+    return rows[0] ?? null;
+  }
+
+  /** The number of matching documents: one SQL `count(*)`, no documents fetched. */
+  async count(): Promise<number> {
+    const { sql, params } = compileCount(this.state.plan);
+    const { rows } = await this.run(sql, params);
+    this.recordRead(null, null);
+    return Number(rows[0]!.n);
+  }
+
+  /**
+   * One page of a keyset pagination: `numItems` documents after the cursor (`null` = from the
+   * start), whether the query is exhausted, and the cursor of the next page (an "end" cursor
+   * when done). Never OFFSET: rows inserted or deleted between pages are neither skipped nor
+   * repeated.
+   */
+  async paginate(options: PaginationOptions): Promise<PaginationResult> {
+    if (typeof options !== "object" || options === null) throw new FrameworkError("BAD_REQUEST", "paginate: options must be { numItems, cursor }");
+    const { numItems, cursor } = options;
+    if (typeof numItems !== "number" || !Number.isSafeInteger(numItems) || numItems < 0) {
+      throw new FrameworkError("BAD_REQUEST", `paginate: numItems must be a non-negative integer, got ${String(numItems)}`);
+    }
+    const digest = queryDigest(this.state.plan);
+    const kinds = this.state.plan.index.columns.map((column) => column.kind);
+    const start: CursorPosition = decodeCursor(this.context.cursorSecret, digest, cursor, kinds);
+    const endCursor = () => encodeCursor(this.context.cursorSecret, digest, { kind: "end" });
+    if (start.kind === "end") return { page: [], isDone: true, continueCursor: endCursor() };
+    const after = start.kind === "after" ? start.position : null;
+    const rows = await this.fetch(after, numItems + 1);
+    const isDone = rows.length <= numItems;
+    const page = isDone ? rows : rows.slice(0, numItems);
+    // the rows examined: up to the look-ahead row when there is one, else the whole range
+    this.recordRead(after, isDone ? null : rows.at(-1)!);
+    if (isDone) return { page, isDone, continueCursor: endCursor() };
+    const last = page.at(-1);
+    const next: CursorPosition = last === undefined ? start : { kind: "after", position: this.positionOf(last) };
+    return { page, isDone, continueCursor: encodeCursor(this.context.cursorSecret, digest, next) };
+  }
+
+  /** Streams the documents in batches of {@link ITERATION_BATCH_SIZE}, one keyset statement each. */
+  async *[Symbol.asyncIterator](): AsyncIterator<Document> {
+    const bounds = rangeBounds(this.state.plan);
+    const record: IndexRangeRead = { kind: "range", table: this.table.name, index: this.state.plan.index.index.name, ...bounds };
+    let recorded = false;
+    let after: Position | null = null;
+    for (;;) {
+      const rows = await this.fetch(after, ITERATION_BATCH_SIZE);
+      const done = rows.length < ITERATION_BATCH_SIZE;
+      const narrowed = this.narrow(bounds, null, done ? null : rows.at(-1)!);
+      record.lower = narrowed.lower;
+      record.upper = narrowed.upper;
+      if (!recorded) {
+        this.context.log.read(record);
+        recorded = true;
+      }
+      for (const row of rows) yield row;
+      if (done) return;
+      after = this.positionOf(rows.at(-1)!);
+    }
+  }
+
+  /** The index columns of a document (a keyset position). */
+  private positionOf(document: Document): Position {
+    const { index, columns } = this.state.plan.index;
+    const userFields = index.fields.filter((field) => field !== "_id");
+    return columns.map((column, i) => {
+      if (column.kind === "creationTime") return document._creationTime;
+      if (column.kind === "id") return document._id;
+      return toHex(sortKey(fieldValue(document, userFields[i]!)));
+    });
+  }
+
+  /** Narrows the whole range to what was scanned: after `after` (exclusive), up to `last` (inclusive). */
+  private narrow(bounds: { lower: string; upper: string | null }, after: Position | null, last: Document | null): { lower: string; upper: string | null } {
+    let { lower, upper } = bounds;
+    const asc = this.state.plan.order === "asc";
+    if (after !== null) {
+      const key = positionKeyHex(this.state.plan, after);
+      if (asc) lower = maxLower(lower, `${key}00`);
+      else upper = minUpper(upper, key);
+    }
+    if (last !== null) {
+      const key = toHex(indexKey(last, this.state.plan.index.index.fields));
+      if (asc) upper = minUpper(upper, `${key}00`);
+      else lower = maxLower(lower, key);
+    }
+    return { lower, upper };
+  }
+
+  private recordRead(after: Position | null, last: Document | null): void {
+    const bounds = this.narrow(rangeBounds(this.state.plan), after, last);
+    this.context.log.read({ kind: "range", table: this.table.name, index: this.state.plan.index.index.name, ...bounds });
+  }
+
+  private async fetch(after: Position | null, limit: number | null): Promise<Document[]> {
+    const { sql, params } = compileSelect(this.state.plan, { after, limit });
+    const { rows } = await this.run(sql, params);
+    return (rows as DocumentRow[]).map(decodeRow);
+  }
+
+  private async run(sql: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[] }> {
+    try {
+      return await this.context.tx.query(sql, params);
+    } catch (error) {
+      if (error instanceof DatabaseError && FILTER_ERROR_STATES.has(error.sqlState) && this.state.plan.filters.length > 0) {
+        throw new FrameworkError("INTERNAL", `query on "${this.table.name}": filter expression failed: ${error.message.replace(/^convoy: /, "")}`, { cause: error });
+      }
+      throw error;
+    }
+  }
+}
+
+/** The full index key (hex) of a keyset position. */
+export function positionKeyHex(plan: QueryPlan, position: Position): string {
+  return plan.index.columns
+    .map((column, i) => {
+      const value = position[i]!;
+      return column.kind === "key" ? (value as string) : toHex(sortKey(value));
+    })
+    .join("");
+}

@@ -1,0 +1,197 @@
+import { FrameworkError } from "../errors/framework-error.js";
+import type { GenericDataModel } from "../schema/data-model.js";
+import type { ObjectType } from "../values/v.js";
+import { VObject, type GenericValidator, type PropertyValidators } from "../values/validators.js";
+import type { GenericMutationCtx, GenericQueryCtx } from "./context.js";
+import type { DefaultFunctionArgs, FunctionType, FunctionVisibility } from "./function-reference.js";
+import type { AnyRegisteredFunction, RegisteredMutation, RegisteredQuery } from "./registered-function.js";
+
+/** What `args` takes: an object of validators, or one `v.object(...)`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any object validator
+export type ArgsValidator = PropertyValidators | VObject<any, any, "required", any>;
+
+/** What `returns` takes: a validator, or an object of validators (as `v.object`). */
+export type ReturnsValidator = GenericValidator | PropertyValidators;
+
+/** The arguments object an `args` validator accepts. */
+export type ArgsFromValidator<TArgsValidator extends ArgsValidator> =
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any object validator
+  TArgsValidator extends VObject<infer TType, any, any, any>
+    ? TType
+    : TArgsValidator extends PropertyValidators
+      ? keyof TArgsValidator extends never
+        ? Record<string, never>
+        : ObjectType<TArgsValidator>
+      : never;
+
+/** A value of `TType`, or a promise of one; `null` may also be nothing (`void`), as the runtime sends `undefined` as `null`. */
+type ReturnOf<TType> = TType | Promise<TType> | (null extends TType ? void | Promise<void> : never);
+
+/** What a handler may return given its `returns` validator (anything when there is none). */
+export type ReturnValueFor<TReturnsValidator extends ReturnsValidator | undefined> = TReturnsValidator extends GenericValidator
+  ? ReturnOf<TReturnsValidator["type"]>
+  : TReturnsValidator extends PropertyValidators
+    ? ReturnOf<ObjectType<TReturnsValidator>>
+    : unknown;
+
+/**
+ * The type of `query`/`internalQuery` (and of the generated `query`, typed with the app's
+ * DataModel). Three forms: `{ args, returns?, handler }` (handler args inferred from `args`),
+ * `{ handler }` (any object; annotate the handler's args to type them), or a bare handler.
+ *
+ * @example
+ * export const byAuthor = query({
+ *   args: { author: v.string(), limit: v.optional(v.number()) },
+ *   handler: async (ctx, { author, limit }) =>
+ *     ctx.db.query("messages").withIndex("by_author", (q) => q.eq("author", author)).take(limit ?? 20),
+ * });
+ */
+export interface QueryBuilder<TDataModel extends GenericDataModel, TVisibility extends FunctionVisibility> {
+  <
+    TArgsValidator extends ArgsValidator,
+    TReturnsValidator extends ReturnsValidator | undefined = undefined,
+    TResult extends ReturnValueFor<TReturnsValidator> = ReturnValueFor<TReturnsValidator>,
+  >(definition: {
+    args: TArgsValidator;
+    returns?: TReturnsValidator;
+    handler: (ctx: GenericQueryCtx<TDataModel>, args: ArgsFromValidator<TArgsValidator>) => TResult;
+  }): RegisteredQuery<TVisibility, ArgsFromValidator<TArgsValidator>, Awaited<TResult>>;
+  <
+    TArgs extends DefaultFunctionArgs = DefaultFunctionArgs,
+    TReturnsValidator extends ReturnsValidator | undefined = undefined,
+    TResult extends ReturnValueFor<TReturnsValidator> = ReturnValueFor<TReturnsValidator>,
+  >(definition: {
+    args?: undefined;
+    returns?: TReturnsValidator;
+    handler: (ctx: GenericQueryCtx<TDataModel>, args: TArgs) => TResult;
+  }): RegisteredQuery<TVisibility, TArgs, Awaited<TResult>>;
+  <TArgs extends DefaultFunctionArgs = DefaultFunctionArgs, TResult = unknown>(
+    handler: (ctx: GenericQueryCtx<TDataModel>, args: TArgs) => TResult,
+  ): RegisteredQuery<TVisibility, TArgs, Awaited<TResult>>;
+}
+
+/**
+ * The type of `mutation`/`internalMutation` (and of the generated `mutation`). Same forms as
+ * {@link QueryBuilder}; the handler gets a {@link GenericMutationCtx}.
+ *
+ * @example
+ * export const send = mutation({
+ *   args: { author: v.string(), body: v.string() },
+ *   handler: async (ctx, args) => ctx.db.insert("messages", args),
+ * });
+ */
+export interface MutationBuilder<TDataModel extends GenericDataModel, TVisibility extends FunctionVisibility> {
+  <
+    TArgsValidator extends ArgsValidator,
+    TReturnsValidator extends ReturnsValidator | undefined = undefined,
+    TResult extends ReturnValueFor<TReturnsValidator> = ReturnValueFor<TReturnsValidator>,
+  >(definition: {
+    args: TArgsValidator;
+    returns?: TReturnsValidator;
+    handler: (ctx: GenericMutationCtx<TDataModel>, args: ArgsFromValidator<TArgsValidator>) => TResult;
+  }): RegisteredMutation<TVisibility, ArgsFromValidator<TArgsValidator>, Awaited<TResult>>;
+  <
+    TArgs extends DefaultFunctionArgs = DefaultFunctionArgs,
+    TReturnsValidator extends ReturnsValidator | undefined = undefined,
+    TResult extends ReturnValueFor<TReturnsValidator> = ReturnValueFor<TReturnsValidator>,
+  >(definition: {
+    args?: undefined;
+    returns?: TReturnsValidator;
+    handler: (ctx: GenericMutationCtx<TDataModel>, args: TArgs) => TResult;
+  }): RegisteredMutation<TVisibility, TArgs, Awaited<TResult>>;
+  <TArgs extends DefaultFunctionArgs = DefaultFunctionArgs, TResult = unknown>(
+    handler: (ctx: GenericMutationCtx<TDataModel>, args: TArgs) => TResult,
+  ): RegisteredMutation<TVisibility, TArgs, Awaited<TResult>>;
+}
+
+interface FunctionDefinition {
+  args?: unknown;
+  returns?: unknown;
+  handler: unknown;
+}
+
+function isValidator(value: unknown): value is GenericValidator {
+  return typeof value === "object" && value !== null && (value as { isConvoyValidator?: unknown }).isConvoyValidator === true;
+}
+
+function definitionError(builder: string, message: string): FrameworkError {
+  return new FrameworkError("INTERNAL", `${builder}(): ${message}`);
+}
+
+/** An object of validators becomes `v.object(...)`; a validator is kept (it must be required). */
+function toValidator(builder: string, option: "args" | "returns", value: unknown): GenericValidator | undefined {
+  if (value === undefined) return undefined;
+  if (isValidator(value)) {
+    if (value.isOptional === "optional") throw definitionError(builder, `${option} cannot be v.optional(...)`);
+    return value;
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw definitionError(builder, `${option} must be an object of validators or a validator built with v`);
+  }
+  try {
+    return new VObject("required", value as PropertyValidators);
+  } catch (error) {
+    throw definitionError(builder, `${option}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function register(type: FunctionType, visibility: FunctionVisibility, builder: string, definition: unknown): AnyRegisteredFunction {
+  const config: FunctionDefinition =
+    typeof definition === "function" ? { handler: definition } : typeof definition === "object" && definition !== null ? (definition as FunctionDefinition) : { handler: undefined };
+  if (typeof config.handler !== "function") throw definitionError(builder, "needs a handler function, or { args?, returns?, handler }");
+  const handler = config.handler as AnyRegisteredFunction["handler"];
+  const args = toValidator(builder, "args", config.args);
+  const returns = toValidator(builder, "returns", config.returns);
+  const registered = {
+    isConvoyFunction: true,
+    type,
+    isQuery: type === "query",
+    isMutation: type === "mutation",
+    visibility,
+    isPublic: visibility === "public",
+    isInternal: visibility === "internal",
+    args,
+    returns,
+    handler,
+    exportArgs: () => JSON.stringify(args === undefined ? { type: "any" } : args.json),
+    exportReturns: () => JSON.stringify(returns === undefined ? null : returns.json),
+  };
+  return Object.freeze(registered) as unknown as AnyRegisteredFunction;
+}
+
+/**
+ * Define a public query (callable over HTTP). The generated `_generated/server` exports it
+ * typed with the app's DataModel as `query`.
+ *
+ * @example
+ * export const list = queryGeneric({ args: {}, handler: async (ctx) => ctx.db.query("messages").collect() });
+ */
+export const queryGeneric: QueryBuilder<GenericDataModel, "public"> = ((definition: unknown) =>
+  register("query", "public", "query", definition)) as QueryBuilder<GenericDataModel, "public">;
+
+/**
+ * Define an internal query: callable from other functions, tests and the CLI, never over HTTP.
+ *
+ * @example
+ * export const byEmail = internalQueryGeneric({ args: { email: v.string() }, handler: async (ctx, { email }) => ... });
+ */
+export const internalQueryGeneric: QueryBuilder<GenericDataModel, "internal"> = ((definition: unknown) =>
+  register("query", "internal", "internalQuery", definition)) as QueryBuilder<GenericDataModel, "internal">;
+
+/**
+ * Define a public mutation: one serializable transaction, retried on conflicts.
+ *
+ * @example
+ * export const send = mutationGeneric({ args: { body: v.string() }, handler: async (ctx, args) => ctx.db.insert("messages", args) });
+ */
+export const mutationGeneric: MutationBuilder<GenericDataModel, "public"> = ((definition: unknown) =>
+  register("mutation", "public", "mutation", definition)) as MutationBuilder<GenericDataModel, "public">;
+
+/**
+ * Define an internal mutation: callable from other functions, tests and the CLI, never over HTTP.
+ *
+ * @example
+ * export const reset = internalMutationGeneric({ handler: async (ctx) => { ... } });
+ */
+export const internalMutationGeneric: MutationBuilder<GenericDataModel, "internal"> = ((definition: unknown) =>
+  register("mutation", "internal", "internalMutation", definition)) as MutationBuilder<GenericDataModel, "internal">;

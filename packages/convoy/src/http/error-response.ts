@@ -1,0 +1,76 @@
+import { DatabaseError } from "../errors/database-error.js";
+import { httpStatusOf, type ErrorCode } from "../errors/error-codes.js";
+import { FrameworkError } from "../errors/framework-error.js";
+import { isConvoyError } from "../values/convoy-error.js";
+import { encodeValue } from "../values/encoding.js";
+import type { JSONValue } from "../values/value.js";
+
+/** The body of every failed response: `{"error": {"code", "message", "data"?, "path"?}}`. */
+export interface ErrorBody {
+  error: {
+    code: ErrorCode;
+    message: string;
+    /** `ConvoyError` data (wire-encoded) or a framework error's extra data. */
+    data?: unknown;
+    /** The offending field below the root, e.g. `items[2].name` (for `ARGS_INVALID` …). */
+    path?: string;
+    /** Development mode only. */
+    stack?: string;
+  };
+}
+
+/** How an error is answered: its status and body, and whether it is the server's fault (logged). */
+export interface ErrorResponse {
+  status: number;
+  body: ErrorBody;
+  /** `true` for 5xx-class failures worth a server-side log line (never for client mistakes). */
+  serverFault: boolean;
+}
+
+const GENERIC_INTERNAL = "internal server error";
+const GENERIC_UNAVAILABLE = "the database is unavailable; retry later";
+
+/**
+ * Map anything thrown while answering a request to its response. The only place that decides
+ * an error's status (through `httpStatusOf`):
+ * - a `ConvoyError` is `APPLICATION_ERROR` with its data encoded as on the wire;
+ * - a `FrameworkError` keeps its code, message, `path` and `data`, except that database errors
+ *   (which may quote SQL) and connection failures (which may name hosts) get a generic message
+ *   outside development mode;
+ * - anything else is `INTERNAL` with a generic message outside development mode.
+ * In development mode (`convoy dev`) server faults and application errors carry `stack`.
+ *
+ * @example
+ * errorResponse(new FrameworkError("NOT_FOUND", "no public query named \"x:y\""), { dev: false });
+ * // { status: 404, body: { error: { code: "NOT_FOUND", message: "no public query named \"x:y\"" } }, serverFault: false }
+ */
+export function errorResponse(error: unknown, options: { dev: boolean }): ErrorResponse {
+  const { dev } = options;
+  if (isConvoyError(error)) {
+    let data: JSONValue;
+    try {
+      data = encodeValue(error.data);
+    } catch (encodeError) {
+      const reason = encodeError instanceof Error ? encodeError.message : String(encodeError);
+      return build("INTERNAL", `a ConvoyError was thrown with data that is not a Convoy value: ${reason}`, {}, dev ? error : undefined, true);
+    }
+    return build("APPLICATION_ERROR", error.message, { data }, dev ? error : undefined, false);
+  }
+  if (error instanceof FrameworkError) {
+    const serverFault = httpStatusOf(error.code) >= 500 && error.code !== "UNAVAILABLE";
+    if (!dev && error instanceof DatabaseError) return build(error.code, GENERIC_INTERNAL, {}, undefined, serverFault);
+    const message = !dev && error.code === "UNAVAILABLE" ? GENERIC_UNAVAILABLE : error.message;
+    const extra: { data?: unknown; path?: string } = {};
+    if (error.data !== undefined) extra.data = error.data;
+    if (error.path !== undefined) extra.path = error.path;
+    return build(error.code, message, extra, dev && serverFault ? error : undefined, serverFault);
+  }
+  const message = dev && error instanceof Error ? `${error.name}: ${error.message}` : GENERIC_INTERNAL;
+  return build("INTERNAL", message, {}, dev ? error : undefined, true);
+}
+
+function build(code: ErrorCode, message: string, extra: { data?: unknown; path?: string }, stackOf: unknown, serverFault: boolean): ErrorResponse {
+  const body: ErrorBody = { error: { code, message, ...extra } };
+  if (stackOf instanceof Error && typeof stackOf.stack === "string") body.error.stack = stackOf.stack;
+  return { status: httpStatusOf(code), body, serverFault };
+}

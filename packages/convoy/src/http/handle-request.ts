@@ -1,0 +1,181 @@
+import type { ErrorCode } from "../errors/error-codes.js";
+import { FrameworkError } from "../errors/framework-error.js";
+import type { FunctionType } from "../functions/function-reference.js";
+import { encodeValue } from "../values/encoding.js";
+import type { JSONValue, Value } from "../values/value.js";
+import type { CoreRequest, CoreResponse } from "./core-types.js";
+import { corsHeaders, preflightHeaders } from "./cors.js";
+import { errorResponse, type ErrorBody } from "./error-response.js";
+import { isValidFunctionName } from "./function-name-pattern.js";
+import type { ResolvedHandlerOptions } from "./handler-options.js";
+import { healthCheckOf } from "./http-runtime.js";
+import { jsonResponse } from "./json-response.js";
+import { argsFromBody, argsFromSearch } from "./request-args.js";
+import { allowedMethods, matchRoute, type Route } from "./route.js";
+import { serveStaticFile } from "./static-files.js";
+
+/** Answers one request, or resolves to `null` when the path is not Convoy's (outside the API, no static file). */
+export type CoreHandler = (request: CoreRequest) => Promise<CoreResponse | null>;
+
+/**
+ * The transport-neutral router behind `createHandler`, `createFetchHandler` and
+ * `createServer`: routes, method and content-type checks, argument decoding, the call, the
+ * JSON answer, CORS, the `onCall` hook and static files. Never rejects: every failure becomes
+ * an error response through {@link errorResponse}.
+ */
+export function createCoreHandler(options: ResolvedHandlerOptions): CoreHandler {
+  const checkHealth = healthCheckOf(options.runtime);
+  const failure = (error: unknown, headers: Record<string, string>): { response: CoreResponse; code: ErrorCode } => {
+    const { status, body, serverFault } = errorResponse(error, { dev: options.dev });
+    if (serverFault) options.logger.error(`convoy: ${body.error.code}: ${errorText(error)}`, error);
+    try {
+      return { response: jsonResponse(status, body, headers), code: body.error.code };
+    } catch {
+      // `data` of a framework error that JSON cannot carry: send the rest.
+      const rest: ErrorBody["error"] = { ...body.error };
+      delete rest.data;
+      return { response: jsonResponse(status, { error: rest }, headers), code: body.error.code };
+    }
+  };
+  const respondError = (error: unknown, headers: Record<string, string>): CoreResponse => failure(error, headers).response;
+
+  const reportCall = (name: string, kind: FunctionType, started: number, code: ErrorCode | undefined): void => {
+    if (options.onCall === undefined) return;
+    try {
+      options.onCall({ name, kind, durationMs: performance.now() - started, ok: code === undefined, ...(code === undefined ? {} : { code }) });
+    } catch (error) {
+      options.logger.error("convoy: the onCall hook threw", error);
+    }
+  };
+
+  const health = async (headers: Record<string, string>): Promise<CoreResponse> => {
+    try {
+      await withTimeout(checkHealth(), options.healthTimeoutMs);
+      return jsonResponse(200, { ok: true }, headers);
+    } catch (error) {
+      const unavailable =
+        error instanceof FrameworkError && error.code === "UNAVAILABLE"
+          ? error
+          : new FrameworkError("UNAVAILABLE", `the database did not answer the health check: ${errorText(error)}`, { cause: error });
+      return respondError(unavailable, headers);
+    }
+  };
+
+  const call = async (request: CoreRequest, route: Extract<Route, { type: "call" }>, headers: Record<string, string>): Promise<CoreResponse> => {
+    const started = performance.now();
+    let name = route.rawName;
+    try {
+      const methods = allowedMethods(route);
+      if (!methods.includes(request.method)) {
+        headers.Allow = methods.join(", ");
+        throw new FrameworkError(
+          "METHOD_NOT_ALLOWED",
+          route.kind === "mutation" && request.method === "GET"
+            ? "mutations are called with POST, not GET"
+            : `${request.method} is not allowed here; use ${methods.join(" or ")}`,
+        );
+      }
+      name = decodeName(route.rawName);
+      if (!isValidFunctionName(name)) throw new FrameworkError("NOT_FOUND", `no public ${route.kind} named ${JSON.stringify(name)}`);
+      const args = request.method === "GET" ? argsFromSearch(request.search, options.limits) : argsFromBody(await readJsonBody(request), options.limits);
+      const { value } = await options.runtime.run(route.kind, name, args, { allowInternal: false });
+      const response = jsonResponse(200, { value: encodeResult(name, value) }, headers);
+      reportCall(name, route.kind, started, undefined);
+      return response;
+    } catch (error) {
+      const { response, code } = failure(error, headers);
+      reportCall(name, route.kind, started, code);
+      return response;
+    }
+  };
+
+  return async (request) => {
+    try {
+      const route = matchRoute(request.path, options.basePath);
+      if (route.type === "outside") {
+        if (options.staticDir === undefined || (request.method !== "GET" && request.method !== "HEAD")) return null;
+        return await serveStaticFile(options.staticDir, route.path);
+      }
+      const origin = request.header("origin");
+      if (request.method === "OPTIONS") {
+        const methods = allowedMethods(route);
+        return { status: 204, headers: { Allow: [...methods, "OPTIONS"].join(", "), ...preflightHeaders(options.corsOrigins, origin, methods) }, body: "" };
+      }
+      const headers = corsHeaders(options.corsOrigins, origin);
+      switch (route.type) {
+        case "unknown-api":
+          return respondError(new FrameworkError("NOT_FOUND", `no API route ${JSON.stringify(request.path)}; use /api/query/<name>, /api/mutation/<name> or /api/health`), headers);
+        case "health":
+          if (request.method !== "GET" && request.method !== "HEAD") {
+            return respondError(new FrameworkError("METHOD_NOT_ALLOWED", `${request.method} is not allowed here; use GET`), { ...headers, Allow: "GET, HEAD" });
+          }
+          return await health(headers);
+        case "call":
+          return await call(request, route, headers);
+      }
+    } catch (error) {
+      return respondError(error, {});
+    }
+  };
+}
+
+/** A `NOT_FOUND` answer for a path that is neither the API nor a static file. */
+export function notFoundResponse(path: string): CoreResponse {
+  return jsonResponse(404, { error: { code: "NOT_FOUND", message: `nothing at ${JSON.stringify(path)}` } });
+}
+
+function decodeName(rawName: string): string {
+  try {
+    return decodeURIComponent(rawName);
+  } catch {
+    throw new FrameworkError("BAD_REQUEST", "the function name in the path has malformed percent-encoding");
+  }
+}
+
+/** The body of a `POST` call, after checking that it is declared as JSON. */
+async function readJsonBody(request: CoreRequest): Promise<Uint8Array> {
+  if (!isJsonContentType(request.header("content-type"))) {
+    throw new FrameworkError("UNSUPPORTED_MEDIA_TYPE", 'send the body as JSON with "Content-Type: application/json"');
+  }
+  return request.readBody();
+}
+
+/** `application/json`, optionally with `charset=utf-8`. */
+export function isJsonContentType(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  const [type = "", ...parameters] = header.split(";");
+  if (type.trim().toLowerCase() !== "application/json") return false;
+  for (const parameter of parameters) {
+    const equals = parameter.indexOf("=");
+    if (equals === -1) continue;
+    const key = parameter.slice(0, equals).trim().toLowerCase();
+    const value = parameter.slice(equals + 1).trim().replace(/^"(.*)"$/, "$1").toLowerCase();
+    if (key === "charset" && value !== "utf-8" && value !== "utf8") return false;
+  }
+  return true;
+}
+
+/** Encode a function's result for the wire; a result that cannot be encoded is the function's fault. */
+function encodeResult(name: string, value: Value): JSONValue {
+  try {
+    return encodeValue(value);
+  } catch (error) {
+    throw new FrameworkError("INTERNAL", `${name} returned a value that cannot be sent: ${errorText(error)}`, { cause: error });
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => {
+      reject(new FrameworkError("UNAVAILABLE", `the database did not answer within ${ms} ms`));
+    }, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => {
+    clearTimeout(timer);
+  });
+}

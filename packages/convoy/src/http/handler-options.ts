@@ -1,0 +1,147 @@
+import type { ErrorCode } from "../errors/error-codes.js";
+import { FrameworkError } from "../errors/framework-error.js";
+import type { FunctionType } from "../functions/function-reference.js";
+import { MAX_VALUE_DEPTH } from "../values/value.js";
+import type { HttpRuntime } from "./http-runtime.js";
+
+/** Limits on what a request may carry. */
+export interface HttpLimits {
+  /** Largest request body, in bytes (default 1 MiB). Larger bodies get `413 PAYLOAD_TOO_LARGE`. */
+  maxBodyBytes?: number;
+  /** How deeply arrays and objects may nest inside `args` (default 64, the value depth limit). */
+  maxDepth?: number;
+  /** Most elements in any one array inside `args` (default 8192, as in Convex). */
+  maxArrayLength?: number;
+  /**
+   * How long the whole body may take to arrive, in ms (default 10 000). A slower or truncated
+   * body gets `400 BAD_REQUEST` and the connection is closed.
+   */
+  bodyTimeoutMs?: number;
+}
+
+/** Which browser origins may call the API. */
+export interface CorsOptions {
+  /** `"*"`: any origin; a list: exactly these (`"https://app.example.com"`); `false`: none. */
+  origins: "*" | readonly string[] | false;
+}
+
+/** What {@link HandlerOptions.onCall} receives after each function call (also a rejected one). */
+export interface HttpCallEvent {
+  /** The function name as requested, e.g. `"admin/users:list"`. */
+  name: string;
+  kind: FunctionType;
+  /** From the request's arrival at the router to the response being ready. */
+  durationMs: number;
+  ok: boolean;
+  /** The error code when `ok` is false. */
+  code?: ErrorCode;
+}
+
+/** Where the HTTP layer reports server-side failures (unexpected errors, hook errors). */
+export interface HttpLogger {
+  error(message: string, error?: unknown): void;
+}
+
+/**
+ * Options of `createHandler`, `createFetchHandler` and `createServer`.
+ *
+ * @example
+ * const options: HandlerOptions = {
+ *   runtime,
+ *   limits: { maxBodyBytes: 256 * 1024 },
+ *   cors: { origins: ["https://app.example.com"] },
+ *   onCall: ({ name, durationMs, ok, code }) => console.log(name, durationMs, ok ? "ok" : code),
+ * };
+ */
+export interface HandlerOptions {
+  /** Runs the functions and checks the database. */
+  runtime: HttpRuntime;
+  limits?: HttpLimits;
+  /** CORS (default: no origin is allowed). */
+  cors?: CorsOptions;
+  /** Development mode: error bodies may carry `stack` and the real message of internal errors. */
+  dev?: boolean;
+  /** Called after every function call with its name, kind, duration and outcome. */
+  onCall?: (event: HttpCallEvent) => void;
+  /** A prefix the API lives under, e.g. `"/convoy"` → `/convoy/api/query/…` (default none). */
+  basePath?: string;
+  /** A directory of static files (a built web app) served at `/` for GET and HEAD. */
+  staticDir?: string;
+  /** Server-side error log (default: `console.error`). */
+  logger?: HttpLogger;
+  /** How long `GET /api/health` waits for the database before answering 503, in ms (default 5000). */
+  healthTimeoutMs?: number;
+}
+
+/** {@link HandlerOptions} with every default filled in. */
+export interface ResolvedHandlerOptions {
+  runtime: HttpRuntime;
+  limits: Required<HttpLimits>;
+  corsOrigins: "*" | ReadonlySet<string> | false;
+  dev: boolean;
+  onCall: ((event: HttpCallEvent) => void) | undefined;
+  basePath: string;
+  staticDir: string | undefined;
+  logger: HttpLogger;
+  healthTimeoutMs: number;
+}
+
+export const DEFAULT_LIMITS: Required<HttpLimits> = {
+  maxBodyBytes: 1024 * 1024,
+  maxDepth: MAX_VALUE_DEPTH,
+  maxArrayLength: 8192,
+  bodyTimeoutMs: 10_000,
+};
+
+const defaultLogger: HttpLogger = {
+  error: (message, error) => {
+    console.error(message, error);
+  },
+};
+
+function positiveInteger(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < 1) throw new FrameworkError("INTERNAL", `${name} must be a positive integer, got ${String(value)}`);
+  return value;
+}
+
+/** `"/convoy/"` → `"/convoy"`; `""` and `"/"` → `""`. */
+function normalizeBasePath(basePath: string | undefined): string {
+  if (basePath === undefined) return "";
+  const trimmed = basePath.replace(/\/+$/, "");
+  if (trimmed === "") return "";
+  if (!trimmed.startsWith("/") || /[?#\s]/.test(trimmed)) {
+    throw new FrameworkError("INTERNAL", `basePath must be a path like "/convoy", got ${JSON.stringify(basePath)}`);
+  }
+  return trimmed;
+}
+
+/** An origin as browsers send it: lower-case scheme and host, no trailing slash. */
+export function normalizeOrigin(origin: string): string {
+  return origin.trim().replace(/\/+$/, "").toLowerCase();
+}
+
+/** Check the options and fill in the defaults. Throws `INTERNAL` for a malformed option. */
+export function resolveHandlerOptions(options: HandlerOptions): ResolvedHandlerOptions {
+  if (typeof options !== "object" || options === null || typeof options.runtime !== "object" || options.runtime === null) {
+    throw new FrameworkError("INTERNAL", "createHandler(options) needs { runtime }");
+  }
+  const limits = options.limits ?? {};
+  const origins = options.cors?.origins ?? false;
+  return {
+    runtime: options.runtime,
+    limits: {
+      maxBodyBytes: positiveInteger("limits.maxBodyBytes", limits.maxBodyBytes, DEFAULT_LIMITS.maxBodyBytes),
+      maxDepth: positiveInteger("limits.maxDepth", limits.maxDepth, DEFAULT_LIMITS.maxDepth),
+      maxArrayLength: positiveInteger("limits.maxArrayLength", limits.maxArrayLength, DEFAULT_LIMITS.maxArrayLength),
+      bodyTimeoutMs: positiveInteger("limits.bodyTimeoutMs", limits.bodyTimeoutMs, DEFAULT_LIMITS.bodyTimeoutMs),
+    },
+    corsOrigins: origins === "*" ? "*" : origins === false ? false : new Set(origins.map(normalizeOrigin)),
+    dev: options.dev === true,
+    onCall: options.onCall,
+    basePath: normalizeBasePath(options.basePath),
+    staticDir: options.staticDir,
+    logger: options.logger ?? defaultLogger,
+    healthTimeoutMs: positiveInteger("healthTimeoutMs", options.healthTimeoutMs, 5000),
+  };
+}

@@ -1,0 +1,13 @@
+import type { CoreResponse } from "./core-types.js";
+
+/** Headers of every JSON answer of the API. */
+const JSON_HEADERS: Readonly<Record<string, string>> = {
+  "Content-Type": "application/json; charset=utf-8",
+  "Cache-Control": "no-store",
+  "X-Content-Type-Options": "nosniff",
+};
+
+/** A JSON response (`body` must already be JSON-safe). */
+export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): CoreResponse {
+  return { status, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+}

@@ -1,0 +1,49 @@
+import type { FunctionType } from "../functions/function-reference.js";
+
+/** What a request path asks for. */
+export type Route =
+  /** `GET /api/health`. */
+  | { type: "health" }
+  /** `/api/query/<name>` or `/api/mutation/<name>`; `rawName` is still percent-encoded. */
+  | { type: "call"; kind: FunctionType; rawName: string }
+  /** Any other path under `/api/`: always `NOT_FOUND`. */
+  | { type: "unknown-api" }
+  /** Outside the API: static files, or not Convoy's. */
+  | { type: "outside"; path: string };
+
+const CALL = /^\/api\/(query|mutation)\/(.+)$/;
+
+/**
+ * Match a raw (percent-encoded) request path, below `basePath` (`""` or `"/prefix"`).
+ *
+ * @example
+ * matchRoute("/api/query/admin/users:list", ""); // { type: "call", kind: "query", rawName: "admin/users:list" }
+ * matchRoute("/convoy/api/health", "/convoy");   // { type: "health" }
+ */
+export function matchRoute(path: string, basePath: string): Route {
+  let rest = path;
+  if (basePath !== "") {
+    if (path !== basePath && !path.startsWith(`${basePath}/`)) return { type: "outside", path };
+    rest = path.slice(basePath.length);
+    if (rest === "") rest = "/";
+  }
+  if (rest !== "/api" && !rest.startsWith("/api/")) return { type: "outside", path: rest };
+  if (rest === "/api/health") return { type: "health" };
+  const match = CALL.exec(rest);
+  if (match === null) return { type: "unknown-api" };
+  return { type: "call", kind: match[1] as FunctionType, rawName: match[2]! };
+}
+
+/** The methods a route answers (besides `OPTIONS`), for `Allow` and CORS preflights. */
+export function allowedMethods(route: Route): readonly string[] {
+  switch (route.type) {
+    case "health":
+      return ["GET", "HEAD"];
+    case "call":
+      return route.kind === "query" ? ["GET", "POST"] : ["POST"];
+    case "unknown-api":
+      return [];
+    case "outside":
+      return ["GET", "HEAD"];
+  }
+}

@@ -1,0 +1,242 @@
+import type { Driver, TransactionOptions } from "../driver/driver.js";
+import { FrameworkError } from "../errors/framework-error.js";
+import type { ErrorCode } from "../errors/error-codes.js";
+import { getFunctionName, type AnyFunctionReference, type FunctionType } from "../functions/function-reference.js";
+import type { FunctionRegistry } from "../functions/registry.js";
+import type { SchemaDefinition } from "../schema/schema-definition.js";
+import type { AccessLog } from "../storage/access-log.js";
+import { createCatalog, type Catalog } from "../storage/catalog.js";
+import { ensureStorage, loadCursorSecret, DEFAULT_PG_SCHEMA } from "../storage/ensure-storage.js";
+import { isConvoyError } from "../values/convoy-error.js";
+import type { Value } from "../values/value.js";
+import { CallScope } from "./call-scope.js";
+import { ConflictGate } from "./conflict-gate.js";
+import { createMutationCtx, createQueryCtx, invokeFunction, lookupFunction, type AnyMutationCtx, type AnyQueryCtx, type Engine } from "./invoke.js";
+import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from "./retry.js";
+import { validateArgs } from "./validate-call.js";
+
+/** Options of {@link createRuntime}. */
+export interface RuntimeOptions {
+  driver: Driver;
+  schema: SchemaDefinition;
+  registry: FunctionRegistry;
+  /** The Postgres schema of the app's tables (default `public`). */
+  pgSchema?: string;
+  /**
+   * Create the tables and indexes the schema needs and the database lacks (default `true`).
+   * `convoy start` passes `false`: it never changes the database.
+   */
+  ensureStorage?: boolean;
+  /** Attempts per mutation when it conflicts (default 10), then `CONFLICT`. */
+  maxAttempts?: number;
+  /** Backoff between attempts: first ceiling and cap in ms (defaults 5 and 250). */
+  retryDelay?: { baseMs?: number; maxMs?: number };
+  /** Called after every top-level call (see {@link Runtime.onCall}). */
+  onCall?: CallListener;
+}
+
+/** Options of one call. */
+export interface RunOptions {
+  /** Allow internal functions (tests, the CLI, server-side code); never for HTTP callers. */
+  allowInternal?: boolean;
+}
+
+/** A call's result and what it read and wrote (nested calls included). */
+export interface RunResult<TValue = Value> {
+  value: TValue;
+  /** Reads and writes of the successful attempt: tables read/written, index ranges, ids. */
+  log: AccessLog;
+  /** How many attempts the call took (more than 1 after conflicts). */
+  attempts: number;
+}
+
+/** What a {@link CallListener} hears about each top-level call. */
+export interface CallEvent {
+  kind: FunctionType;
+  /** The function's name, or `"<handler>"` for {@link Runtime.runHandler}. */
+  name: string;
+  /** Wall-clock time from the call to its result, retries included, in ms. */
+  durationMs: number;
+  ok: boolean;
+  /** The error's code when `ok` is false (`APPLICATION_ERROR` for a `ConvoyError`, `INTERNAL` for anything unknown). */
+  errorCode?: ErrorCode;
+  error?: unknown;
+  attempts: number;
+}
+
+/** Listens to calls (e.g. `convoy dev` logs each one with its duration). Must not throw. */
+export type CallListener = (event: CallEvent) => void;
+
+/**
+ * Runs functions by name against a database: each call in one transaction, with validated
+ * arguments and result. Knows nothing of HTTP.
+ *
+ * @example
+ * const runtime = await createRuntime({ driver, schema, registry });
+ * const { value } = await runtime.run("mutation", "messages:send", { author: "ada", body: "hi" });
+ */
+export interface Runtime {
+  readonly driver: Driver;
+  readonly catalog: Catalog;
+  /** The functions being served. */
+  readonly registry: FunctionRegistry;
+  /** Swap the functions atomically (the dev loop's hot reload); calls in flight finish on the old ones. */
+  setRegistry(registry: FunctionRegistry): void;
+  /**
+   * Run the `kind` function named `name` (or referenced by `name`) with `args` (JS values,
+   * already decoded from the wire). A mutation runs in one `SERIALIZABLE` transaction, retried
+   * on conflicts; a query in one `REPEATABLE READ READ ONLY` transaction.
+   *
+   * Throws `NOT_FOUND` (unknown name, wrong kind, internal without `allowInternal`),
+   * `ARGS_INVALID`, `RETURNS_INVALID`, `CONFLICT`, the user's `ConvoyError` as thrown, or
+   * whatever else the handler or the database threw.
+   */
+  run(kind: FunctionType, name: string | AnyFunctionReference, args?: unknown, options?: RunOptions): Promise<RunResult>;
+  /**
+   * Run an ad-hoc handler with a query or mutation ctx, in a transaction of that kind (what
+   * `convoyTest`'s `t.run` uses). The result is not validated.
+   */
+  runHandler<TValue>(kind: "query", handler: (ctx: AnyQueryCtx) => Promise<TValue> | TValue): Promise<RunResult<TValue>>;
+  runHandler<TValue>(kind: "mutation", handler: (ctx: AnyMutationCtx) => Promise<TValue> | TValue): Promise<RunResult<TValue>>;
+  /** Listen to every top-level call; returns a function that stops listening. */
+  onCall(listener: CallListener): () => void;
+}
+
+/** After this many conflicts, a mutation's next attempts run alone in this process (see ConflictGate). */
+const EXCLUSIVE_AFTER_CONFLICTS = 2;
+
+const MUTATION_TRANSACTION: TransactionOptions = { isolation: "serializable" };
+const QUERY_TRANSACTION: TransactionOptions = { isolation: "repeatable read", readOnly: true };
+
+function errorCodeOf(error: unknown): ErrorCode {
+  if (isConvoyError(error)) return "APPLICATION_ERROR";
+  if (error instanceof FrameworkError) return error.code;
+  return "INTERNAL";
+}
+
+function positiveInteger(value: number | undefined, fallback: number, what: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) throw new FrameworkError("INTERNAL", `${what} must be a positive integer, got ${String(value)}`);
+  return value;
+}
+
+/**
+ * Start a runtime: creates what the schema needs in the database (unless
+ * `ensureStorage: false`), loads the cursor secret and builds the catalog.
+ *
+ * @example
+ * const driver = await createDriver({ databaseUrl: process.env.DATABASE_URL });
+ * const runtime = await createRuntime({ driver, schema, registry: await createRegistry(modules) });
+ * const { value, log } = await runtime.run("query", "messages:list", {});
+ * log.tablesRead(); // Set { "messages" }
+ */
+export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
+  const { driver, schema } = options;
+  const pgSchema = options.pgSchema ?? DEFAULT_PG_SCHEMA;
+  const policy: RetryPolicy = {
+    maxAttempts: positiveInteger(options.maxAttempts, DEFAULT_RETRY_POLICY.maxAttempts, "maxAttempts"),
+    baseDelayMs: options.retryDelay?.baseMs ?? DEFAULT_RETRY_POLICY.baseDelayMs,
+    maxDelayMs: options.retryDelay?.maxMs ?? DEFAULT_RETRY_POLICY.maxDelayMs,
+  };
+  if (options.ensureStorage !== false) await ensureStorage(driver, schema.json, { schema: pgSchema });
+  const cursorSecret = await loadCursorSecret(driver);
+  const catalog = createCatalog(schema, pgSchema);
+  let engine: Engine = { registry: options.registry, catalog, cursorSecret };
+  const gate = new ConflictGate();
+  const listeners = new Set<CallListener>();
+  if (options.onCall !== undefined) listeners.add(options.onCall);
+
+  function emit(event: CallEvent): void {
+    for (const listener of [...listeners]) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure must not change the call's outcome.
+      }
+    }
+  }
+
+  /** One call, retried as a whole on conflicts; reports to the listeners. */
+  async function call<TValue>(
+    kind: FunctionType,
+    name: string,
+    body: (scope: CallScope, attempt: number) => Promise<TValue>,
+  ): Promise<RunResult<TValue>> {
+    const started = performance.now();
+    let attempts = 0;
+    try {
+      const result = await withRetries(policy, `${kind} ${JSON.stringify(name)}`, async (attempt) => {
+        attempts = attempt;
+        const transaction = (): Promise<{ value: TValue; log: AccessLog }> =>
+          driver.transaction(kind === "mutation" ? MUTATION_TRANSACTION : QUERY_TRANSACTION, async (tx) => {
+            const scope = new CallScope(tx);
+            let value: TValue;
+            try {
+              value = await body(scope, attempt);
+            } catch (error) {
+              // A conflict the handler swallowed (or wrapped) still dooms the attempt: retry it.
+              throw scope.poison ?? error;
+            }
+            if (scope.poison !== undefined) throw scope.poison;
+            return { value, log: scope.log };
+          });
+        // Queries run on a read-only snapshot and never conflict: they skip the gate.
+        return kind === "mutation" ? gate.run(attempt > EXCLUSIVE_AFTER_CONFLICTS, transaction) : transaction();
+      });
+      emit({ kind, name, durationMs: performance.now() - started, ok: true, attempts });
+      return { ...result, attempts };
+    } catch (error) {
+      emit({ kind, name, durationMs: performance.now() - started, ok: false, errorCode: errorCodeOf(error), error, attempts });
+      throw error;
+    }
+  }
+
+  const runtime: Runtime = {
+    driver,
+    catalog,
+    get registry() {
+      return engine.registry;
+    },
+    setRegistry(registry) {
+      engine = { ...engine, registry };
+    },
+    async run(kind, reference, args, runOptions = {}) {
+      const current = engine;
+      let entry;
+      let validArgs;
+      try {
+        entry = lookupFunction(current.registry, kind, reference, runOptions.allowInternal === true);
+        validArgs = validateArgs(entry.fn, args);
+      } catch (error) {
+        let name: string;
+        try {
+          name = getFunctionName(reference);
+        } catch {
+          name = "<invalid reference>";
+        }
+        emit({ kind, name, durationMs: 0, ok: false, errorCode: errorCodeOf(error), error, attempts: 0 });
+        throw error;
+      }
+      const found = entry;
+      const pristine = validArgs;
+      return call(kind, found.name, (scope, attempt) =>
+        // A retried handler gets a fresh copy, in case the last attempt changed its arguments.
+        invokeFunction(current, scope, found, attempt === 1 && kind === "query" ? pristine : structuredClone(pristine), true),
+      );
+    },
+    runHandler<TValue>(kind: FunctionType, handler: (ctx: never) => Promise<TValue> | TValue): Promise<RunResult<TValue>> {
+      const current = engine;
+      return call(kind, "<handler>", async (scope) => {
+        const ctx = kind === "mutation" ? createMutationCtx(current, scope) : createQueryCtx(current, scope);
+        return handler(ctx as never);
+      });
+    },
+    onCall(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+  };
+  return runtime;
+}
