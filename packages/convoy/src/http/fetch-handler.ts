@@ -1,7 +1,6 @@
 import type { CoreRequest, CoreResponse } from "./core-types.js";
-import { createCoreHandler, notFoundResponse } from "./handle-request.js";
+import { createCoreHandler, notFoundResponse, plainErrorResponse } from "./handle-request.js";
 import { resolveHandlerOptions, type HandlerOptions } from "./handler-options.js";
-import { jsonResponse } from "./json-response.js";
 import { readWebBody } from "./read-web-body.js";
 
 /** A Web-standard handler: `Request` in, `Response` out. */
@@ -51,7 +50,7 @@ export function createFetchHandler(options: HandlerOptions): FetchHandler {
       response = (await core(coreRequest)) ?? notFoundResponse(path);
     } catch (error) {
       resolved.logger.error("convoy: unexpected failure in the HTTP handler", error);
-      response = jsonResponse(500, { error: { code: "INTERNAL", message: "internal server error" } });
+      response = plainErrorResponse(error);
     }
     if (!bodyRead && request.body !== null && !request.bodyUsed) request.body.cancel().catch(ignore);
     const noBody = method === "HEAD" || response.status === 204 || response.status === 304;

@@ -121,7 +121,13 @@ export function createCoreHandler(options: ResolvedHandlerOptions): CoreHandler 
 
 /** A `NOT_FOUND` answer for a path that is neither the API nor a static file. */
 export function notFoundResponse(path: string): CoreResponse {
-  return jsonResponse(404, { error: { code: "NOT_FOUND", message: `nothing at ${JSON.stringify(path)}` } });
+  return plainErrorResponse(new FrameworkError("NOT_FOUND", `nothing at ${JSON.stringify(path)}`));
+}
+
+/** The answer to an error outside a call (no CORS headers, never dev details). */
+export function plainErrorResponse(error: unknown): CoreResponse {
+  const { status, body } = errorResponse(error, { dev: false });
+  return jsonResponse(status, body);
 }
 
 function decodeName(rawName: string): string {

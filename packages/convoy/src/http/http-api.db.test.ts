@@ -1,11 +1,11 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { createServer as createNodeServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, useTestDatabase } from "../../test/helpers/test-database.js";
 import { encodeValue } from "../values/encoding.js";
-import { createServer as createNodeServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { createFetchHandler } from "./fetch-handler.js";
 import { createHandler } from "./node-handler.js";
 import type { HttpCallEvent } from "./handler-options.js";

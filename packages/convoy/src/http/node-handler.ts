@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { CoreRequest, CoreResponse } from "./core-types.js";
-import { createCoreHandler, notFoundResponse } from "./handle-request.js";
+import { createCoreHandler, notFoundResponse, plainErrorResponse } from "./handle-request.js";
 import { resolveHandlerOptions, type HandlerOptions } from "./handler-options.js";
-import { jsonResponse } from "./json-response.js";
 import { readNodeBody } from "./read-node-body.js";
 
 /**
@@ -67,7 +66,7 @@ export function createHandler(options: HandlerOptions): NodeHandler {
       },
       (error: unknown) => {
         resolved.logger.error("convoy: unexpected failure in the HTTP handler", error);
-        writeResponse(req, res, method, jsonResponse(500, { error: { code: "INTERNAL", message: "internal server error" } }), true);
+        writeResponse(req, res, method, plainErrorResponse(error), true);
       },
     );
   };

@@ -1,0 +1,90 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { useTestDatabase } from "../helpers/test-database.js";
+import { runCli, startCli, type CliProcess } from "./cli-process.js";
+
+async function call(base: string, kind: "query" | "mutation", name: string, args: unknown): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${base}/api/${kind}/${name}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ args }) });
+  return { status: response.status, body: await response.json() };
+}
+
+async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (accept(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("convoy init + convoy dev", () => {
+  const db = useTestDatabase();
+  const dir = mkdtempSync(join(tmpdir(), "convoy-cli-"));
+  let dev: CliProcess | undefined;
+  afterAll(async () => {
+    await dev?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("init scaffolds a working starter and never overwrites", () => {
+    const first = runCli(["init"], dir);
+    expect(first.status).toBe(0);
+    for (const file of ["convoy/schema.ts", "convoy/messages.ts", "CONVOY.md", "convoy/_generated/api.d.ts", "convoy/_generated/functions.ts"]) {
+      expect(existsSync(join(dir, file)), file).toBe(true);
+    }
+    writeFileSync(join(dir, "convoy/schema.ts"), readFileSync(join(dir, "convoy/schema.ts"), "utf8") + "// mine\n");
+    const second = runCli(["init"], dir);
+    expect(second.status).toBe(0);
+    expect(readFileSync(join(dir, "convoy/schema.ts"), "utf8")).toContain("// mine");
+  });
+
+  it("serves, hot-swaps an edited function, keeps the last good version on a broken file, then takes the fix", async () => {
+    const env = db().databaseUrl === undefined ? {} : { DATABASE_URL: db().databaseUrl };
+    dev = startCli(["dev", "--port", "0"], dir, env);
+    const [, base] = await dev.waitFor(/ready: (http:\/\/localhost:\d+)/);
+    const url = base!;
+
+    const sent = await call(url, "mutation", "messages:send", { author: "ada", body: "hi" });
+    expect(sent.status).toBe(200);
+    const listed = await call(url, "query", "messages:list", {});
+    expect(listed.body.value.map((m: { body: string }) => m.body)).toEqual(["hi"]);
+    await dev.waitFor(/mutation messages:send [\d.]+ ms ok/);
+
+    const file = join(dir, "convoy/messages.ts");
+    const original = readFileSync(file, "utf8");
+    writeFileSync(file, `${original}\nexport const version = query({ args: {}, handler: async () => "v1" });\n`);
+    const v1 = await until(() => call(url, "query", "messages:version", {}), (r) => r.status === 200);
+    expect(v1.body).toEqual({ value: "v1" });
+
+    writeFileSync(file, `${original}\nexport const version = query({ args: {}, handler: async () => "v1" ;; oops\n`);
+    await dev.waitFor(/messages\.ts:\d+:\d+: error/);
+    expect(dev.stderr()).toContain("still serving the last good version");
+    expect((await call(url, "query", "messages:version", {})).body).toEqual({ value: "v1" });
+    expect((await call(url, "query", "messages:list", {})).status).toBe(200);
+
+    writeFileSync(file, `${original}\nexport const version = query({ args: {}, handler: async () => "v2" });\n`);
+    const v2 = await until(() => call(url, "query", "messages:version", {}), (r) => r.body?.value === "v2");
+    expect(v2.body).toEqual({ value: "v2" });
+    expect(readFileSync(join(dir, "convoy/_generated/api.d.ts"), "utf8")).toContain('"messages": typeof messages_0');
+
+    expect(await dev.stop()).toBe(0);
+    dev = undefined;
+  });
+
+  it("run prints the encoded result; unknown commands and flags are usage errors", () => {
+    const env = db().databaseUrl === undefined ? {} : { DATABASE_URL: db().databaseUrl };
+    const result = runCli(["run", "messages:byAuthor", '{"author":"ada"}'], dir, env);
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).map((m: { body: string }) => m.body)).toEqual(["hi"]);
+    const bad = runCli(["run", "messages:byAuthor", '{"author":1}'], dir, env);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain("ARGS_INVALID");
+    expect(runCli(["frobnicate"], dir).status).toBe(2);
+    expect(runCli(["dev", "--nope"], dir).status).toBe(2);
+    const help = runCli(["--help"], dir);
+    expect(help.status).toBe(0);
+    for (const command of ["init", "dev", "codegen", "run", "start"]) expect(help.stdout).toContain(command);
+  });
+});
