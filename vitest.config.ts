@@ -23,7 +23,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts"], exclude: ["**/*.db.test.ts", "**/node_modules/**"] },
+        test: { name: "unit", include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts"], exclude: ["**/*.db.test.ts", "**/node_modules/**"] },
       },
       {
         extends: true,

@@ -1,0 +1,80 @@
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import * as esbuild from "esbuild";
+import { chromium, type Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCli, type CliProcess } from "../../../packages/convoy/test/cli/cli-process.js";
+
+const playground = fileURLToPath(new URL("..", import.meta.url));
+const browserEntry = fileURLToPath(new URL("../../../packages/convoy/src/browser/index.ts", import.meta.url));
+
+/**
+ * The playground end to end in Debian's Chromium: `convoy dev` serves the built page and the
+ * API on the embedded database; the test sends a message through the UI, sees it rendered, and
+ * sees the `ConvoyError` of an empty message shown to the user.
+ */
+describe("playground in a browser", () => {
+  const dir = mkdtempSync(join(tmpdir(), "convoy-playground-"));
+  let dev: CliProcess;
+  let browser: Browser;
+  let url = "";
+
+  beforeAll(async () => {
+    cpSync(join(playground, "convoy"), join(dir, "convoy"), { recursive: true });
+    cpSync(join(playground, "web"), join(dir, "web"), { recursive: true, filter: (path) => !path.includes("/dist") });
+    cpSync(join(playground, "web/index.html"), join(dir, "web/dist/index.html"));
+    await esbuild.build({
+      entryPoints: [join(dir, "web/main.ts")],
+      outfile: join(dir, "web/dist/main.js"),
+      bundle: true,
+      format: "esm",
+      platform: "browser",
+      alias: { "convoy/browser": browserEntry },
+      logLevel: "silent",
+    });
+    dev = startCli(["dev", "--port", "0", "--static", "web/dist"], dir);
+    url = (await dev.waitFor(/ready: (http:\/\/localhost:\d+)/))[1]!;
+    browser = await chromium.launch({
+      executablePath: "/usr/bin/chromium",
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-component-update", "--disable-sync"],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await dev?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("sends a message through the UI and shows it", async () => {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.fill("#author", "grace");
+    await page.fill("#body", "hello from the browser");
+    await page.click("button[type=submit]");
+    await page.waitForSelector("#messages li >> text=hello from the browser");
+    expect(await page.textContent("#messages li .who")).toBe("grace");
+    await page.waitForSelector("#mine >> text=grace has sent 1 message.");
+    await page.close();
+  });
+
+  it("shows the ConvoyError message of a refused mutation", async () => {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.fill("#body", "   ");
+    await page.click("button[type=submit]");
+    await page.waitForSelector("#error >> text=A message cannot be empty.");
+    expect(await page.locator("#messages li").count()).toBe(1);
+    await page.close();
+  });
+
+  it("likes a message (a mutation that returns the new count)", async () => {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.click("#messages li button");
+    await page.waitForSelector("#messages li button >> text=♥ 1");
+    await page.close();
+  });
+});
