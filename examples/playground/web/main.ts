@@ -3,12 +3,16 @@ import { api } from "../convoy/_generated/api.js";
 import type { Doc } from "../convoy/_generated/dataModel.js";
 
 const client = new ConvoyHttpClient(window.location.origin);
-const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
-const list = $<HTMLUListElement>("messages");
-const more = $<HTMLButtonElement>("more");
-const error = $<HTMLDivElement>("error");
-const author = $<HTMLInputElement>("author");
-const body = $<HTMLInputElement>("body");
+function $(id: string): HTMLElement {
+  const element = document.getElementById(id);
+  if (element === null) throw new Error(`#${id} is missing from the page`);
+  return element;
+}
+const list = $("messages");
+const more = $("more") as HTMLButtonElement;
+const error = $("error");
+const author = $("author") as HTMLInputElement;
+const body = $("body") as HTMLInputElement;
 
 let cursor: string | null = null;
 const PAGE = 10;
@@ -49,7 +53,7 @@ function showError(e: unknown): void {
   }
 }
 
-$<HTMLFormElement>("send").addEventListener("submit", (event) => {
+$("send").addEventListener("submit", (event) => {
   event.preventDefault();
   error.textContent = "";
   client

@@ -74,7 +74,7 @@ export class ConvoyHttpClient {
     const name = getFunctionName(reference);
     for (let attempt = 0; ; attempt++) {
       try {
-        return (await this.call("query", name, args ?? {}, options)) as FunctionReturnType<TReference>;
+        return (await this.call("query", name, args ?? {}, options));
       } catch (error) {
         const retryable = error instanceof ConvoyRequestError && (error.status === 0 || error.status === 503) && error.code !== "ABORTED";
         if (!retryable || attempt >= this.options.queryRetries) throw error;
@@ -89,7 +89,7 @@ export class ConvoyHttpClient {
     ...rest: ArgsParameter<TReference>
   ): Promise<FunctionReturnType<TReference>> {
     const [args, options] = rest;
-    return (await this.call("mutation", getFunctionName(reference), args ?? {}, options)) as FunctionReturnType<TReference>;
+    return (await this.call("mutation", getFunctionName(reference), args ?? {}, options));
   }
 
   private async call(kind: "query" | "mutation", name: string, args: unknown, options: CallOptions | undefined): Promise<Value> {

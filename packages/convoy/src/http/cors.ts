@@ -15,11 +15,14 @@ const PREFLIGHT_MAX_AGE = "600";
  * corsHeaders(new Set(["https://app.example.com"]), "https://app.example.com");
  * // { "Access-Control-Allow-Origin": "https://app.example.com", Vary: "Origin" }
  */
+/** Response headers a browser client may read (what the call read and wrote). */
+const EXPOSED_HEADERS = "X-Convoy-Reads, X-Convoy-Writes";
+
 export function corsHeaders(origins: ResolvedHandlerOptions["corsOrigins"], origin: string | undefined): Record<string, string> {
   if (origins === false) return {};
-  if (origins === "*") return { "Access-Control-Allow-Origin": "*" };
+  if (origins === "*") return { "Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": EXPOSED_HEADERS };
   if (origin === undefined || !origins.has(normalizeOrigin(origin))) return { Vary: "Origin" };
-  return { "Access-Control-Allow-Origin": origin, Vary: "Origin" };
+  return { "Access-Control-Allow-Origin": origin, "Access-Control-Expose-Headers": EXPOSED_HEADERS, Vary: "Origin" };
 }
 
 /**

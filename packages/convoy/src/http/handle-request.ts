@@ -3,6 +3,7 @@ import { FrameworkError } from "../errors/framework-error.js";
 import type { FunctionType } from "../functions/function-reference.js";
 import { encodeValue } from "../values/encoding.js";
 import type { JSONValue, Value } from "../values/value.js";
+import type { CallTables } from "./http-runtime.js";
 import type { CoreRequest, CoreResponse } from "./core-types.js";
 import { corsHeaders, preflightHeaders } from "./cors.js";
 import { errorResponse, type ErrorBody } from "./error-response.js";
@@ -78,8 +79,8 @@ export function createCoreHandler(options: ResolvedHandlerOptions): CoreHandler 
       name = decodeName(route.rawName);
       if (!isValidFunctionName(name)) throw new FrameworkError("NOT_FOUND", `no public ${route.kind} named ${JSON.stringify(name)}`);
       const args = request.method === "GET" ? argsFromSearch(request.search, options.limits) : argsFromBody(await readJsonBody(request), options.limits);
-      const { value } = await options.runtime.run(route.kind, name, args, { allowInternal: false });
-      const response = jsonResponse(200, { value: encodeResult(name, value) }, headers);
+      const { value, log } = await options.runtime.run(route.kind, name, args, { allowInternal: false });
+      const response = jsonResponse(200, { value: encodeResult(name, value) }, { ...headers, ...accessHeaders(log) });
       reportCall(name, route.kind, started, undefined);
       return response;
     } catch (error) {
@@ -162,6 +163,16 @@ export function isJsonContentType(header: string | undefined): boolean {
 }
 
 /** Encode a function's result for the wire; a result that cannot be encoded is the function's fault. */
+/**
+ * `X-Convoy-Reads` / `X-Convoy-Writes`: the tables a call read and wrote, so clients can
+ * invalidate cached queries after a mutation (`@convoy/react-query` does). Headers, not body
+ * fields, so the body stays exactly `{"value": …}`.
+ */
+function accessHeaders(log: CallTables | undefined): Record<string, string> {
+  if (log === undefined) return {};
+  return { "X-Convoy-Reads": [...log.tablesRead()].sort().join(","), "X-Convoy-Writes": [...log.tablesWritten()].sort().join(",") };
+}
+
 function encodeResult(name: string, value: Value): JSONValue {
   try {
     return encodeValue(value);

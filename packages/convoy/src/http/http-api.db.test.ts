@@ -105,6 +105,17 @@ describe("success", () => {
     expect(await head.text()).toBe("");
   });
 
+  it("reports the tables a call read and wrote in X-Convoy-Reads / X-Convoy-Writes", async () => {
+    const added = await post("/api/mutation/items:add", { args: { name: "pen", qty: 1 } });
+    expect(added.status).toBe(200);
+    expect(added.headers.get("x-convoy-reads")).toBe("");
+    expect(added.headers.get("x-convoy-writes")).toBe("items");
+    const listed = await post("/api/query/items:list", { args: {} });
+    expect(listed.headers.get("x-convoy-reads")).toBe("items");
+    expect(listed.headers.get("x-convoy-writes")).toBe("");
+    expect(listed.json).toEqual({ value: [expect.objectContaining({ name: "pen", qty: 1 })] });
+  });
+
   it("reports every call to onCall with its outcome", async () => {
     calls.length = 0;
     await post("/api/query/items:list", { args: {} });

@@ -2,6 +2,12 @@ import type { Queryable } from "../driver/driver.js";
 import type { FunctionType } from "../functions/function-reference.js";
 import type { Value } from "../values/value.js";
 
+/** What a call read and wrote, by table (the runtime's access log has this shape). */
+export interface CallTables {
+  tablesRead(): ReadonlySet<string>;
+  tablesWritten(): ReadonlySet<string>;
+}
+
 /** Options of one call through {@link HttpRuntime.run}. */
 export interface HttpRunOptions {
   /** Whether internal functions may be called. The HTTP layer always passes `false`. */
@@ -19,7 +25,7 @@ export interface HttpRunOptions {
  * createServer({ runtime }); // health runs `SELECT 1` on runtime.driver
  */
 export interface HttpRuntime {
-  run(kind: FunctionType, name: string, args: Record<string, Value>, options: HttpRunOptions): Promise<{ value: Value }>;
+  run(kind: FunctionType, name: string, args: Record<string, Value>, options: HttpRunOptions): Promise<{ value: Value; log?: CallTables }>;
   /** Resolves when the database answers, rejects otherwise. When absent, `driver` runs `SELECT 1`. */
   health?(): Promise<void>;
   /** The database, for the health check when there is no `health()`. */

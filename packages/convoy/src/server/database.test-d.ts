@@ -5,6 +5,7 @@ import { v } from "../values/v.js";
 import type { GenericId } from "../values/value.js";
 import type { GenericDatabaseReader, GenericDatabaseWriter } from "./database.js";
 
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- only its type is used
 const schema = defineSchema({
   messages: defineTable({ author: v.string(), body: v.string(), likes: v.optional(v.number()), profile: v.object({ city: v.string() }) })
     .index("by_author", ["author"])

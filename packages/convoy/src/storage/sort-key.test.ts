@@ -56,8 +56,8 @@ describe("sortKey", () => {
       { b: null },
     ];
     for (let i = 0; i + 1 < ordered.length; i++) {
-      expect(compareValues(ordered[i], ordered[i + 1]), `${String(i)}`).toBe(-1);
-      expect(compareBytes(sortKey(ordered[i]), sortKey(ordered[i + 1])), `${String(i)}`).toBe(-1);
+      expect(compareValues(ordered[i], ordered[i + 1]), String(i)).toBe(-1);
+      expect(compareBytes(sortKey(ordered[i]), sortKey(ordered[i + 1])), String(i)).toBe(-1);
     }
   });
 

@@ -31,9 +31,8 @@ let generation = 0;
 export async function bundleAndLoadApp(projectDir: string, functionsDir: string, buildDir: string): Promise<LoadedApp> {
   await mkdir(buildDir, { recursive: true });
   const outfile = join(buildDir, `app-${process.pid}-${++generation}.mjs`);
-  let result: esbuild.BuildResult;
   try {
-    result = await esbuild.build({
+    await esbuild.build({
       entryPoints: [join(functionsDir, GENERATED_DIR, "functions.ts")],
       outfile,
       bundle: true,
@@ -49,7 +48,6 @@ export async function bundleAndLoadApp(projectDir: string, functionsDir: string,
   } catch (error) {
     throw new AppLoadError(formatBuildFailure(error, projectDir));
   }
-  void result;
   let loaded: { modules?: ModuleRecord; appSchema?: SchemaDefinition };
   try {
     loaded = (await import(pathToFileURL(outfile).href)) as typeof loaded;
