@@ -20,6 +20,7 @@ export async function run(): Promise<void> {
   const db = await createBenchDatabase();
   const driver = await createPgDriver({ connectionString: db.url, max: CONCURRENCY });
   const raw = new pg.Pool({ connectionString: db.url, max: CONCURRENCY });
+  raw.on("error", () => undefined);
   try {
     const schema = defineSchema({ docs: defineTable({ author: v.string(), body: v.string() }).index("by_author", ["author"]) });
     await ensureStorage(driver, schema.json);

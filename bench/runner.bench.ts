@@ -71,6 +71,7 @@ export async function run(): Promise<void> {
   const db = await createBenchDatabase();
   const driver = await createPgDriver({ connectionString: db.url, max: CONCURRENCY });
   const raw = new pg.Pool({ connectionString: db.url, max: CONCURRENCY });
+  raw.on("error", () => undefined);
   try {
     const runtime = await createRuntime({ driver, schema, registry: createRegistrySync({ bench: { byAuthor, page, send, increment } }) });
     console.log(`seeding ${DOCS} documents…`);

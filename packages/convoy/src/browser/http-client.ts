@@ -18,13 +18,34 @@ export interface ConvoyHttpClientOptions {
 
 /** Per-call options. */
 export interface CallOptions {
+  /** Aborts the call (rejects with code `ABORTED`); also stops a query's retries. */
   signal?: AbortSignal;
+  /** Called with what this call read and wrote, before its promise resolves (after the {@link ConvoyHttpClient.onAccess} listeners). */
+  onAccess?: (access: CallAccess) => void;
 }
 
-/** What a call read and wrote, as reported by the server (used to invalidate cached queries). */
+/**
+ * What a call read and wrote, as reported by the server (`X-Convoy-Reads` / `X-Convoy-Writes`):
+ * table names, sorted. Caches use it to invalidate the queries a mutation could have changed
+ * (see {@link accessOverlaps}); finer reports (index ranges, M5) can add fields here.
+ */
 export interface CallAccess {
   readTables: string[];
   writtenTables: string[];
+}
+
+/** A listener of {@link ConvoyHttpClient.onAccess}. */
+export type AccessListener = (kind: "query" | "mutation", name: string, access: CallAccess) => void;
+
+/**
+ * Whether a write could have changed what a read saw: the tables `read` read intersect the
+ * tables `write` wrote. The one place the invalidation rule lives, for every adapter.
+ *
+ * @example
+ * accessOverlaps({ readTables: ["messages"], writtenTables: [] }, { readTables: [], writtenTables: ["messages"] }); // true
+ */
+export function accessOverlaps(read: Pick<CallAccess, "readTables">, write: Pick<CallAccess, "writtenTables">): boolean {
+  return write.writtenTables.some((table) => read.readTables.includes(table));
 }
 
 /** Args as a rest parameter: optional when the function takes none. */
@@ -45,7 +66,7 @@ export class ConvoyHttpClient {
   readonly address: string;
   private readonly options: Required<Omit<ConvoyHttpClientOptions, "fetch">> & { fetch: typeof fetch | undefined };
   private fetchToken: AuthTokenFetcher | undefined;
-  private readonly accessListeners = new Set<(kind: "query" | "mutation", name: string, access: CallAccess) => void>();
+  private readonly accessListeners = new Set<AccessListener>();
 
   constructor(address: string, options: ConvoyHttpClientOptions = {}) {
     this.address = address.replace(/\/+$/, "");
@@ -62,10 +83,19 @@ export class ConvoyHttpClient {
     this.fetchToken = undefined;
   }
 
-  /** Listens to what each successful call read and wrote (`@convoy/react-query` invalidates with it). */
-  onAccess(listener: (kind: "query" | "mutation", name: string, access: CallAccess) => void): () => void {
+  /**
+   * Listens to what each successful call read and wrote (`@convoy/react-query` invalidates with
+   * it). Listeners run synchronously, before the call's promise resolves. Returns a function
+   * that removes the listener.
+   *
+   * @example
+   * const stop = client.onAccess((kind, name, { writtenTables }) => console.log(kind, name, writtenTables));
+   */
+  onAccess(listener: AccessListener): () => void {
     this.accessListeners.add(listener);
-    return () => this.accessListeners.delete(listener);
+    return () => {
+      this.accessListeners.delete(listener);
+    };
   }
 
   /** Runs a query. Retried with backoff on network errors and 503. */
@@ -111,6 +141,7 @@ export class ConvoyHttpClient {
     if (response.ok && body !== null && "value" in body) {
       const access = { readTables: headerList(response, "x-convoy-reads"), writtenTables: headerList(response, "x-convoy-writes") };
       for (const listener of this.accessListeners) listener(kind, name, access);
+      options?.onAccess?.(access);
       return decodeValue(body.value ?? null);
     }
     const error = body?.error;
@@ -126,12 +157,18 @@ function headerList(response: Response, name: string): string[] {
   return value ? value.split(",").filter((table) => table !== "") : [];
 }
 
+/** Waits `ms`, or rejects with `ABORTED` as soon as `signal` aborts (at once if it already has). */
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener("abort", () => {
+    const aborted = () => {
       clearTimeout(timer);
       reject(new ConvoyRequestError("ABORTED", "the request was aborted", 0));
-    });
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", aborted);
+      resolve();
+    }, ms);
+    if (signal?.aborted) aborted();
+    else signal?.addEventListener("abort", aborted, { once: true });
   });
 }

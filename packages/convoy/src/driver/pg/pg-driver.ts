@@ -54,6 +54,12 @@ export function createPgDriver(options: PgDriverOptions): Driver {
   pool.on("error", (error) => {
     options.onIdleError?.(error);
   });
+  // A dying connection can emit `error` more than once (the FATAL message, then the socket's
+  // end); pg-pool's `query` listens only `once`. A permanent no-op listener keeps the second
+  // emission from crashing the process; the pool and our transactions still see the first.
+  pool.on("connect", (client) => {
+    client.on("error", () => undefined);
+  });
   const listener = new PgListener(clientConfig);
   let closed = false;
 
