@@ -53,6 +53,8 @@ type ArgsParameter<TReference extends AnyFunctionReference> =
   Record<string, never> extends FunctionArgs<TReference> ? [args?: FunctionArgs<TReference>, options?: CallOptions] : [args: FunctionArgs<TReference>, options?: CallOptions];
 
 const RETRY_BASE_MS = 100;
+/** Transport failures after which a query is sent again (with 503 answers). */
+const RETRYABLE_CODES = new Set(["NETWORK_ERROR", "TIMEOUT"]);
 
 /**
  * Calls Convoy queries and mutations over HTTP, typed by function references.
@@ -98,7 +100,13 @@ export class ConvoyHttpClient {
     };
   }
 
-  /** Runs a query. Retried with backoff on network errors and 503. */
+  /**
+   * Runs a query: resolves with its decoded result (bigints, bytes, … as they were returned).
+   * Sent again, with jittered exponential backoff, on network errors, timeouts and 503.
+   *
+   * @example
+   * const page = await client.query(api.messages.list, { paginationOpts: { numItems: 10, cursor: null } });
+   */
   async query<TReference extends FunctionReference<"query">>(reference: TReference, ...rest: ArgsParameter<TReference>): Promise<FunctionReturnType<TReference>> {
     const [args, options] = rest;
     const name = getFunctionName(reference);
@@ -106,14 +114,19 @@ export class ConvoyHttpClient {
       try {
         return (await this.call("query", name, args ?? {}, options));
       } catch (error) {
-        const retryable = error instanceof ConvoyRequestError && (error.status === 0 || error.status === 503) && error.code !== "ABORTED";
+        const retryable = error instanceof ConvoyRequestError && (RETRYABLE_CODES.has(error.code) || error.status === 503);
         if (!retryable || attempt >= this.options.queryRetries) throw error;
         await sleep(RETRY_BASE_MS * 2 ** attempt * (0.5 + Math.random()), options?.signal);
       }
     }
   }
 
-  /** Runs a mutation (never retried: it may have committed). */
+  /**
+   * Runs a mutation. Never sent twice: after a network error it may have committed.
+   *
+   * @example
+   * const id = await client.mutation(api.messages.send, { author: "ada", body: "hi" });
+   */
   async mutation<TReference extends FunctionReference<"mutation">>(
     reference: TReference,
     ...rest: ArgsParameter<TReference>
@@ -123,32 +136,57 @@ export class ConvoyHttpClient {
   }
 
   private async call(kind: "query" | "mutation", name: string, args: unknown, options: CallOptions | undefined): Promise<Value> {
+    let body: string;
+    try {
+      body = JSON.stringify({ args: encodeValue(args as Value) });
+    } catch (error) {
+      throw new ConvoyRequestError("BAD_REQUEST", `the arguments of ${name} cannot be sent: ${error instanceof Error ? error.message : String(error)}`, 0, { cause: error });
+    }
     const headers: Record<string, string> = { "Content-Type": "application/json" };
     const token = this.fetchToken ? await this.fetchToken() : null;
     if (token) headers.Authorization = `Bearer ${token}`;
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
     const signal = options?.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
     const url = `${this.address}/api/${kind}/${name.split("/").map(encodeURIComponent).join("/")}`;
+    const transportError = (error: unknown): ConvoyRequestError => {
+      if (options?.signal?.aborted) return new ConvoyRequestError("ABORTED", "the request was aborted", 0, { cause: error });
+      if (timeout.aborted) return new ConvoyRequestError("TIMEOUT", `no answer within ${this.options.timeoutMs} ms`, 0, { cause: error });
+      return new ConvoyRequestError("NETWORK_ERROR", `could not reach ${this.address}: ${error instanceof Error ? error.message : String(error)}`, 0, { cause: error });
+    };
     let response: Response;
+    let text: string;
     try {
-      response = await (this.options.fetch ?? fetch)(url, { method: "POST", headers, body: JSON.stringify({ args: encodeValue(args as Value) }), signal });
+      response = await (this.options.fetch ?? fetch)(url, { method: "POST", headers, body, signal });
+      text = await response.text();
     } catch (error) {
-      if (options?.signal?.aborted) throw new ConvoyRequestError("ABORTED", "the request was aborted", 0, { cause: error });
-      if (timeout.aborted) throw new ConvoyRequestError("TIMEOUT", `no answer within ${this.options.timeoutMs} ms`, 0, { cause: error });
-      throw new ConvoyRequestError("NETWORK_ERROR", `could not reach ${this.address}: ${error instanceof Error ? error.message : String(error)}`, 0, { cause: error });
+      throw transportError(error);
     }
-    const body = (await response.json().catch(() => null)) as { value?: JSONValue; error?: { code?: string; message?: string; data?: JSONValue; path?: string } } | null;
-    if (response.ok && body !== null && "value" in body) {
+    const answer = parseAnswer(text);
+    if (response.ok && answer !== null && "value" in answer) {
       const access = { readTables: headerList(response, "x-convoy-reads"), writtenTables: headerList(response, "x-convoy-writes") };
       for (const listener of this.accessListeners) listener(kind, name, access);
       options?.onAccess?.(access);
-      return decodeValue(body.value ?? null);
+      return decodeValue(answer.value ?? null);
     }
-    const error = body?.error;
-    throw new ConvoyRequestError(error?.code ?? "INTERNAL", error?.message ?? `HTTP ${response.status}`, response.status, {
+    const error = answer?.error;
+    throw new ConvoyRequestError(error?.code ?? (response.status === 503 ? "UNAVAILABLE" : "INTERNAL"), error?.message ?? `HTTP ${response.status}`, response.status, {
       ...(error?.data === undefined ? {} : { data: decodeValue(error.data) }),
       ...(error?.path === undefined ? {} : { path: error.path }),
     });
+  }
+}
+
+interface Answer {
+  value?: JSONValue;
+  error?: { code?: string; message?: string; data?: JSONValue; path?: string };
+}
+
+function parseAnswer(text: string): Answer | null {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Answer) : null;
+  } catch {
+    return null;
   }
 }
 

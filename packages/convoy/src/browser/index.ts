@@ -11,7 +11,24 @@
  * await client.mutation(api.messages.send, { author: "ada", body: "hi" });
  * ```
  */
-export { ConvoyHttpClient, type ConvoyHttpClientOptions, type CallOptions, type CallAccess, type AuthTokenFetcher } from "./http-client.js";
+export {
+  ConvoyHttpClient,
+  accessOverlaps,
+  type AccessListener,
+  type AuthTokenFetcher,
+  type CallAccess,
+  type CallOptions,
+  type ConvoyHttpClientOptions,
+} from "./http-client.js";
 export { ConvoyRequestError } from "./request-error.js";
-export { getFunctionName, makeFunctionReference, type FunctionReference, type FunctionArgs, type FunctionReturnType } from "../functions/function-reference.js";
+export {
+  getFunctionName,
+  makeFunctionReference,
+  type AnyFunctionReference,
+  type FunctionArgs,
+  type FunctionReference,
+  type FunctionReturnType,
+  type FunctionType,
+  type FunctionVisibility,
+} from "../functions/function-reference.js";
 export { anyApi } from "../functions/any-api.js";

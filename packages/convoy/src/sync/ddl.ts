@@ -1,0 +1,105 @@
+import { createHash } from "node:crypto";
+import { CREATION_TIME_COLUMN, DATA_COLUMN, ID_COLUMN, indexColumnsSql } from "../storage/field-expression.js";
+import { indexNameFor } from "../storage/index-names.js";
+import { qualified, quoteIdent } from "../storage/sql/identifiers.js";
+import { CONVOY_SCHEMA } from "../storage/sql/sort-key-function.js";
+
+/** Postgres schema used for user tables when none is configured. */
+export const DEFAULT_PG_SCHEMA = "public";
+
+/** Advisory lock key: one sync (or dev "ensure") at a time per database. "conv". */
+export const SYNC_LOCK_KEY = 0x636f6e76;
+
+/** Convoy's bookkeeping tables, quoted. */
+export const META_TABLE = qualified(CONVOY_SCHEMA, "meta");
+export const TABLES_TABLE = qualified(CONVOY_SCHEMA, "tables");
+export const SYNC_LOG_TABLE = qualified(CONVOY_SCHEMA, "sync_log");
+
+/** `convoy.meta` keys holding the schema the database was last synced to. */
+export const SCHEMA_HASH_KEY = "schema_hash";
+export const SCHEMA_JSON_KEY = "schema_json";
+
+/** SQL of Convoy's bookkeeping schema: idempotent, created once per database. */
+export const BOOKKEEPING_SQL: readonly string[] = [
+  `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(CONVOY_SCHEMA)}`,
+  `CREATE TABLE IF NOT EXISTS ${TABLES_TABLE} (
+     pg_schema text NOT NULL,
+     table_name text NOT NULL,
+     created_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (pg_schema, table_name)
+   )`,
+  `CREATE TABLE IF NOT EXISTS ${META_TABLE} (key text PRIMARY KEY, value text NOT NULL)`,
+  // Signs pagination cursors; shared by every server on this database, never sent to clients.
+  `INSERT INTO ${META_TABLE} (key, value) VALUES ('cursor_secret', encode(sha256(gen_random_uuid()::text::bytea || clock_timestamp()::text::bytea), 'hex')) ON CONFLICT DO NOTHING`,
+  `CREATE TABLE IF NOT EXISTS ${SYNC_LOG_TABLE} (
+     id bigserial PRIMARY KEY,
+     source text NOT NULL,
+     schema_hash text NOT NULL,
+     plan jsonb NOT NULL,
+     sql text NOT NULL,
+     started_at timestamptz NOT NULL,
+     finished_at timestamptz,
+     outcome text NOT NULL,
+     error text,
+     convoy_version text NOT NULL,
+     host text NOT NULL
+   )`,
+];
+
+/** DDL creating one Convoy table: the `jsonb` document plus system columns. */
+export function createTableSql(pgSchema: string, table: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${qualified(pgSchema, table)} (
+  ${quoteIdent(ID_COLUMN)} text COLLATE "C" PRIMARY KEY,
+  ${quoteIdent(CREATION_TIME_COLUMN)} double precision NOT NULL,
+  ${quoteIdent(DATA_COLUMN)} jsonb NOT NULL
+)`;
+}
+
+/** The columns of an index as Convoy writes them: what an index's recorded definition is compared by. */
+export function indexDefinition(fields: readonly string[]): string {
+  return indexColumnsSql(fields).join(", ");
+}
+
+/** DDL creating one index (a btree over the fields' keys, then `_creation_time`, `_id`). */
+export function createIndexSql(pgSchema: string, table: string, index: string, fields: readonly string[], options: { concurrently?: boolean; name?: string } = {}): string {
+  const name = options.name ?? indexNameFor(table, index);
+  return `CREATE INDEX ${options.concurrently === true ? "CONCURRENTLY " : ""}IF NOT EXISTS ${quoteIdent(name)} ON ${qualified(pgSchema, table)} (${indexDefinition(fields)})`;
+}
+
+/** What Convoy records on each of its indexes (as the index's `COMMENT`), so sync knows what it was built from. */
+export interface IndexComment {
+  convoy: 1;
+  table: string;
+  index: string;
+  fields: string[];
+  definition: string;
+}
+
+const COMMENT_PREFIX = "convoy:";
+
+/** `COMMENT ON INDEX` recording an index's definition. */
+export function commentIndexSql(pgSchema: string, indexName: string, comment: IndexComment): string {
+  const text = `${COMMENT_PREFIX}${JSON.stringify(comment)}`;
+  return `COMMENT ON INDEX ${qualified(pgSchema, indexName)} IS '${text.replaceAll("'", "''")}'`;
+}
+
+/** Parses a recorded index comment; `null` when the comment is not Convoy's. */
+export function parseIndexComment(text: string | null): IndexComment | null {
+  if (text?.startsWith(COMMENT_PREFIX) !== true) return null;
+  try {
+    const parsed = JSON.parse(text.slice(COMMENT_PREFIX.length)) as Partial<IndexComment>;
+    if (parsed.convoy !== 1 || typeof parsed.definition !== "string" || !Array.isArray(parsed.fields)) return null;
+    return parsed as IndexComment;
+  } catch {
+    return null;
+  }
+}
+
+/** Prefixes of the temporary names used while an index is replaced (build new, swap, drop old). */
+export const NEW_INDEX_PREFIX = "convoy_new_";
+export const OLD_INDEX_PREFIX = "convoy_old_";
+
+/** The deterministic temporary name of an index being replaced (fits Postgres's 63 bytes). */
+export function temporaryIndexName(prefix: string, table: string, index: string): string {
+  return `${prefix}${createHash("sha256").update(`${table}\0${index}`).digest("hex").slice(0, 16)}`;
+}

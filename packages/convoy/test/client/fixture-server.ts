@@ -1,0 +1,81 @@
+/* A real Convoy server over the client fixture app (test/client/fixture/convoy), on port 0. */
+import { createServer as createNodeServer, request as nodeRequest, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Driver } from "../../src/driver/index.js";
+import { createRegistrySync } from "../../src/functions/registry.js";
+import type { HandlerOptions } from "../../src/http/handler-options.js";
+import { startTestServer, type TestServer } from "../../src/http/fixtures/test-server.js";
+import { createRuntime } from "../../src/runtime/index.js";
+import { appSchema, modules } from "./fixture/convoy/_generated/functions.js";
+
+/**
+ * Serve the fixture app on a free port (CORS open, so a DOM `fetch` may call it too).
+ *
+ * @example
+ * const server = await startFixtureServer(db().driver);
+ * const client = new ConvoyHttpClient(server.url);
+ */
+export async function startFixtureServer(driver: Driver, options: Partial<HandlerOptions> = {}): Promise<TestServer> {
+  const runtime = await createRuntime({ driver, schema: appSchema, registry: createRegistrySync(modules) });
+  return startTestServer(driver, { cors: { origins: "*" }, ...options }, runtime);
+}
+
+/** What a {@link startFlakyProxy} saw: one entry per request, with the answer it gave. */
+export interface ProxiedRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  answer: "503" | "forwarded";
+}
+
+export interface FlakyProxy {
+  url: string;
+  requests: ProxiedRequest[];
+  /** Answer the next `count` requests with 503 UNAVAILABLE instead of forwarding them. */
+  failNext(count: number): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A tiny HTTP proxy in front of `target` that answers 503 (as a server whose database is down
+ * would) to as many requests as {@link FlakyProxy.failNext} says, and forwards the rest.
+ */
+export async function startFlakyProxy(target: string): Promise<FlakyProxy> {
+  const requests: ProxiedRequest[] = [];
+  let failures = 0;
+  const server = createNodeServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      if (failures > 0) {
+        failures--;
+        requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, answer: "503" });
+        res.writeHead(503, { "Content-Type": "application/json" }).end(JSON.stringify({ error: { code: "UNAVAILABLE", message: "database down" } }));
+        return;
+      }
+      requests.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers, answer: "forwarded" });
+      const upstream = nodeRequest(new URL(req.url ?? "/", target), { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      upstream.on("error", () => res.writeHead(502).end());
+      upstream.end(Buffer.concat(chunks));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    failNext(count) {
+      failures = count;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => {
+          resolve();
+        });
+      }),
+  };
+}
