@@ -32,3 +32,5 @@ export {
   type FunctionVisibility,
 } from "../functions/function-reference.js";
 export { anyApi } from "../functions/any-api.js";
+export { decodeValue, encodeValue } from "../values/encoding.js";
+export type { JSONValue, Value } from "../values/value.js";
