@@ -14,6 +14,7 @@ export default defineConfig({
       "convoy/server": src("server"),
       "convoy/browser": src("browser"),
       "convoy/test": src("test"),
+      "@convoy/react-query": fileURLToPath(new URL("./packages/react-query/src/index.ts", import.meta.url)),
     },
   },
   test: {
@@ -23,15 +24,15 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "examples/*/test/**/*.test.ts"], exclude: ["**/*.db.test.ts", "**/node_modules/**"] },
+        test: { name: "unit", include: ["packages/*/src/**/*.test.{ts,tsx}", "packages/*/test/**/*.test.{ts,tsx}", "examples/*/test/**/*.test.ts"], exclude: ["**/*.db.test.{ts,tsx}", "**/node_modules/**"] },
       },
       {
         extends: true,
-        test: { name: "pglite", include: ["packages/*/src/**/*.db.test.ts", "packages/*/test/**/*.db.test.ts"], env: { CONVOY_TEST_DRIVER: "pglite" } },
+        test: { name: "pglite", include: ["packages/*/src/**/*.db.test.{ts,tsx}", "packages/*/test/**/*.db.test.{ts,tsx}"], env: { CONVOY_TEST_DRIVER: "pglite" } },
       },
       {
         extends: true,
-        test: { name: "postgres", include: ["packages/*/src/**/*.db.test.ts", "packages/*/test/**/*.db.test.ts"], env: { CONVOY_TEST_DRIVER: "postgres" } },
+        test: { name: "postgres", include: ["packages/*/src/**/*.db.test.{ts,tsx}", "packages/*/test/**/*.db.test.{ts,tsx}"], env: { CONVOY_TEST_DRIVER: "postgres" } },
       },
     ],
   },

@@ -11,7 +11,7 @@ const root = resolve(import.meta.dirname, "..");
 const run = (cmd, args, cwd = root) => execFileSync(cmd, args, { cwd, stdio: "inherit" });
 const capture = (cmd, args, cwd = root) => execFileSync(cmd, args, { cwd, encoding: "utf8" });
 
-run("npm", ["run", "build", "-w", "convoy"]);
+run("npm", ["run", "build"]);
 const work = mkdtempSync(join(tmpdir(), "convoy-pack-"));
 try {
   const packed = JSON.parse(capture("npm", ["pack", "-w", "convoy", "--json", "--pack-destination", work]));
@@ -21,6 +21,12 @@ try {
 
   run("npx", ["publint", "run", tarball, "--strict"]);
   run("npx", ["attw", tarball, "--profile", "esm-only"]);
+
+  const adapter = JSON.parse(capture("npm", ["pack", "-w", "@convoy/react-query", "--json", "--pack-destination", work]))[0];
+  console.log(`packed ${adapter.filename}: ${adapter.entryCount} files, ${adapter.size} bytes`);
+  if (adapter.files.some((f) => /\.test(-d)?\.|\/src\//.test(f.path))) throw new Error("tests or sources leaked into the adapter's tarball");
+  run("npx", ["publint", "run", join(work, adapter.filename), "--strict"]);
+  run("npx", ["attw", join(work, adapter.filename), "--profile", "esm-only"]);
 
   const app = join(work, "app");
   run("mkdir", ["-p", app]);

@@ -5,13 +5,15 @@ import * as esbuild from "esbuild";
 const dir = new URL("./web/", import.meta.url);
 await mkdir(new URL("dist/", dir), { recursive: true });
 const result = await esbuild.build({
-  entryPoints: [new URL("main.ts", dir).pathname],
+  entryPoints: [new URL("main.tsx", dir).pathname],
   outfile: new URL("dist/main.js", dir).pathname,
   bundle: true,
   minify: true,
   format: "esm",
   platform: "browser",
   target: "es2022",
+  jsx: "automatic",
+  define: { "process.env.NODE_ENV": JSON.stringify(process.env.NODE_ENV ?? "production") },
   metafile: true,
   logLevel: "warning",
 });

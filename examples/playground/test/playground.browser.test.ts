@@ -9,11 +9,13 @@ import { startCli, type CliProcess } from "../../../packages/convoy/test/cli/cli
 
 const playground = fileURLToPath(new URL("..", import.meta.url));
 const browserEntry = fileURLToPath(new URL("../../../packages/convoy/src/browser/index.ts", import.meta.url));
+const reactQueryEntry = fileURLToPath(new URL("../../../packages/react-query/src/index.ts", import.meta.url));
 
 /**
  * The playground end to end in Debian's Chromium: `convoy dev` serves the built page and the
- * API on the embedded database; the test sends a message through the UI, sees it rendered, and
- * sees the `ConvoyError` of an empty message shown to the user.
+ * API on the embedded database; the page is React over `@convoy/react-query`. The test sends a
+ * message through the UI, sees it rendered (and the author's count refetched), sees the
+ * `ConvoyError` of an empty message shown to the user, and likes a message.
  */
 describe("playground in a browser", () => {
   const dir = mkdtempSync(join(tmpdir(), "convoy-playground-"));
@@ -25,13 +27,17 @@ describe("playground in a browser", () => {
     cpSync(join(playground, "convoy"), join(dir, "convoy"), { recursive: true });
     cpSync(join(playground, "web"), join(dir, "web"), { recursive: true, filter: (path) => !path.includes("/dist") });
     cpSync(join(playground, "web/index.html"), join(dir, "web/dist/index.html"));
+    // Bundled from the playground itself (so react and TanStack Query resolve from the repo's
+    // node_modules), with the workspace packages taken from source.
     await esbuild.build({
-      entryPoints: [join(dir, "web/main.ts")],
+      entryPoints: [join(playground, "web/main.tsx")],
       outfile: join(dir, "web/dist/main.js"),
       bundle: true,
       format: "esm",
       platform: "browser",
-      alias: { "convoy/browser": browserEntry },
+      jsx: "automatic",
+      define: { "process.env.NODE_ENV": '"production"' },
+      alias: { "convoy/browser": browserEntry, "@convoy/react-query": reactQueryEntry },
       logLevel: "silent",
     });
     dev = startCli(["dev", "--port", "0", "--static", "web/dist"], dir);

@@ -49,7 +49,7 @@ export class ConvoyQueryClient {
     this.queryClient = queryClient;
     connected.set(queryClient, this);
     this.stopListening = client.onAccess((kind, _name, access) => {
-      if (kind === "mutation" && access.writtenTables.length > 0) this.track(this.invalidateAfter(access));
+      if (kind === "mutation" && access.writtenTables.length > 0) void this.track(this.invalidateAfter(access));
     });
   }
 
@@ -77,10 +77,11 @@ export class ConvoyQueryClient {
     context: { queryKey: QueryKey; signal?: AbortSignal },
   ): Promise<FunctionReturnType<TReference>> {
     const query = this.client.query.bind(this.client) as LooseCall;
-    return (await query(reference, args, {
+    const value: unknown = await query(reference, args, {
       ...(context.signal === undefined ? {} : { signal: context.signal }),
       onAccess: (access) => this.reads.set(context.queryKey, access),
-    })) as FunctionReturnType<TReference>;
+    });
+    return value;
   }
 
   /**
@@ -92,7 +93,7 @@ export class ConvoyQueryClient {
    */
   async mutation<TReference extends FunctionReference<"mutation">>(reference: TReference, args: FunctionArgs<TReference>): Promise<FunctionReturnType<TReference>> {
     const mutation = this.client.mutation.bind(this.client) as LooseCall;
-    const value = (await mutation(reference, args)) as FunctionReturnType<TReference>;
+    const value: unknown = await mutation(reference, args);
     await this.settled();
     return value;
   }

@@ -6,14 +6,20 @@ import { CONVOY_QUERY_KEY_PREFIX, type ConvoyQueryKey } from "./query-key.js";
 /** A query key tagged with the query's result and error types (so `getQueryData` is typed). */
 export type ConvoyTaggedQueryKey<TReference extends FunctionReference<"query">> = DataTag<ConvoyQueryKey, FunctionReturnType<TReference>, ConvoyRequestError>;
 
-/** What {@link convoyQuery} returns: TanStack Query options for `useQuery`, `fetchQuery`, `prefetchQuery`, … */
+/** What {@link convoyQuery} returns: TanStack Query options for `useQuery`, `useSuspenseQuery`, `fetchQuery`, … */
 export interface ConvoyQueryOptions<TReference extends FunctionReference<"query">> {
   queryKey: ConvoyTaggedQueryKey<TReference>;
-  queryFn: ((context: QueryFunctionContext<ConvoyQueryKey>) => Promise<FunctionReturnType<TReference>>) | SkipToken;
-  /** `false` for `"skip"`. */
-  enabled?: boolean;
+  queryFn: (context: QueryFunctionContext<ConvoyQueryKey>) => Promise<FunctionReturnType<TReference>>;
   /** `false`: the client already retries transient failures (network, 503); other errors are answers. */
   retry: false;
+}
+
+/** What {@link convoyQuery} returns when the arguments may be `"skip"`: options for `useQuery`. */
+export interface SkippableConvoyQueryOptions<TReference extends FunctionReference<"query">> extends Omit<ConvoyQueryOptions<TReference>, "queryFn"> {
+  /** `skipToken` when skipped. */
+  queryFn: ConvoyQueryOptions<TReference>["queryFn"] | SkipToken;
+  /** `false` when skipped. */
+  enabled?: boolean;
 }
 
 /**
@@ -23,7 +29,7 @@ export interface ConvoyQueryOptions<TReference extends FunctionReference<"query"
  * @example
  * await queryClient.invalidateQueries({ queryKey: convoyQueryKey(api.messages.list) });
  */
-export function convoyQueryKey<TReference extends FunctionReference<"query">>(reference: TReference): readonly [typeof CONVOY_QUERY_KEY_PREFIX, string];
+export function convoyQueryKey(reference: FunctionReference<"query">): readonly [typeof CONVOY_QUERY_KEY_PREFIX, string];
 export function convoyQueryKey<TReference extends FunctionReference<"query">>(reference: TReference, args: FunctionArgs<TReference> | "skip"): ConvoyTaggedQueryKey<TReference>;
 export function convoyQueryKey(reference: FunctionReference<"query">, ...rest: [args?: unknown]): readonly unknown[] {
   const name = getFunctionName(reference);
@@ -42,10 +48,15 @@ export function convoyQueryKey(reference: FunctionReference<"query">, ...rest: [
  * const { data: mine } = useQuery(convoyQuery(api.messages.byAuthor, user ? { author: user } : "skip"));
  * queryClient.getQueryData(convoyQuery(api.messages.byAuthor, { author: "ada" }).queryKey); // typed
  */
+export function convoyQuery<TReference extends FunctionReference<"query">>(reference: TReference, args: FunctionArgs<TReference>): ConvoyQueryOptions<TReference>;
 export function convoyQuery<TReference extends FunctionReference<"query">>(
   reference: TReference,
   args: FunctionArgs<TReference> | "skip",
-): ConvoyQueryOptions<TReference> {
+): SkippableConvoyQueryOptions<TReference>;
+export function convoyQuery<TReference extends FunctionReference<"query">>(
+  reference: TReference,
+  args: FunctionArgs<TReference> | "skip",
+): SkippableConvoyQueryOptions<TReference> {
   const queryKey = convoyQueryKey(reference, args);
   if (args === "skip") return { queryKey, queryFn: skipToken, enabled: false, retry: false };
   return {

@@ -21,6 +21,6 @@
  * ```
  */
 export { ConvoyQueryClient } from "./convoy-query-client.js";
-export { convoyQuery, convoyQueryKey, type ConvoyQueryOptions, type ConvoyTaggedQueryKey } from "./convoy-query.js";
+export { convoyQuery, convoyQueryKey, type ConvoyQueryOptions, type ConvoyTaggedQueryKey, type SkippableConvoyQueryOptions } from "./convoy-query.js";
 export { useConvoyMutation, type UseConvoyMutationOptions } from "./use-convoy-mutation.js";
 export { isConvoyQueryKey, type ConvoyQueryKey } from "./query-key.js";

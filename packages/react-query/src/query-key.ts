@@ -7,7 +7,7 @@ export const CONVOY_QUERY_KEY_PREFIX = "convoy";
  * The key of a Convoy query in the TanStack cache: `["convoy", "<module>:<name>", <args>]`, the
  * arguments in their JSON wire encoding (so bigints and bytes hash), or `"skip"`.
  */
-export type ConvoyQueryKey = readonly [typeof CONVOY_QUERY_KEY_PREFIX, string, JSONValue | "skip"];
+export type ConvoyQueryKey = readonly [typeof CONVOY_QUERY_KEY_PREFIX, string, JSONValue];
 
 /** Whether a TanStack query key is a Convoy query's. */
 export function isConvoyQueryKey(queryKey: readonly unknown[]): queryKey is ConvoyQueryKey {

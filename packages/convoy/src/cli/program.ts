@@ -5,6 +5,7 @@ import { addDevCommand } from "./commands/dev.js";
 import { addInitCommand } from "./commands/init.js";
 import { addRunCommand } from "./commands/run.js";
 import { addStartCommand } from "./commands/start.js";
+import { addSyncCommand } from "./commands/sync.js";
 
 /** Builds the `convoy` command-line program; each command adds itself from `cli/commands/`. */
 export function createProgram(): Command {
@@ -14,7 +15,7 @@ export function createProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   program.configureHelp({ sortSubcommands: false });
-  for (const add of [addInitCommand, addDevCommand, addCodegenCommand, addRunCommand, addStartCommand]) add(program);
+  for (const add of [addInitCommand, addDevCommand, addCodegenCommand, addRunCommand, addSyncCommand, addStartCommand]) add(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -5,6 +5,7 @@ import type { Catalog, CatalogTable } from "../storage/catalog.js";
 import { isIdFormat, newCreationTime, newId, tagOfId } from "../storage/ids.js";
 import { isPlainObject } from "../values/validation-issue.js";
 import type { Value } from "../values/value.js";
+import type { DocumentCache } from "./document-cache.js";
 import { decodeRow, indexKeysOf, prepareFields, type Document, type DocumentRow } from "./documents.js";
 import { QueryImpl } from "./query.js";
 
@@ -20,6 +21,11 @@ export interface DatabaseOptions {
   writable: boolean;
   /** HMAC key of pagination cursors (`loadCursorSecret`). */
   cursorSecret: string;
+  /**
+   * The rows this transaction has read, shared by every `ctx.db` of the call (see
+   * {@link DocumentCache}); omitted = every read goes to the database.
+   */
+  cache?: DocumentCache;
 }
 
 const SYSTEM_FIELDS = new Set(["_id", "_creationTime"]);
@@ -40,14 +46,16 @@ export class DatabaseImpl {
   /** Fetches a document by id (`get(id)` or `get(table, id)`); `null` when it does not exist. */
   async get(tableOrId: string, maybeId?: string): Promise<Document | null> {
     const { table, id } = maybeId === undefined ? this.tableOfId(tableOrId, "get") : { table: this.table(tableOrId), id: this.checkIdOf(this.table(tableOrId), maybeId, "get") };
-    const { rows } = await this.options.tx.query<DocumentRow>(`SELECT "_id", "_creation_time", "data" FROM ${table.sqlName} WHERE "_id" = $1`, [id]);
+    const row = await this.fetchRow(table, id);
     this.options.log.read({ kind: "get", table: table.name, id });
-    return rows[0] === undefined ? null : decodeRow(rows[0]);
+    return row === null ? null : decodeRow(row);
   }
 
   /** Starts a query over a table (by default in `by_creation_time` order). */
   query(tableName: string): QueryImpl {
-    return QueryImpl.create({ tx: this.options.tx, log: this.options.log, cursorSecret: this.options.cursorSecret }, this.table(tableName));
+    const { tx, log, cursorSecret, cache, writable } = this.options;
+    // Rows a mutation queried are often written next: remember them (queries only use gets).
+    return QueryImpl.create(cache === undefined || !writable ? { tx, log, cursorSecret } : { tx, log, cursorSecret, cache }, this.table(tableName));
   }
 
   /** The id if `id` is an id of `tableName`, else `null`. */
@@ -97,13 +105,18 @@ export class DatabaseImpl {
   async delete(tableOrId: string, maybeId?: string): Promise<void> {
     this.assertWritable("delete");
     const { table, id } = maybeId === undefined ? this.tableOfId(tableOrId, "delete") : { table: this.table(tableOrId), id: this.checkIdOf(this.table(tableOrId), maybeId, "delete") };
+    const cache = this.options.cache;
+    cache?.invalidate(id);
+    const version = cache?.version();
     const { rows } = await this.options.tx.query<DocumentRow>(`DELETE FROM ${table.sqlName} WHERE "_id" = $1 RETURNING "_id", "_creation_time", "data"`, [id]);
     if (rows[0] === undefined) throw new FrameworkError("INTERNAL", `delete: document ${id} does not exist in table "${table.name}"`);
+    if (version !== undefined) cache!.remember(id, null, version);
     this.options.log.write({ table: table.name, id, op: "delete", oldKeys: indexKeysOf(table, decodeRow(rows[0])) });
   }
 
   private async update(table: CatalogTable, old: Document, fields: Record<string, Value | undefined>): Promise<void> {
     const stored = prepareFields(table, fields, this.options.catalog.schemaValidation);
+    this.options.cache?.invalidate(old._id);
     await this.options.tx.query(`UPDATE ${table.sqlName} SET "data" = $2::jsonb WHERE "_id" = $1`, [old._id, JSON.stringify(stored)]);
     this.options.log.write({
       table: table.name,
@@ -115,9 +128,22 @@ export class DatabaseImpl {
   }
 
   private async load(table: CatalogTable, id: string, method: string): Promise<Document> {
+    const row = await this.fetchRow(table, id);
+    if (row === null) throw new FrameworkError("INTERNAL", `${method}: document ${id} does not exist in table "${table.name}"`);
+    return decodeRow(row);
+  }
+
+  /** The row of `id` as this transaction sees it: from the call's cache, else one `SELECT` (then cached). */
+  private async fetchRow(table: CatalogTable, id: string): Promise<DocumentRow | null> {
+    const cache = this.options.cache;
+    if (cache === undefined) return (await this.options.tx.query<DocumentRow>(`SELECT "_id", "_creation_time", "data" FROM ${table.sqlName} WHERE "_id" = $1`, [id])).rows[0] ?? null;
+    const cached = cache.get(id);
+    if (cached !== undefined) return cached;
+    const version = cache.version();
     const { rows } = await this.options.tx.query<DocumentRow>(`SELECT "_id", "_creation_time", "data" FROM ${table.sqlName} WHERE "_id" = $1`, [id]);
-    if (rows[0] === undefined) throw new FrameworkError("INTERNAL", `${method}: document ${id} does not exist in table "${table.name}"`);
-    return decodeRow(rows[0]);
+    const row = rows[0] ?? null;
+    cache.remember(id, row, version);
+    return row;
   }
 
   /**

@@ -20,18 +20,28 @@ export interface DocumentRow {
   [column: string]: unknown;
 }
 
-/** Decodes a row into a document. */
+/** Decodes a row into a document (fresh objects: the row is not shared with the result). */
 export function decodeRow(row: DocumentRow): Document {
-  const fields = fromStored(row.data);
   const document: Document = { _id: row._id, _creationTime: row._creation_time };
-  if (fields !== null && typeof fields === "object" && !Array.isArray(fields) && !(fields instanceof ArrayBuffer)) {
-    for (const key of Object.keys(fields)) {
-      const value = fields[key];
-      if (key === "__proto__") Object.defineProperty(document, key, { value, enumerable: true, writable: true, configurable: true });
-      else document[key] = value;
+  const data = row.data;
+  if (data === null || typeof data !== "object" || Array.isArray(data)) return document;
+  const keys = Object.keys(data);
+  if (keys.length === 1 && keys[0]!.startsWith("$")) {
+    // Not a document's fields (user field names never start with "$"): a tagged scalar, or an
+    // object that decodes as one; decode it as a whole, like any stored value.
+    const fields = fromStored(data);
+    if (fields !== null && typeof fields === "object" && !Array.isArray(fields) && !(fields instanceof ArrayBuffer)) {
+      for (const key of Object.keys(fields)) setField(document, key, fields[key]);
     }
+    return document;
   }
+  for (const key of keys) setField(document, key, fromStored((data as Record<string, StoredValue>)[key]!));
   return document;
+}
+
+function setField(document: Document, key: string, value: unknown): void {
+  if (key === "__proto__") Object.defineProperty(document, key, { value, enumerable: true, writable: true, configurable: true });
+  else document[key] = value;
 }
 
 /** Index name → full key (hex) of a document in every index of its table. */

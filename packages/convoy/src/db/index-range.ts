@@ -41,8 +41,21 @@ export interface ResolvedIndex {
   columns: readonly IndexColumn[];
 }
 
-/** Looks up an index of a table (`by_creation_time` and `by_id` included). */
+/** Resolved indexes by table, then name: every query resolves one or two, so build each once. */
+const resolved = new WeakMap<CatalogTable, Map<string, ResolvedIndex>>();
+
+/** Looks up an index of a table (`by_creation_time` and `by_id` included). The result is shared: do not change it. */
 export function resolveIndex(table: CatalogTable, indexName: string): ResolvedIndex {
+  let byName = resolved.get(table);
+  const cached = byName?.get(indexName);
+  if (cached !== undefined && cached.index === table.indexes.get(indexName)) return cached;
+  const index = buildResolvedIndex(table, indexName);
+  if (byName === undefined) resolved.set(table, (byName = new Map()));
+  byName.set(indexName, index);
+  return index;
+}
+
+function buildResolvedIndex(table: CatalogTable, indexName: string): ResolvedIndex {
   const index = table.indexes.get(indexName);
   if (index === undefined) {
     const known = [...table.indexes.keys()].map((name) => JSON.stringify(name)).join(", ");

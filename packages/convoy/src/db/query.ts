@@ -5,6 +5,7 @@ import type { CatalogTable } from "../storage/catalog.js";
 import { fieldValue, indexKey, toHex, tupleKey } from "../storage/index-key.js";
 import { sortKey } from "../storage/sort-key.js";
 import { decodeCursor, encodeCursor, queryDigest, type CursorPosition } from "./cursor.js";
+import type { DocumentCache } from "./document-cache.js";
 import { decodeRow, type Document, type DocumentRow } from "./documents.js";
 import { FilterBuilderImpl, FilterExpression, type FilterNode } from "./filter-builder.js";
 import { IndexRangeBuilderImpl, resolveIndex, type IndexRange } from "./index-range.js";
@@ -19,6 +20,8 @@ export interface QueryContext {
   tx: Queryable;
   log: AccessLog;
   cursorSecret: string;
+  /** The call's rows by id: fetched rows are remembered there (see DocumentCache). */
+  cache?: DocumentCache;
 }
 
 /** The options of `paginate`, as Convex defines them. */
@@ -254,8 +257,16 @@ export class QueryImpl {
 
   private async fetch(after: Position | null, limit: number | null): Promise<Document[]> {
     const { sql, params } = compileSelect(this.state.plan, { after, limit });
-    const { rows } = await this.run(sql, params);
-    return (rows as DocumentRow[]).map(decodeRow);
+    const cache = this.context.cache;
+    const version = cache?.version();
+    const rows = (await this.run(sql, params)).rows as DocumentRow[];
+    const documents = new Array<Document>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      if (version !== undefined) cache!.remember(row._id, row, version);
+      documents[i] = decodeRow(row);
+    }
+    return documents;
   }
 
   private async run(sql: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[] }> {

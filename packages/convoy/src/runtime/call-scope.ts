@@ -1,4 +1,6 @@
+import { DocumentCache } from "../db/document-cache.js";
 import type { Queryable, QueryResult, Row } from "../driver/driver.js";
+import { finishedTransactionError } from "../driver/errors.js";
 import { DatabaseError } from "../errors/database-error.js";
 import { AccessLog } from "../storage/access-log.js";
 
@@ -16,6 +18,8 @@ export class CallScope {
   readonly tx: Queryable;
   /** Reads and writes of the call and of its nested calls. */
   readonly log = new AccessLog();
+  /** Rows this attempt's transaction has read, shared by every ctx.db of the call. */
+  readonly cache = new DocumentCache();
   /**
    * An error that dooms this attempt: a serialization failure or deadlock (retry the whole
    * call) or a failed savepoint rollback. Set even when user code catches the error, so the
@@ -39,7 +43,8 @@ export class CallScope {
 
   /**
    * Run `fn` inside a savepoint: released when it resolves; rolled back (and the access log
-   * truncated to where it was) when it throws, then the error is rethrown.
+   * truncated to where it was, the document cache cleared) when it throws, then the error is
+   * rethrown.
    */
   async inSavepoint<T>(fn: () => Promise<T>): Promise<T> {
     const name = `convoy_sp_${++this.savepoints}`;
@@ -52,6 +57,9 @@ export class CallScope {
       // A conflict inside the savepoint dooms the whole attempt, even if the caller catches it.
       if (isRetryableError(error)) this.poison ??= error;
       this.log.truncate(mark);
+      // Rows read or written inside the savepoint may be undone: forget them all (before the
+      // rollback is issued, so reads in flight cannot refill the cache with undone rows).
+      this.cache.clear();
       try {
         await this.rawTx.query(`ROLLBACK TO SAVEPOINT ${name}`);
         await this.rawTx.query(`RELEASE SAVEPOINT ${name}`);
@@ -62,5 +70,54 @@ export class CallScope {
     }
     await this.tx.query(`RELEASE SAVEPOINT ${name}`);
     return value;
+  }
+}
+
+/**
+ * What a query's single-statement attempt throws at its second statement (and every later
+ * one): the attempt is abandoned and the runner runs the query again in a transaction. Never
+ * reaches a caller, even when a handler catches it.
+ */
+export class NeedsTransaction extends Error {
+  constructor() {
+    super("convoy: this query issues more than one statement; it runs again in a read-only transaction");
+    this.name = "NeedsTransaction";
+  }
+}
+
+/**
+ * The database as a query's first attempt sees it: its first statement runs alone on the
+ * driver, outside an explicit transaction (one statement reads one consistent snapshot, and
+ * the statements of a query only read). A second statement (sequential or concurrent) abandons
+ * the attempt: it and every later one throw {@link NeedsTransaction}, and the runner discards
+ * the attempt (result, error and access log) and runs the handler again in a
+ * `REPEATABLE READ READ ONLY` transaction.
+ */
+export class SingleStatement implements Queryable {
+  /** A second statement was issued: the attempt must run again in a transaction. */
+  abandoned = false;
+  /** The single statement failed (a handler that catches that must still fail as it did in a transaction). */
+  failed = false;
+  private issued = false;
+  private finished = false;
+
+  constructor(private readonly driver: Queryable) {}
+
+  query<TRow extends Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<TRow>> {
+    if (this.finished) return Promise.reject(finishedTransactionError());
+    if (this.issued) {
+      this.abandoned = true;
+      return Promise.reject(new NeedsTransaction());
+    }
+    this.issued = true;
+    return this.driver.query<TRow>(sql, params).catch((error: unknown) => {
+      this.failed = true;
+      throw error;
+    });
+  }
+
+  /** The attempt is over: later statements fail as on a finished transaction. */
+  finish(): void {
+    this.finished = true;
   }
 }

@@ -49,7 +49,7 @@ export function lookupFunction(
 
 /** The `ctx` of a query (or of `runQuery` from a mutation): a read-only db over the scope's transaction. */
 export function createQueryCtx(engine: Engine, scope: CallScope): AnyQueryCtx {
-  const db = createDatabase({ tx: scope.tx, catalog: engine.catalog, log: scope.log, writable: false, cursorSecret: engine.cursorSecret });
+  const db = createDatabase({ tx: scope.tx, catalog: engine.catalog, log: scope.log, cache: scope.cache, writable: false, cursorSecret: engine.cursorSecret });
   return {
     db: db as unknown as GenericDatabaseReader<GenericDataModel>,
     auth: anonymousAuth,
@@ -59,7 +59,7 @@ export function createQueryCtx(engine: Engine, scope: CallScope): AnyQueryCtx {
 
 /** The `ctx` of a mutation: a writable db; nested `runMutation` calls run one at a time, each in a savepoint. */
 export function createMutationCtx(engine: Engine, scope: CallScope): AnyMutationCtx {
-  const db = createDatabase({ tx: scope.tx, catalog: engine.catalog, log: scope.log, writable: true, cursorSecret: engine.cursorSecret });
+  const db = createDatabase({ tx: scope.tx, catalog: engine.catalog, log: scope.log, cache: scope.cache, writable: true, cursorSecret: engine.cursorSecret });
   // Savepoints nest, so calls from one ctx must not interleave: queue them.
   let queue: Promise<unknown> = Promise.resolve();
   const runMutation = (reference: AnyFunctionReference, args?: unknown): Promise<Value> => {

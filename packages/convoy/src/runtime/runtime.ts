@@ -9,7 +9,8 @@ import { createCatalog, type Catalog } from "../storage/catalog.js";
 import { ensureStorage, loadCursorSecret, DEFAULT_PG_SCHEMA } from "../storage/ensure-storage.js";
 import { isConvoyError } from "../values/convoy-error.js";
 import type { Value } from "../values/value.js";
-import { CallScope } from "./call-scope.js";
+import { CallScope, SingleStatement } from "./call-scope.js";
+import { cloneValue } from "./clone-value.js";
 import { ConflictGate } from "./conflict-gate.js";
 import { createMutationCtx, createQueryCtx, invokeFunction, lookupFunction, type AnyMutationCtx, type AnyQueryCtx, type Engine } from "./invoke.js";
 import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from "./retry.js";
@@ -102,6 +103,12 @@ export interface Runtime {
   onCall(listener: CallListener): () => void;
 }
 
+/**
+ * After a query's single-statement attempt had to be abandoned (the handler issued a second
+ * statement), this many later calls of that function go straight to a transaction.
+ */
+const SKIP_SINGLE_STATEMENT_AFTER_FALLBACK = 16;
+
 /** After this many conflicts, a mutation's next attempts run alone in this process (see ConflictGate). */
 const EXCLUSIVE_AFTER_CONFLICTS = 2;
 
@@ -156,17 +163,64 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     }
   }
 
+  /** A query function's single-statement attempts: how many calls still skip them after a fallback. */
+  const singleStatementSkips = new WeakMap<object, { skip: number }>();
+
+  /**
+   * A query's first attempt without a transaction: its first statement runs alone through
+   * `driver.query` (see {@link SingleStatement}). Resolves to `"abandoned"` when the handler
+   * issued a second statement and `"failed"` when it caught the failure of its only statement
+   * (in a transaction, that failure would have doomed the commit): either way the query must
+   * run again in a transaction. Retryable errors are thrown (the call is retried as usual).
+   */
+  async function singleStatementAttempt<TValue>(
+    body: (scope: CallScope, attempt: number) => Promise<TValue>,
+  ): Promise<{ value: TValue; log: AccessLog } | "abandoned" | "failed"> {
+    const statement = new SingleStatement(driver);
+    const scope = new CallScope(statement);
+    let value: TValue;
+    try {
+      value = await body(scope, 1);
+    } catch (error) {
+      statement.finish();
+      // A conflict the handler swallowed or wrapped still means: retry (as in a transaction).
+      if (scope.poison !== undefined) throw scope.poison;
+      if (statement.abandoned) return "abandoned";
+      throw error;
+    }
+    statement.finish();
+    if (scope.poison !== undefined) throw scope.poison;
+    if (statement.abandoned) return "abandoned";
+    if (statement.failed) return "failed";
+    return { value, log: scope.log };
+  }
+
   /** One call, retried as a whole on conflicts; reports to the listeners. */
   async function call<TValue>(
     kind: FunctionType,
     name: string,
     body: (scope: CallScope, attempt: number) => Promise<TValue>,
+    /** For a query that may try {@link singleStatementAttempt} first: its function (the key of its fallback statistics). */
+    singleStatementKey?: object,
   ): Promise<RunResult<TValue>> {
     const started = performance.now();
     let attempts = 0;
     try {
       const result = await withRetries(policy, `${kind} ${JSON.stringify(name)}`, async (attempt) => {
         attempts = attempt;
+        if (attempt === 1 && singleStatementKey !== undefined) {
+          let stats = singleStatementSkips.get(singleStatementKey);
+          if (stats === undefined || stats.skip === 0) {
+            const single = await singleStatementAttempt(body);
+            if (typeof single === "object") return single;
+            if (single === "abandoned") {
+              if (stats === undefined) singleStatementSkips.set(singleStatementKey, (stats = { skip: 0 }));
+              stats.skip = SKIP_SINGLE_STATEMENT_AFTER_FALLBACK;
+            }
+          } else {
+            stats.skip--;
+          }
+        }
         const transaction = (): Promise<{ value: TValue; log: AccessLog }> =>
           driver.transaction(kind === "mutation" ? MUTATION_TRANSACTION : QUERY_TRANSACTION, async (tx) => {
             const scope = new CallScope(tx);
@@ -219,9 +273,13 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       }
       const found = entry;
       const pristine = validArgs;
-      return call(kind, found.name, (scope, attempt) =>
-        // A retried handler gets a fresh copy, in case the last attempt changed its arguments.
-        invokeFunction(current, scope, found, attempt === 1 && kind === "query" ? pristine : structuredClone(pristine), true),
+      return call(
+        kind,
+        found.name,
+        // Every attempt (a query's single-statement attempt too) gets a fresh copy: a handler
+        // that changes its arguments cannot change the caller's, nor what a rerun sees.
+        (scope) => invokeFunction(current, scope, found, cloneValue(pristine), true),
+        kind === "query" ? found.fn : undefined,
       );
     },
     runHandler<TValue>(kind: FunctionType, handler: (ctx: never) => Promise<TValue> | TValue): Promise<RunResult<TValue>> {

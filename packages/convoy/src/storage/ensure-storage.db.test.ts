@@ -51,7 +51,7 @@ describe("ensureStorage", () => {
     const { rows } = await db().driver.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'convoy' ORDER BY table_name`,
     );
-    expect(rows.map((r) => r.table_name)).toEqual(["meta", "tables"]);
+    expect(rows.map((r) => r.table_name)).toEqual(["meta", "sync_log", "tables"]);
     const registered = await db().driver.query<{ table_name: string }>("SELECT table_name FROM convoy.tables ORDER BY table_name");
     expect(registered.rows.map((r) => r.table_name)).toEqual(["messages", "users"]);
     expect(await loadCursorSecret(db().driver)).toMatch(/^[0-9a-f]{64}$/);
@@ -69,7 +69,16 @@ describe("ensureStorage", () => {
   it("adds only what is missing when the schema grows", async () => {
     const grown = defineSchema({ ...schema.tables, tags: defineTable({ label: v.string() }).index("by_label", ["label"]) });
     const steps = await ensureStorage(db().driver, grown.json);
-    expect(steps.map((s) => s.description)).toEqual(["create table tags", "register table tags", "create index tags.by_creation_time", "create index tags.by_label"]);
+    // The DDL, plus the records the sync planner keeps: each index's definition and the schema hash.
+    expect(steps.map((s) => s.description)).toEqual([
+      "create table tags",
+      "register table tags",
+      "create index tags.by_creation_time",
+      "record the definition of tags.by_creation_time",
+      "create index tags.by_label",
+      "record the definition of tags.by_label",
+      "record the schema hash and JSON",
+    ]);
   });
 
   it("stores documents that plain SQL can read and that the indexes serve", async () => {
@@ -89,6 +98,7 @@ describe("ensureStorage", () => {
   it("runs concurrently without racing (advisory lock)", async () => {
     const fresh = defineSchema({ racers: defineTable({ n: v.number() }).index("by_n", ["n"]) });
     const results = await Promise.all([ensureStorage(db().driver, fresh.json), ensureStorage(db().driver, fresh.json)]);
-    expect(results.map((steps) => steps.length).sort()).toEqual([0, 4]);
+    // create + register the table, two indexes with their recorded definitions, the schema hash
+    expect(results.map((steps) => steps.length).sort()).toEqual([0, 7]);
   });
 });

@@ -63,8 +63,8 @@ describe("typed calls", () => {
 
   it("round-trips bigints and bytes in arguments and results", async () => {
     const client = new ConvoyHttpClient(server.url);
-    const echoed = await client.query(api.notes.echo, { big: -(2n ** 63n), bytes: bytes(0, 128), nested: { list: [0n, 2n ** 63n - 1n] } });
-    expect(echoed.big).toBe(-(2n ** 63n));
+    const echoed = await client.query(api.notes.echo, { int: -(2n ** 63n), bytes: bytes(0, 128), nested: { list: [0n, 2n ** 63n - 1n] } });
+    expect(echoed.int).toBe(-(2n ** 63n));
     expect([...new Uint8Array(echoed.bytes)]).toEqual([0, 128]);
     expect(echoed.nested.list).toEqual([0n, 2n ** 63n - 1n]);
   });

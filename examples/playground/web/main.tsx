@@ -1,0 +1,94 @@
+/*
+ * The playground's page: React + TanStack Query through @convoy/react-query. Every query is
+ * `useQuery(convoyQuery(...))`; every mutation is `useConvoyMutation(...)`, after which the
+ * queries that read a table it wrote refetch on their own (sending a message refreshes the
+ * list and the author's count; nothing here refetches by hand).
+ */
+import { QueryClient, QueryClientProvider, useQuery } from "@tanstack/react-query";
+import { ConvoyQueryClient, convoyQuery, useConvoyMutation } from "@convoy/react-query";
+import { ConvoyHttpClient, ConvoyRequestError } from "convoy/browser";
+import { useState, type SyntheticEvent } from "react";
+import { createRoot } from "react-dom/client";
+import { api } from "../convoy/_generated/api.js";
+import type { Doc } from "../convoy/_generated/dataModel.js";
+
+const PAGE = 10;
+
+const queryClient = new QueryClient({ defaultOptions: { queries: { refetchOnWindowFocus: false } } });
+new ConvoyQueryClient(new ConvoyHttpClient(window.location.origin), queryClient);
+
+/** The message of a refused mutation: a ConvoyError's `data.message`, else the error's. */
+function errorText(error: unknown): string {
+  if (error instanceof ConvoyRequestError && error.code === "APPLICATION_ERROR") {
+    const data = error.data as { message?: string } | undefined;
+    return data?.message ?? error.message;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+function Message({ message, onError }: { message: Doc<"messages">; onError: (error: unknown) => void }) {
+  const like = useConvoyMutation(api.messages.like, { onError });
+  return (
+    <li data-id={message._id}>
+      <span className="who">{message.author}</span>
+      <span className="body">{message.body}</span>
+      <button className="link" onClick={() => like.mutate({ id: message._id })}>
+        ♥ {like.data ?? message.likes}
+      </button>
+    </li>
+  );
+}
+
+function App() {
+  const [author, setAuthor] = useState("ada");
+  const [body, setBody] = useState("");
+  const [error, setError] = useState("");
+  const [pages, setPages] = useState(1);
+  const name = author.trim();
+
+  const messages = useQuery(convoyQuery(api.messages.list, { paginationOpts: { numItems: PAGE * pages, cursor: null } }));
+  const mine = useQuery(convoyQuery(api.messages.countByAuthor, name === "" ? "skip" : { author: name }));
+  const send = useConvoyMutation(api.messages.send, {
+    onSuccess: () => setBody(""),
+    onError: (e) => setError(errorText(e)),
+  });
+  const showError = (e: unknown) => setError(errorText(e));
+
+  const submit = (event: SyntheticEvent) => {
+    event.preventDefault();
+    setError("");
+    send.mutate({ author, body });
+  };
+
+  return (
+    <>
+      <form id="send" onSubmit={submit}>
+        <input id="author" placeholder="your name" aria-label="name" value={author} onChange={(e) => setAuthor(e.target.value)} />
+        <input id="body" placeholder="say something" aria-label="message" autoComplete="off" value={body} onChange={(e) => setBody(e.target.value)} />
+        <button type="submit">Send</button>
+      </form>
+      <div id="error" role="alert">
+        {error || (messages.error ? errorText(messages.error) : "")}
+      </div>
+      <p className="muted" id="mine">
+        {name === "" || mine.data === undefined ? "" : `${name} has sent ${mine.data} message${mine.data === 1 ? "" : "s"}.`}
+      </p>
+      <ul id="messages">
+        {messages.data?.page.map((message) => (
+          <Message key={message._id} message={message} onError={showError} />
+        ))}
+      </ul>
+      <button className="link" id="more" hidden={messages.data?.isDone ?? true} onClick={() => setPages((n) => n + 1)}>
+        Load more
+      </button>
+    </>
+  );
+}
+
+const root = document.getElementById("root");
+if (root === null) throw new Error("#root is missing from the page");
+createRoot(root).render(
+  <QueryClientProvider client={queryClient}>
+    <App />
+  </QueryClientProvider>,
+);

@@ -1,0 +1,87 @@
+import type { DocumentCheck } from "./check-documents.js";
+import { LOCK_EFFECT, type SyncPlan } from "./plan-types.js";
+import type { SyncResult } from "./run-sync.js";
+
+/** Styling hooks (the CLI passes its TTY-aware logger's). */
+export interface FormatStyle {
+  bold(text: string): string;
+  dim(text: string): string;
+}
+
+const plain: FormatStyle = { bold: (t) => t, dim: (t) => t };
+
+/**
+ * A plan for people: a numbered summary, what is kept, then each step's exact SQL with the lock
+ * it takes and what that lock means for the running app.
+ */
+export function formatPlan(plan: SyncPlan, style: FormatStyle = plain, options: { sql?: boolean } = {}): string {
+  const lines: string[] = [];
+  const hash = (h: string | null) => (h === null ? "none" : h.slice(0, 12));
+  lines.push(`schema ${hash(plan.schemaHash)} (code) vs ${hash(plan.databaseHash)} (database), Postgres schema "${plan.pgSchema}"`);
+  if (plan.steps.length === 0) lines.push("nothing to do: the database matches the schema");
+  else {
+    lines.push(style.bold(`${String(plan.steps.length)} step${plan.steps.length === 1 ? "" : "s"}:`));
+    plan.steps.forEach((step, i) => lines.push(`  ${String(i + 1)}. ${step.description}`));
+  }
+  if (plan.kept.length > 0) {
+    lines.push(
+      `kept, not dropped: ${plan.kept.map((item) => (item.kind === "table" ? `table ${item.table}` : `${item.kind} ${item.table}.${item.name ?? ""}`)).join(", ")}` +
+        style.dim(" (pass --allow-drop to drop them)"),
+    );
+  }
+  if (options.sql !== false && plan.steps.some((step) => step.statements.length > 0)) {
+    lines.push("", style.bold("SQL:"));
+    plan.steps.forEach((step, i) => {
+      for (const statement of step.statements) {
+        const where = statement.lockTarget === undefined ? "" : ` on ${statement.lockTarget}`;
+        lines.push(
+          style.dim(`-- ${String(i + 1)}. ${statement.description}`),
+          style.dim(`-- lock: ${statement.lock}${where}: ${LOCK_EFFECT[statement.lock]}${statement.concurrent ? "; runs outside a transaction" : ""}`),
+          `${statement.sql};${statement.params === undefined ? "" : style.dim(` -- params: ${JSON.stringify(statement.params)}`)}`,
+        );
+      }
+    });
+  }
+  return lines.join("\n");
+}
+
+/** The data-check part of a result. */
+export function formatChecks(checks: readonly DocumentCheck[]): string[] {
+  return checks.map((check) => {
+    if (check.failing === 0) return `documents of ${check.table}: ${String(check.checked)} checked, all match the new validator`;
+    const examples = check.examples.map((e) => `    ${e.id}: ${e.message}`).join("\n");
+    return `documents of ${check.table}: ${String(check.failing)} of ${String(check.checked)} do not match the new validator, e.g.\n${examples}`;
+  });
+}
+
+/** A one-paragraph account of what a sync did. */
+export function formatResult(result: SyncResult): string {
+  const lines = formatChecks(result.checks);
+  switch (result.outcome) {
+    case "up-to-date":
+      lines.push("the database is up to date");
+      break;
+    case "planned":
+      lines.push("dry run: nothing was changed");
+      break;
+    case "pending":
+      lines.push(`${String(result.plan.steps.length)} step(s) pending: run \`convoy sync\``);
+      break;
+    case "refused":
+      lines.push(
+        "refused: existing documents do not match the new validator; nothing was changed. Fix the documents (or the validator) and sync again, " +
+          (result.plan.kept.some((k) => k.kind === "field") ? "pass --allow-drop to remove the fields the schema dropped, " : "") +
+          "or pass --force to apply anyway",
+      );
+      break;
+    case "applied":
+      lines.push(`applied ${String(result.results.filter((r) => r.status === "applied").length)} step(s)${result.logId === undefined ? "" : ` (sync log #${result.logId})`}`);
+      break;
+    case "failed": {
+      const failed = result.results.find((r) => r.status === "failed");
+      lines.push(`failed${failed === undefined ? "" : ` at "${failed.step.description}"`}: ${result.error?.message ?? "unknown error"}`);
+      break;
+    }
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,345 @@
+import { canonicalJson } from "../schema/canonical-json.js";
+import type { SchemaJSON } from "../schema/schema-json.js";
+import { CREATION_TIME_COLUMN, DATA_COLUMN, ID_COLUMN } from "../storage/field-expression.js";
+import { indexNameFor } from "../storage/index-names.js";
+import { DB_FUNCTIONS_SQL } from "../storage/sql/filter-functions.js";
+import { literal, qualified, quoteIdent } from "../storage/sql/identifiers.js";
+import { CONVOY_SCHEMA, SORT_KEY_FUNCTION, SORT_KEY_FUNCTION_SQL } from "../storage/sql/sort-key-function.js";
+import type { ValidatorJSON } from "../values/validator-json.js";
+import {
+  BOOKKEEPING_SQL,
+  DEFAULT_PG_SCHEMA,
+  META_TABLE,
+  NEW_INDEX_PREFIX,
+  OLD_INDEX_PREFIX,
+  SCHEMA_HASH_KEY,
+  SCHEMA_JSON_KEY,
+  TABLES_TABLE,
+  commentIndexSql,
+  createIndexSql,
+  createTableSql,
+  indexDefinition,
+  temporaryIndexName,
+  type IndexComment,
+} from "./ddl.js";
+import { indexMethodAndColumns, type DatabaseState, type IntrospectedIndex, type IntrospectedTable } from "./introspect.js";
+import type { KeptItem, PlanStep, SyncPlan, SyncStatement } from "./plan-types.js";
+import { SyncError } from "./sync-error.js";
+
+/** How a plan may change the database. */
+export interface PlanOptions {
+  /** Also drop tables, indexes and fields the code no longer has (default: keep them). */
+  allowDrop?: boolean;
+  /**
+   * Build and drop indexes of existing tables `CONCURRENTLY` (real servers; PGlite cannot).
+   * Concurrent statements run outside any transaction.
+   */
+  concurrent?: boolean;
+}
+
+/** A code index with its Postgres name and expected definition. */
+interface ExpectedIndex {
+  name: string;
+  pgName: string;
+  fields: string[];
+  definition: string;
+}
+
+/** Every index a table of the code needs: `by_creation_time`, then the user's (`by_id` is the primary key). */
+export function expectedIndexes(table: string, schema: SchemaJSON): ExpectedIndex[] {
+  const definition = schema.tables[table];
+  if (definition === undefined) return [];
+  return [{ name: "by_creation_time", fields: [] as string[] }, ...definition.indexes].map((index) => ({
+    name: index.name,
+    pgName: indexNameFor(table, index.name),
+    fields: [...index.fields],
+    definition: indexDefinition(index.fields),
+  }));
+}
+
+/** The definition Convoy expects for an index name of a table, for {@link introspect}'s probe. */
+export function expectedDefinitionLookup(schema: SchemaJSON): (table: string, indexName: string) => string | undefined {
+  return (table, indexName) => expectedIndexes(table, schema).find((index) => index.pgName === indexName)?.definition;
+}
+
+const EXPECTED_COLUMNS: readonly { name: string; type: string; collation: string | null }[] = [
+  { name: ID_COLUMN, type: "text", collation: "C" },
+  { name: CREATION_TIME_COLUMN, type: "double precision", collation: null },
+  { name: DATA_COLUMN, type: "jsonb", collation: null },
+];
+
+function checkColumns(table: IntrospectedTable): void {
+  for (const expected of EXPECTED_COLUMNS) {
+    const column = table.columns.find((c) => c.name === expected.name);
+    if (column?.type !== expected.type || column.collation !== expected.collation) {
+      const found = table.columns.map((c) => `${c.name} ${c.type}${c.collation === null ? "" : ` COLLATE "${c.collation}"`}`).join(", ");
+      throw new SyncError(
+        `table "${table.name}" exists but is not a Convoy table: it needs ${EXPECTED_COLUMNS.map((c) => `${c.name} ${c.type}${c.collation === null ? "" : ` COLLATE "${c.collation}"`}`).join(", ")}; it has ${found}. Rename it or the schema's table.`,
+      );
+    }
+  }
+}
+
+/** Top-level fields of an object validator that are gone from the new one. */
+function removedTopLevelFields(before: ValidatorJSON, after: ValidatorJSON): string[] {
+  if (before.type !== "object") return [];
+  const kept = after.type === "object" ? new Set(Object.keys(after.value)) : null;
+  if (kept === null) return [];
+  return Object.keys(before.value).filter((field) => !kept.has(field)).sort();
+}
+
+const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Compares the database with the code's schema and returns the typed steps that make them
+ * match, in order, with the exact SQL and the lock each statement takes. Pure: reads only
+ * `state`. Never drops anything unless `allowDrop`; what it keeps is listed in `kept`.
+ *
+ * @example
+ * const state = await introspect(tx, "public", expectedDefinitionLookup(schema.json));
+ * const plan = planSync(state, schema.json, schema.hash, { concurrent: driver.kind === "pg" });
+ */
+export function planSync(state: DatabaseState, schema: SchemaJSON, schemaHash: string, options: PlanOptions = {}): SyncPlan {
+  const pgSchema = state.pgSchema;
+  const allowDrop = options.allowDrop === true;
+  const concurrently = options.concurrent === true;
+  const steps: PlanStep[] = [];
+  const kept: KeptItem[] = [];
+  const tx = (description: string, sql: string, lock: SyncStatement["lock"], lockTarget?: string, params?: unknown[]): SyncStatement => ({
+    description,
+    sql,
+    lock,
+    concurrent: false,
+    ...(lockTarget === undefined ? {} : { lockTarget }),
+    ...(params === undefined ? {} : { params }),
+  });
+  const target = (table: string) => `${pgSchema}.${table}`;
+
+  // Convoy's bookkeeping and SQL functions.
+  const bookkeeping: SyncStatement[] = [];
+  if (!state.hasBookkeeping) {
+    for (const sql of BOOKKEEPING_SQL) bookkeeping.push(tx(`create Convoy's bookkeeping schema "${CONVOY_SCHEMA}"`, sql, "none"));
+  }
+  if (!state.hasSortKeyFunction) bookkeeping.push(tx(`create function ${SORT_KEY_FUNCTION}`, SORT_KEY_FUNCTION_SQL, "none"));
+  if (!state.hasFilterFunctions) {
+    for (const sql of DB_FUNCTIONS_SQL) bookkeeping.push(tx("create filter function convoy.arith_v1 and its helpers", sql, "none"));
+  }
+  if (pgSchema !== DEFAULT_PG_SCHEMA && !state.hasUserSchema) bookkeeping.push(tx(`create schema ${pgSchema}`, `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(pgSchema)}`, "none"));
+  if (bookkeeping.length > 0) steps.push({ kind: "bookkeeping", description: "create Convoy's bookkeeping schema and SQL functions", statements: bookkeeping });
+
+  const createIndexStatements = (table: string, index: ExpectedIndex, build: { concurrent: boolean; name?: string }): SyncStatement[] => {
+    const name = build.name ?? index.pgName;
+    const comment: IndexComment = { convoy: 1, table, index: index.name, fields: index.fields, definition: index.definition };
+    return [
+      {
+        description: `create index ${table}.${index.name}`,
+        sql: createIndexSql(pgSchema, table, index.name, index.fields, { concurrently: build.concurrent, name }),
+        lock: build.concurrent ? "SHARE UPDATE EXCLUSIVE" : "SHARE",
+        lockTarget: target(table),
+        concurrent: build.concurrent,
+        ...(build.concurrent ? { retryCleanup: `DROP INDEX CONCURRENTLY IF EXISTS ${qualified(pgSchema, name)}` } : {}),
+      },
+      tx(`record the definition of ${table}.${index.name}`, commentIndexSql(pgSchema, name, comment), "SHARE UPDATE EXCLUSIVE", `${pgSchema}.${name} (the index)`),
+    ];
+  };
+  const dropIndexStatement = (description: string, table: string, name: string): SyncStatement =>
+    concurrently
+      ? { description, sql: `DROP INDEX CONCURRENTLY IF EXISTS ${qualified(pgSchema, name)}`, lock: "SHARE UPDATE EXCLUSIVE", lockTarget: target(table), concurrent: true }
+      : tx(description, `DROP INDEX IF EXISTS ${qualified(pgSchema, name)}`, "ACCESS EXCLUSIVE", target(table));
+
+  const codeTables = Object.keys(schema.tables).sort(byName);
+  for (const table of codeTables) {
+    const existing = state.tables.get(table);
+    const indexes = expectedIndexes(table, schema);
+    const register = tx(`register table ${table}`, `INSERT INTO ${TABLES_TABLE} (pg_schema, table_name) VALUES ($1, $2) ON CONFLICT DO NOTHING`, "ROW EXCLUSIVE", `${CONVOY_SCHEMA}.tables`, [pgSchema, table]);
+    if (existing === undefined) {
+      steps.push({
+        kind: "create_table",
+        table,
+        adopt: false,
+        description: `create table ${table}`,
+        statements: [tx(`create table ${table}`, createTableSql(pgSchema, table), "none"), register],
+      });
+      for (const index of indexes) {
+        // A new table is empty and unused: a plain build, in a transaction.
+        steps.push({
+          kind: "create_index",
+          table,
+          index: index.name,
+          fields: index.fields,
+          concurrent: false,
+          description: `create index ${table}.${index.name} (${index.fields.join(", ") || "_creationTime"})`,
+          statements: createIndexStatements(table, index, { concurrent: false }),
+        });
+      }
+      continue;
+    }
+    checkColumns(existing);
+    if (!state.registeredTables.has(table)) {
+      steps.push({ kind: "create_table", table, adopt: true, description: `register existing table ${table} as Convoy's`, statements: [register] });
+    }
+    planTableIndexes(table, existing, indexes);
+    planValidator(table, existing);
+  }
+
+  function planTableIndexes(table: string, existing: IntrospectedTable, indexes: ExpectedIndex[]): void {
+    const byPgName = new Map(existing.indexes.map((index) => [index.name, index]));
+    for (const leftover of existing.indexes.filter((index) => index.name.startsWith(NEW_INDEX_PREFIX) || index.name.startsWith(OLD_INDEX_PREFIX))) {
+      steps.push({
+        kind: "drop_leftover_index",
+        table,
+        name: leftover.name,
+        description: `drop ${leftover.name}, a temporary index left on ${table} by an interrupted sync`,
+        statements: [dropIndexStatement(`drop leftover index ${leftover.name}`, table, leftover.name)],
+      });
+    }
+    for (const index of indexes) {
+      const current = byPgName.get(index.pgName);
+      if (current === undefined) {
+        steps.push({
+          kind: "create_index",
+          table,
+          index: index.name,
+          fields: index.fields,
+          concurrent: concurrently,
+          description: `create index ${table}.${index.name} (${index.fields.join(", ") || "_creationTime"})${concurrently ? " concurrently" : ""}`,
+          statements: createIndexStatements(table, index, { concurrent: concurrently }),
+        });
+      } else if (!current.valid) {
+        steps.push({
+          kind: "rebuild_invalid_index",
+          table,
+          index: index.name,
+          fields: index.fields,
+          description: `rebuild index ${table}.${index.name}: it is INVALID (a concurrent build failed)`,
+          statements: [dropIndexStatement(`drop the INVALID index ${index.pgName}`, table, index.pgName), ...createIndexStatements(table, index, { concurrent: concurrently })],
+        });
+      } else if (!matches(current, index)) {
+        if (current.recorded === null && state.canonicalDefinitions.get(index.definition) === indexMethodAndColumns(current.definition)) {
+          steps.push({
+            kind: "record_index",
+            table,
+            index: index.name,
+            description: `record the definition of ${table}.${index.name} (built by an earlier Convoy; it matches)`,
+            statements: [createIndexStatements(table, index, { concurrent: false })[1]!],
+          });
+          continue;
+        }
+        const newName = temporaryIndexName(NEW_INDEX_PREFIX, table, index.name);
+        const oldName = temporaryIndexName(OLD_INDEX_PREFIX, table, index.name);
+        steps.push({
+          kind: "replace_index",
+          table,
+          index: index.name,
+          fields: index.fields,
+          previous: current.definition,
+          description: `replace index ${table}.${index.name}: its definition changed to (${index.fields.join(", ") || "_creationTime"}); the new index is built before the old one goes`,
+          statements: [
+            ...createIndexStatements(table, index, { concurrent: concurrently, name: newName }),
+            tx(`set the old ${index.pgName} aside`, `ALTER INDEX ${qualified(pgSchema, index.pgName)} RENAME TO ${quoteIdent(oldName)}`, "SHARE UPDATE EXCLUSIVE", target(table)),
+            tx(`put the new index in place as ${index.pgName}`, `ALTER INDEX ${qualified(pgSchema, newName)} RENAME TO ${quoteIdent(index.pgName)}`, "SHARE UPDATE EXCLUSIVE", target(table)),
+            dropIndexStatement(`drop the old ${index.pgName}`, table, oldName),
+          ],
+        });
+      }
+    }
+    // Convoy's indexes that the code no longer has.
+    const expectedNames = new Set(indexes.map((index) => index.pgName));
+    for (const index of existing.indexes) {
+      if (index.primary || expectedNames.has(index.name) || !isConvoyIndex(table, index)) continue;
+      const name = index.recorded?.index ?? index.name.slice(table.length + 2);
+      if (allowDrop) {
+        steps.push({ kind: "drop_index", table, index: name, description: `drop index ${table}.${name} (removed from the schema; --allow-drop)`, statements: [dropIndexStatement(`drop index ${index.name}`, table, index.name)] });
+      } else {
+        kept.push({ kind: "index", table, name });
+      }
+    }
+  }
+
+  function matches(current: IntrospectedIndex, index: ExpectedIndex): boolean {
+    return current.recorded !== null && current.recorded.definition === index.definition;
+  }
+
+  function planValidator(table: string, existing: IntrospectedTable): void {
+    const documentType = schema.tables[table]!.documentType;
+    const previous = state.storedSchema?.tables[table]?.documentType;
+    const validationWasOff = state.storedSchema !== null && !state.storedSchema.schemaValidation;
+    const removed = previous === undefined ? [] : removedTopLevelFields(previous, documentType);
+    for (const field of removed) {
+      if (allowDrop) {
+        steps.push({
+          kind: "drop_field",
+          table,
+          field,
+          description: `drop field ${table}.${field} from every document that has it (removed from the schema; --allow-drop)`,
+          statements: [
+            tx(
+              `remove ${field} from the documents of ${table}`,
+              `UPDATE ${qualified(pgSchema, existing.name)} SET ${quoteIdent(DATA_COLUMN)} = ${quoteIdent(DATA_COLUMN)} - ${literal(field)} WHERE ${quoteIdent(DATA_COLUMN)} ? ${literal(field)}`,
+              "ROW EXCLUSIVE",
+              target(table),
+            ),
+          ],
+        });
+      } else {
+        kept.push({ kind: "field", table, name: field });
+      }
+    }
+    if (!schema.schemaValidation || documentType.type === "any") return;
+    const changed = previous === undefined || validationWasOff || canonicalJson(previous) !== canonicalJson(documentType);
+    if (!changed) return;
+    steps.push({
+      kind: "check_documents",
+      table,
+      reason: previous === undefined ? "validator_unknown" : "validator_changed",
+      removedFields: removed,
+      description:
+        previous === undefined
+          ? `check the existing documents of ${table} against its validator (the database has no record of the previous one)`
+          : `check the existing documents of ${table} against its changed validator`,
+      statements: [],
+    });
+  }
+
+  // Convoy's tables that the code no longer has.
+  const codeTableSet = new Set(codeTables);
+  for (const table of [...state.registeredTables].sort(byName)) {
+    if (codeTableSet.has(table) || !state.tables.has(table)) continue;
+    if (allowDrop) {
+      steps.push({
+        kind: "drop_table",
+        table,
+        description: `drop table ${table} and all its documents (removed from the schema; --allow-drop)`,
+        statements: [
+          tx(`drop table ${table}`, `DROP TABLE ${qualified(pgSchema, table)}`, "ACCESS EXCLUSIVE", target(table)),
+          tx(`unregister table ${table}`, `DELETE FROM ${TABLES_TABLE} WHERE pg_schema = $1 AND table_name = $2`, "ROW EXCLUSIVE", `${CONVOY_SCHEMA}.tables`, [pgSchema, table]),
+        ],
+      });
+    } else {
+      kept.push({ kind: "table", table });
+    }
+  }
+
+  if (steps.length > 0 || state.storedHash !== schemaHash) {
+    steps.push({
+      kind: "record_schema",
+      hash: schemaHash,
+      description: `record schema ${schemaHash.slice(0, 12)} as the database's`,
+      statements: [
+        tx(
+          "record the schema hash and JSON",
+          `INSERT INTO ${META_TABLE} (key, value) VALUES ($1, $2), ($3, $4) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+          "ROW EXCLUSIVE",
+          `${CONVOY_SCHEMA}.meta`,
+          [SCHEMA_HASH_KEY, schemaHash, SCHEMA_JSON_KEY, canonicalJson(schema)],
+        ),
+      ],
+    });
+  }
+  return { pgSchema, schemaHash, databaseHash: state.storedHash, steps, kept };
+}
+
+/** Whether an index of a table is one Convoy made (`<table>__<index>`, or with Convoy's recorded definition). */
+function isConvoyIndex(table: string, index: IntrospectedIndex): boolean {
+  return index.recorded?.table === table || index.name.startsWith(`${table}__`);
+}
