@@ -53,8 +53,10 @@ export function queryDigest(plan: QueryPlan): string {
   let digest = digests.get(json);
   if (digest === undefined) {
     digest = createHash("sha256").update(json).digest("base64url").slice(0, 22);
-    if (digests.size >= DIGEST_CACHE_LIMIT) digests.clear();
-    digests.set(json, digest);
+    if (json.length <= DIGEST_CACHE_KEY_LIMIT) {
+      if (digests.size >= DIGEST_CACHE_LIMIT) digests.clear();
+      digests.set(json, digest);
+    }
   }
   return digest;
 }
@@ -62,6 +64,7 @@ export function queryDigest(plan: QueryPlan): string {
 /** Digests of recent query shapes (an app runs the same few queries over and over). */
 const digests = new Map<string, string>();
 const DIGEST_CACHE_LIMIT = 1000;
+const DIGEST_CACHE_KEY_LIMIT = 2000;
 
 function sign(secret: string, body: string): Buffer {
   return createHmac("sha256", secret).update(body).digest();

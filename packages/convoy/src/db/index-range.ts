@@ -50,7 +50,7 @@ export function resolveIndex(table: CatalogTable, indexName: string): ResolvedIn
   const cached = byName?.get(indexName);
   if (cached !== undefined && cached.index === table.indexes.get(indexName)) return cached;
   const index = buildResolvedIndex(table, indexName);
-  if (byName === undefined) resolved.set(table, (byName = new Map()));
+  if (byName === undefined) resolved.set(table, (byName = new Map<string, ResolvedIndex>()));
   byName.set(indexName, index);
   return index;
 }

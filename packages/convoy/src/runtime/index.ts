@@ -1,6 +1,7 @@
 /**
  * The runtime: runs functions by name, each call in one transaction (mutations
- * `SERIALIZABLE` with bounded, jittered retries; queries on one read-only snapshot), with
+ * `SERIALIZABLE` with bounded, jittered retries; queries on one read-only snapshot: a single
+ * statement alone, else a `REPEATABLE READ READ ONLY` transaction), with
  * validated arguments and results, `ctx.runQuery`/`ctx.runMutation` in the same transaction,
  * and a per-call access log. No HTTP here: the router calls {@link createRuntime}'s `run`.
  *

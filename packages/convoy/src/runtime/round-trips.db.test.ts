@@ -87,7 +87,7 @@ const fns = {
       handlerRuns++;
       const first = await ctx.db.get(a as never);
       const second = await ctx.db.get(b as never);
-      return [first?._id ?? null, second?._id ?? null];
+      return [(first?._id as string | undefined) ?? null, (second?._id as string | undefined) ?? null];
     },
   }),
   concurrentReads: queryGeneric({
@@ -278,7 +278,7 @@ beforeEach(async () => {
 
 async function insert(table: string, data: object): Promise<string> {
   const { value } = await runtime.runHandler("mutation", (ctx: AnyMutationCtx) => ctx.db.insert(table as never, data as never));
-  return value as string;
+  return value;
 }
 
 /** Runs `fn` and returns the statements it sent. */
@@ -449,7 +449,7 @@ describe("errors of the single statement behave as in a transaction", () => {
 
   it("a failing statement fails the call with the same error", async () => {
     await insert("messages", { author: "ada", body: "1" });
-    const expected = await caught(runtime.runHandler("query", (ctx: AnyQueryCtx) => fns.badFilter.handler(ctx as never, {} as never)));
+    const expected = await caught(runtime.runHandler("query", (ctx: AnyQueryCtx) => fns.badFilter.handler(ctx as never, {})));
     statements.length = 0;
     const error = await caught(runtime.run("query", "fns:badFilter", {}));
     expect(kinds(statements)).toEqual(["query: SELECT"]);
@@ -460,7 +460,7 @@ describe("errors of the single statement behave as in a transaction", () => {
 
   it("a failing statement the handler catches still fails the call, as the aborted transaction did", async () => {
     await insert("messages", { author: "ada", body: "1" });
-    const expected = await caught(runtime.runHandler("query", (ctx: AnyQueryCtx) => fns.badFilterCaught.handler(ctx as never, {} as never)));
+    const expected = await caught(runtime.runHandler("query", (ctx: AnyQueryCtx) => fns.badFilterCaught.handler(ctx as never, {})));
     expect(expected).toBeInstanceOf(DatabaseError);
     const error = await caught(runtime.run("query", "fns:badFilterCaught", {}));
     expect(error).toBeInstanceOf(DatabaseError);

@@ -86,7 +86,10 @@ export interface Runtime {
   /**
    * Run the `kind` function named `name` (or referenced by `name`) with `args` (JS values,
    * already decoded from the wire). A mutation runs in one `SERIALIZABLE` transaction, retried
-   * on conflicts; a query in one `REPEATABLE READ READ ONLY` transaction.
+   * on conflicts; a query on one snapshot: its first attempt sends its first statement alone,
+   * outside a transaction (one round trip for a `get`, `take`, `paginate` or `count`), and a
+   * query that sends a second statement is run again from scratch in a
+   * `REPEATABLE READ READ ONLY` transaction (the first attempt's result and log are discarded).
    *
    * Throws `NOT_FOUND` (unknown name, wrong kind, internal without `allowInternal`),
    * `ARGS_INVALID`, `RETURNS_INVALID`, `CONFLICT`, the user's `ConvoyError` as thrown, or

@@ -7,7 +7,7 @@ import type { TestDatabase } from "../helpers/test-database.js";
 
 /** A driver fit for `syncSchema`: a one-connection session on a real server, the database's own PGlite. */
 export async function syncDriver(db: TestDatabase): Promise<{ driver: Driver; close(): Promise<void> }> {
-  if (db.kind === "pglite") return { driver: db.driver, close: async () => undefined };
+  if (db.kind === "pglite") return { driver: db.driver, close: () => Promise.resolve() };
   const driver = await openSyncDriver(db.databaseUrl);
   return { driver, close: () => driver.close() };
 }

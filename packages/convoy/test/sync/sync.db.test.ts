@@ -162,7 +162,7 @@ describe("convoy sync: plan, dry run, apply, never drop", () => {
       racers: defineTable({ n: v.number() }).index("by_n", ["n"]),
     });
     const [a, b] = await Promise.all([withSync((driver) => syncSchema(driver, schema)), withSync((driver) => syncSchema(driver, schema))]);
-    expect([a!.outcome, b!.outcome].sort()).toEqual(["applied", "up-to-date"]);
+    expect([a.outcome, b.outcome].sort()).toEqual(["applied", "up-to-date"]);
     const log = await readSyncLog(db().driver, 100);
     expect(log.filter((e) => e.schemaHash === schema.hash && e.outcome === "applied")).toHaveLength(1);
   });
