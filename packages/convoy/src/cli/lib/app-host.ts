@@ -12,6 +12,8 @@ export interface AppHostOptions {
   /** `dev`: codegen on load and create missing tables/indexes; `start`/`run`: change nothing. */
   mode: "dev" | "start" | "run";
   onCall?: CallListener;
+  /** Checks a loaded version before it is served (e.g. `convoy start`'s schema-hash check); throwing refuses it. */
+  verify?: (app: LoadedApp) => Promise<void>;
 }
 
 /**
@@ -38,6 +40,7 @@ export class AppHost {
       await previous?.catch(() => undefined);
       if (this.options.mode === "dev") await runCodegen(this.config.functionsDir);
       const app = await bundleAndLoadApp(this.config.projectDir, this.config.functionsDir, join(this.config.stateDir, "build"));
+      await this.options.verify?.(app);
       if (this.runtime === undefined || app.schema.hash !== this.schemaHash) {
         this.runtime = await createRuntime({
           driver: this.driver,

@@ -2,8 +2,10 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { createServer } from "../../http/index.js";
+import { schemaMismatch } from "../../sync/index.js";
 import type { CallEvent } from "../../runtime/index.js";
 import { AppHost } from "./app-host.js";
+import type { LoadedApp } from "./bundle-app.js";
 import type { ResolvedConfig } from "./config.js";
 import { logger } from "./logger.js";
 import { describeDatabase, openDatabase } from "./open-database.js";
@@ -12,6 +14,8 @@ import { describeDatabase, openDatabase } from "./open-database.js";
 export interface ServeOptions {
   mode: "dev" | "start";
   staticDir?: string | undefined;
+  /** Refuse to serve when the database's recorded schema hash is not the code's (`convoy start`). */
+  checkSchema?: boolean;
 }
 
 /** A running server: its URL, the app host (for reloads) and how to stop it. */
@@ -35,7 +39,11 @@ function logCall(event: CallEvent): void {
  */
 export async function serve(config: ResolvedConfig, options: ServeOptions): Promise<RunningServer> {
   const driver = await openDatabase(config);
-  const host = new AppHost(config, driver, { mode: options.mode, onCall: logCall });
+  const verify = async (app: LoadedApp) => {
+    const mismatch = await schemaMismatch(driver, app.schema.hash);
+    if (mismatch !== null) throw new Error(mismatch);
+  };
+  const host = new AppHost(config, driver, { mode: options.mode, onCall: logCall, ...(options.checkSchema === true ? { verify } : {}) });
   try {
     await host.reload();
   } catch (error) {
