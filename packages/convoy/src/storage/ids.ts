@@ -11,9 +11,16 @@ const ID_PATTERN = /^[0-9a-hjkmnp-tv-z]{26}$/;
  * which two tables share a tag.
  */
 export function tableTag(tableName: string): number {
-  const digest = createHash("sha256").update(tableName).digest();
-  return (digest[0]! << 16) | (digest[1]! << 8) | digest[2]!;
+  let tag = tagCache.get(tableName);
+  if (tag === undefined) {
+    const digest = createHash("sha256").update(tableName).digest();
+    tag = (digest[0]! << 16) | (digest[1]! << 8) | digest[2]!;
+    tagCache.set(tableName, tag);
+  }
+  return tag;
 }
+
+const tagCache = new Map<string, number>();
 
 let lastMs = 0;
 let lastCounter = 0n;

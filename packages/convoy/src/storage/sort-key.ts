@@ -16,8 +16,38 @@ import type { Value } from "../values/value.js";
  *   value's key; then 0x00.
  */
 export function sortKey(value: Value | undefined): Uint8Array {
+  // Fast paths for the common scalar keys: one allocation, no growth.
+  if (typeof value === "string") return stringKey(value);
+  if (typeof value === "number") {
+    floatView.setFloat64(0, value);
+    const bits = floatView.getBigUint64(0);
+    return scalarKey(TYPE_RANK.float64, bits & SIGN ? ~bits & MASK : bits | SIGN);
+  }
+  if (typeof value === "bigint") return scalarKey(TYPE_RANK.int64, BigInt.asUintN(64, value) ^ SIGN);
   const out = new KeyWriter();
   writeKey(out, value);
+  return out.finish();
+}
+
+function scalarKey(rank: number, bits: bigint): Uint8Array {
+  const key = new Uint8Array(9);
+  key[0] = rank;
+  new DataView(key.buffer).setBigUint64(1, bits);
+  return key;
+}
+
+function stringKey(value: string): Uint8Array {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit; escapes of U+0000 need one more byte each.
+  const key = new Uint8Array(value.length * 3 + 2);
+  key[0] = TYPE_RANK.string;
+  const { written } = utf8.encodeInto(value, key.subarray(1));
+  if (!value.includes("\u0000")) {
+    key[written + 1] = 0;
+    return key.subarray(0, written + 2);
+  }
+  const out = new KeyWriter();
+  out.byte(TYPE_RANK.string);
+  out.escaped(key.subarray(1, written + 1));
   return out.finish();
 }
 
