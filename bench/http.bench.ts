@@ -116,6 +116,10 @@ async function httpBench(): Promise<void> {
         non2xx: a.non2xx + b.non2xx,
       });
       print(title, avg(c1, c2), avg(r1, r2));
+      if (c1.non2xx + c2.non2xx > 0) {
+        const sample = await fetch(`${convoyUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: body(0) });
+        console.log(`  convoy non-2xx sample: ${sample.status} ${await sample.text()}`);
+      }
     }
   } finally {
     for (const child of children) child.kill("SIGTERM");
@@ -129,20 +133,23 @@ async function devReloadBench(): Promise<void> {
   const app = mkdtempSync(join(tmpdir(), "convoy-reload-"));
   try {
     cpSync(join(root, "examples/playground/convoy"), join(app, "convoy"), { recursive: true });
-    const dev = await startProcess([CLI, "dev", "--port", "3793"], app, /ready:/);
+    const dev = await startProcess([CLI, "dev", "--port", "0"], app, /ready: http:\/\/localhost:\d+/);
+    const devUrl = /ready: (http:\/\/localhost:\d+)/.exec(dev.output())![1]!;
     const file = join(app, "convoy/messages.ts");
     const original = readFileSync(file, "utf8");
     const times: number[] = [];
     for (let i = 0; i < 20; i++) {
       writeFileSync(file, `${original}\nexport const version = query({ args: {}, handler: async () => ${i} });\n`);
       const saved = performance.now();
-      for (;;) {
-        const response = await fetch("http://127.0.0.1:3793/api/query/messages:version", { method: "POST", headers: { "content-type": "application/json" }, body: '{"args":{}}' });
+      for (const deadline = saved + 10_000; ; ) {
+        if (performance.now() > deadline) throw new Error(`save ${i} was not picked up within 10 s:\n${dev.output()}`);
+        const response = await fetch(`${devUrl}/api/query/messages:version`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"args":{}}' });
         const json = (await response.json()) as { value?: number };
         if (json.value === i) break;
         await new Promise((r) => setTimeout(r, 5));
       }
       times.push(performance.now() - saved);
+      await new Promise((r) => setTimeout(r, 150)); // a person does not save twice within a few ms
     }
     dev.child.kill("SIGTERM");
     times.sort((a, b) => a - b);

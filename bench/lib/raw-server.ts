@@ -5,6 +5,7 @@
  */
 import { createServer } from "node:http";
 import pg from "pg";
+import { newCreationTime, newId } from "../../packages/convoy/src/storage/ids.js";
 import { sortKey } from "../../packages/convoy/src/storage/sort-key.js";
 
 const [databaseUrl, port] = process.argv.slice(2);
@@ -29,7 +30,7 @@ async function increment(name: string): Promise<number> {
       const { rows } = await client.query<Row>(COUNTER_BY_NAME, [Buffer.from(sortKey(name))]);
       let value = 1;
       if (rows[0] === undefined) {
-        await client.query(`INSERT INTO "public"."counters" ("_id", "_creation_time", "data") VALUES ($1, $2, $3::jsonb)`, [`raw${Date.now()}${Math.random()}`, Date.now(), JSON.stringify({ name, value })]);
+        await client.query(`INSERT INTO "public"."counters" ("_id", "_creation_time", "data") VALUES ($1, $2, $3::jsonb)`, [newId("counters"), newCreationTime(), JSON.stringify({ name, value })]);
       } else {
         value = (rows[0].data.value as number) + 1;
         await client.query(`UPDATE "public"."counters" SET "data" = $2::jsonb WHERE "_id" = $1`, [rows[0]._id, JSON.stringify({ ...rows[0].data, value })]);

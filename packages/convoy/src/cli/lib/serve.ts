@@ -43,7 +43,9 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
     const mismatch = await schemaMismatch(driver, app.schema.hash);
     if (mismatch !== null) throw new Error(mismatch);
   };
-  const host = new AppHost(config, driver, { mode: options.mode, onCall: logCall, ...(options.checkSchema === true ? { verify } : {}) });
+  // dev logs every call; start logs only failed ones (a line per request is noise in production)
+  const onCall = options.mode === "dev" ? logCall : (event: CallEvent) => event.ok || logCall(event);
+  const host = new AppHost(config, driver, { mode: options.mode, onCall, ...(options.checkSchema === true ? { verify } : {}) });
   try {
     await host.reload();
   } catch (error) {
