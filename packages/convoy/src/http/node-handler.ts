@@ -95,9 +95,10 @@ function hasBody(req: IncomingMessage): boolean {
 
 function writeResponse(req: IncomingMessage, res: ServerResponse, method: string, response: CoreResponse, close: boolean): void {
   if (res.headersSent || res.writableEnded || res.destroyed) return;
-  const body = typeof response.body === "string" ? Buffer.from(response.body) : response.body;
+  // A string body goes out in one write together with the headers; a Buffer would take a writev of two.
+  const body = response.body;
   const headers: Record<string, string | number> = { ...response.headers };
-  if (response.status !== 204 && response.status !== 304) headers["Content-Length"] = body.byteLength;
+  if (response.status !== 204 && response.status !== 304) headers["Content-Length"] = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
   if (close) headers.Connection = "close";
   res.writeHead(response.status, headers);
   res.end(method === "HEAD" || response.status === 204 ? undefined : body);

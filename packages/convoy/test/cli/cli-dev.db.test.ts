@@ -1,4 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { createServer } from "node:net";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -71,6 +73,20 @@ describe("convoy init + convoy dev", () => {
 
     expect(await dev.stop()).toBe(0);
     dev = undefined;
+  });
+
+  it("refuses a taken port with a clear error and exit code 1", async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const env = db().databaseUrl === undefined ? {} : { DATABASE_URL: db().databaseUrl };
+      const result = runCli(["dev", "--port", String(port)], dir, env);
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain(`port ${port} is already in use`);
+    } finally {
+      blocker.close();
+    }
   });
 
   it("run prints the encoded result; unknown commands and flags are usage errors", () => {
