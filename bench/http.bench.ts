@@ -26,8 +26,8 @@ const CLI = join(root, "packages/convoy/src/cli/main.ts");
 function startProcess(args: string[], cwd: string, ready: RegExp, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; output: () => string }> {
   const child = spawn(process.execPath, ["--import", TSX, ...args], { cwd, env: { ...process.env, NO_COLOR: "1", ...env } });
   let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
   return new Promise((resolve, reject) => {
     const timer = setInterval(() => {
       if (ready.test(output)) {

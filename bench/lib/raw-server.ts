@@ -54,7 +54,7 @@ createServer((req, res) => {
       try {
         const { args } = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { args: { author?: string; name?: string } };
         let value: unknown;
-        if (req.url === "/api/query/messages:byAuthor") value = (await pool.query<Row>(BY_AUTHOR, [Buffer.from(sortKey(args.author!))])).rows.map(toDoc);
+        if (req.url === "/api/query/messages:byAuthor") value = (await pool.query<Row>(BY_AUTHOR, [Buffer.from(sortKey(args.author))])).rows.map(toDoc);
         else if (req.url === "/api/mutation/counters:increment") value = await increment(args.name!);
         else throw new Error("not found");
         res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ value }));
