@@ -136,10 +136,14 @@ export async function syncSchema(driver: Driver, target: SyncTarget, options: Sy
   }
 
   const session = driverSession(driver);
-  const got = await driver.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [SYNC_LOCK_KEY]);
-  if (got.rows[0]?.ok !== true) {
-    options.onProgress?.("another sync is running; waiting for it to finish");
-    await driver.query("SELECT pg_advisory_lock($1)", [SYNC_LOCK_KEY]);
+  // Poll instead of blocking in pg_advisory_lock: a statement blocked there holds a snapshot,
+  // and the running sync's CREATE INDEX CONCURRENTLY waits for every such snapshot to end:
+  // the two would deadlock.
+  for (let attempt = 0; ; attempt++) {
+    const got = await driver.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [SYNC_LOCK_KEY]);
+    if (got.rows[0]?.ok === true) break;
+    if (attempt === 0) options.onProgress?.("another sync is running; waiting for it to finish");
+    await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 1000)));
   }
   try {
     return await applySync(session, target, options, planOptions);
