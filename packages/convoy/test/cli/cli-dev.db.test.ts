@@ -54,6 +54,15 @@ describe("convoy init + convoy dev", () => {
     expect(listed.body.value.map((m: { body: string }) => m.body)).toEqual(["hi"]);
     await dev.waitFor(/mutation messages:send [\d.]+ ms ok/);
 
+    if (db().databaseUrl === undefined) {
+      // the embedded database is locked to the running dev server: a second process is refused clearly
+      const second = runCli(["run", "messages:list"], dir);
+      expect(second.status).toBe(1);
+      expect(second.stderr).toMatch(/the embedded database in .* is in use by another Convoy process \(pid \d+/);
+    } else {
+      expect(runCli(["run", "messages:list"], dir, env).status).toBe(0);
+    }
+
     const file = join(dir, "convoy/messages.ts");
     const original = readFileSync(file, "utf8");
     writeFileSync(file, `${original}\nexport const version = query({ args: {}, handler: async () => "v1" });\n`);
