@@ -9,8 +9,8 @@ import type { ResolvedConfig } from "./config.js";
 
 /** How an app host treats the database and the code. */
 export interface AppHostOptions {
-  /** `dev`: codegen on load and create missing tables/indexes; `start`/`run`: change nothing. */
-  mode: "dev" | "start" | "run";
+  /** `dev` (also `convoy run`): codegen on load and apply additive schema changes; `start`: change nothing. */
+  mode: "dev" | "start";
   onCall?: CallListener;
   /** Checks a loaded version before it is served (e.g. `convoy start`'s schema-hash check); throwing refuses it. */
   verify?: (app: LoadedApp) => Promise<void>;
