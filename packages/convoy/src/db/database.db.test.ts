@@ -13,7 +13,7 @@ const schema = defineSchema({
     .index("by_author_likes", ["author", "likes"])
     .index("by_lang", ["meta.lang"]),
   users: defineTable({ name: v.string(), best: v.optional(v.id("messages")), friends: v.optional(v.array(v.union(v.id("users"), v.null()))) }),
-  loose: defineTable(v.any()),
+  loose: defineTable(v.any()).index("by_meta", ["meta"]),
 });
 const h = useDbHarness(schema);
 
@@ -576,6 +576,25 @@ describe("read sets and write sets", () => {
         { kind: "range", table: "messages", index: "by_author", lower: hexKey("ada"), upper: `${hexKey("ada")}ff` },
         { kind: "range", table: "messages", index: "by_creation_time", lower: "", upper: null },
         { kind: "range", table: "messages", index: "by_author", lower: hexKey("b"), upper: hexKey("c") },
+      ]);
+    });
+  });
+
+  it("read sets keep the keys of what was read, even if user code changes the documents or arguments afterwards", async () => {
+    await clear();
+    await h.run(async (db, log) => {
+      await db.insert("messages", { author: "ada", body: "x", meta: { lang: "en" } });
+      await db.insert("messages", { author: "ada", body: "y", meta: { lang: "fr" } });
+      const docs = await db.query("messages").withIndex("by_author", (q) => q.eq("author", "ada")).take(1);
+      const expectedUpper = `${toHex(indexKey(docs[0]!, ["author"]))}00`;
+      docs[0]!.author = "zed"; // mutate the returned document before anyone reads the log
+      const bound = { lang: "en" };
+      await db.query("loose").withIndex("by_meta", (q) => q.eq("meta", bound)).collect();
+      const expectedLower = toHex(tupleKey([{ lang: "en" }]));
+      bound.lang = "xx"; // mutate the argument object too
+      expect(log.reads).toEqual([
+        { kind: "range", table: "messages", index: "by_author", lower: hexKey("ada"), upper: expectedUpper },
+        { kind: "range", table: "loose", index: "by_meta", lower: expectedLower, upper: `${expectedLower}ff` },
       ]);
     });
   });
