@@ -2,8 +2,7 @@ import { DatabaseError, FrameworkError } from "../errors/index.js";
 import type { Queryable } from "../driver/index.js";
 import type { AccessLog, IndexRangeRead } from "../storage/access-log.js";
 import type { CatalogTable } from "../storage/catalog.js";
-import { fieldValue, toHex, tupleKey } from "../storage/index-key.js";
-import type { Value } from "../values/value.js";
+import { fieldValue, indexKey, toHex, tupleKey } from "../storage/index-key.js";
 import { sortKey } from "../storage/sort-key.js";
 import { decodeCursor, encodeCursor, queryDigest, type CursorPosition } from "./cursor.js";
 import type { DocumentCache } from "./document-cache.js";
@@ -54,23 +53,6 @@ function rangeBounds(plan: QueryPlan): { lower: string; upper: string | null } {
     lower: lower === null ? prefix : lower.op === "gte" ? prefix + keyOf(lower.value) : `${prefix}${keyOf(lower.value)}ff`,
     upper: upper === null ? (prefix === "" ? null : `${prefix}ff`) : upper.op === "lt" ? prefix + keyOf(upper.value) : `${prefix}${keyOf(upper.value)}ff`,
   };
-}
-
-/** Whether a value is an array, object or bytes (something user code could change in place). */
-const isCompound = (value: unknown): boolean => value !== null && typeof value === "object";
-
-function planHasCompoundValues(plan: QueryPlan): boolean {
-  const { eq, lower, upper } = plan.range;
-  return eq.some(isCompound) || isCompound(lower?.value) || isCompound(upper?.value);
-}
-
-/** The values of a document's full key in an index (as `indexKey` in index-key.ts orders them). */
-function keyValuesOf(document: Document, fields: readonly string[]): (Value | undefined)[] {
-  if (fields.length === 1 && fields[0] === "_id") return [document._id];
-  const values: (Value | undefined)[] = [];
-  for (const field of fields) if (field !== "_id") values.push(fieldValue(document, field));
-  values.push(document._creationTime, document._id);
-  return values;
 }
 
 /** Maximum of two inclusive lower bounds; minimum of two exclusive upper bounds (`null` = +∞). */
@@ -227,7 +209,7 @@ export class QueryImpl {
     for (;;) {
       const rows = await this.fetch(after, ITERATION_BATCH_SIZE);
       const done = rows.length < ITERATION_BATCH_SIZE;
-      const narrowed = this.narrow(bounds, null, done ? null : toHex(tupleKey(keyValuesOf(rows.at(-1)!, this.state.plan.index.index.fields))));
+      const narrowed = this.narrow(bounds, null, done ? null : rows.at(-1)!);
       record.lower = narrowed.lower;
       record.upper = narrowed.upper;
       if (!recorded) {
@@ -251,8 +233,8 @@ export class QueryImpl {
     });
   }
 
-  /** Narrows the whole range to what was scanned: after `after` (exclusive), up to the last row's key `lastKey` (inclusive). */
-  private narrow(bounds: { lower: string; upper: string | null }, after: Position | null, lastKey: string | null): { lower: string; upper: string | null } {
+  /** Narrows the whole range to what was scanned: after `after` (exclusive), up to `last` (inclusive). */
+  private narrow(bounds: { lower: string; upper: string | null }, after: Position | null, last: Document | null): { lower: string; upper: string | null } {
     let { lower, upper } = bounds;
     const asc = this.state.plan.order === "asc";
     if (after !== null) {
@@ -260,31 +242,17 @@ export class QueryImpl {
       if (asc) lower = maxLower(lower, `${key}00`);
       else upper = minUpper(upper, key);
     }
-    if (lastKey !== null) {
-      if (asc) upper = minUpper(upper, `${lastKey}00`);
-      else lower = maxLower(lower, lastKey);
+    if (last !== null) {
+      const key = toHex(indexKey(last, this.state.plan.index.index.fields));
+      if (asc) upper = minUpper(upper, `${key}00`);
+      else lower = maxLower(lower, key);
     }
     return { lower, upper };
   }
 
-  /**
-   * Records the range read. Its hex bounds are computed only when someone reads them (most
-   * calls only need the table names); the values they come from are captured now, copied when
-   * they are not scalars, since documents and arguments are in user code's hands afterwards.
-   */
   private recordRead(after: Position | null, last: Document | null): void {
-    const plan = this.state.plan;
-    const lastValues = last === null ? null : keyValuesOf(last, plan.index.index.fields);
-    const eager = lastValues?.some(isCompound) === true || planHasCompoundValues(plan);
-    let bounds: { lower: string; upper: string | null } | undefined;
-    const compute = () => (bounds ??= this.narrow(rangeBounds(plan), after, lastValues === null ? null : toHex(tupleKey(lastValues))));
-    if (eager) compute();
-    const record = { kind: "range", table: this.table.name, index: plan.index.index.name } as IndexRangeRead;
-    Object.defineProperties(record, {
-      lower: { enumerable: true, get: () => compute().lower },
-      upper: { enumerable: true, get: () => compute().upper },
-    });
-    this.context.log.read(record);
+    const bounds = this.narrow(rangeBounds(this.state.plan), after, last);
+    this.context.log.read({ kind: "range", table: this.table.name, index: this.state.plan.index.index.name, ...bounds });
   }
 
   private async fetch(after: Position | null, limit: number | null): Promise<Document[]> {
