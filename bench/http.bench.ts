@@ -5,41 +5,20 @@
  * generator (autocannon, 50 connections), warm-up first, interleaved rounds.
  * Also: `convoy dev`'s reload time, from saving a function file to the new code answering.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import autocannon from "autocannon";
 import pg from "pg";
 import { createPgDriver } from "../packages/convoy/src/driver/index.js";
 import { ensureStorage } from "../packages/convoy/src/storage/ensure-storage.js";
-import { createBenchDatabase } from "./lib/bench-database.js";
+import { startCli, startScript, type CliProcess } from "../packages/convoy/test/cli/cli-process.js";
+import { createBenchDatabase, seedMessages } from "./lib/bench-database.js";
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 50;
 const root = fileURLToPath(new URL("..", import.meta.url));
-const TSX = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/loader.mjs")).href;
-const CLI = join(root, "packages/convoy/src/cli/main.ts");
-
-function startProcess(args: string[], cwd: string, ready: RegExp, env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; output: () => string }> {
-  const child = spawn(process.execPath, ["--import", TSX, ...args], { cwd, env: { ...process.env, NO_COLOR: "1", ...env } });
-  let output = "";
-  child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setInterval(() => {
-      if (ready.test(output)) {
-        clearInterval(timer);
-        resolve({ child, output: () => output });
-      } else if (child.exitCode !== null) {
-        clearInterval(timer);
-        reject(new Error(output));
-      }
-    }, 20);
-  });
-}
 
 interface LoadResult {
   rps: number;
@@ -74,7 +53,7 @@ function print(title: string, convoy: LoadResult, raw: LoadResult): void {
 async function httpBench(): Promise<void> {
   const db = await createBenchDatabase();
   const app = mkdtempSync(join(tmpdir(), "convoy-bench-"));
-  const children: ChildProcess[] = [];
+  const children: CliProcess[] = [];
   try {
     cpSync(join(root, "examples/playground/convoy"), join(app, "convoy"), { recursive: true });
     const schema = (await import(pathToFileURL(join(app, "convoy/schema.ts")).href)) as { default: { json: Parameters<typeof ensureStorage>[1] } };
@@ -83,17 +62,13 @@ async function httpBench(): Promise<void> {
     await driver.close();
     const seed = new pg.Client({ connectionString: db.url });
     await seed.connect();
-    await seed.query(
-      `INSERT INTO messages (_id, _creation_time, data)
-       SELECT lpad(to_hex(i), 26, '0'), 1700000000000 + i, jsonb_build_object('author', 'author' || (i % 100), 'body', 'message ' || i, 'likes', 0)
-       FROM generate_series(1, 20000) AS i`,
-    );
-    await seed.query("ANALYZE");
+    await seedMessages(seed, 20_000, 100);
     await seed.end();
 
-    const convoy = await startProcess([CLI, "start", "--port", "3791", "--db", db.url, "--skip-schema-check"], app, /listening on/);
-    const raw = await startProcess([join(root, "bench/lib/raw-server.ts"), db.url, "3792"], root, /ready/);
-    children.push(convoy.child, raw.child);
+    const convoy = startCli(["start", "--port", "3791", "--db", db.url, "--skip-schema-check"], app);
+    const raw = startScript(join(root, "bench/lib/raw-server.ts"), [db.url, "3792"], root);
+    children.push(convoy, raw);
+    await Promise.all([convoy.waitFor(/listening on/), raw.waitFor(/ready/)]);
     const convoyUrl = "http://127.0.0.1:3791";
     const rawUrl = "http://127.0.0.1:3792";
 
@@ -122,8 +97,7 @@ async function httpBench(): Promise<void> {
       }
     }
   } finally {
-    for (const child of children) child.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 300));
+    await Promise.all(children.map((child) => child.stop()));
     rmSync(app, { recursive: true, force: true });
     await db.drop();
   }
@@ -131,10 +105,11 @@ async function httpBench(): Promise<void> {
 
 async function devReloadBench(): Promise<void> {
   const app = mkdtempSync(join(tmpdir(), "convoy-reload-"));
+  let dev: CliProcess | undefined;
   try {
     cpSync(join(root, "examples/playground/convoy"), join(app, "convoy"), { recursive: true });
-    const dev = await startProcess([CLI, "dev", "--port", "0"], app, /ready: http:\/\/localhost:\d+/);
-    const devUrl = /ready: (http:\/\/localhost:\d+)/.exec(dev.output())![1]!;
+    dev = startCli(["dev", "--port", "0"], app);
+    const devUrl = (await dev.waitFor(/ready: (http:\/\/localhost:\d+)/))[1]!;
     const file = join(app, "convoy/messages.ts");
     const original = readFileSync(file, "utf8");
     const times: number[] = [];
@@ -142,7 +117,7 @@ async function devReloadBench(): Promise<void> {
       writeFileSync(file, `${original}\nexport const version = query({ args: {}, handler: async () => ${i} });\n`);
       const saved = performance.now();
       for (const deadline = saved + 10_000; ; ) {
-        if (performance.now() > deadline) throw new Error(`save ${i} was not picked up within 10 s:\n${dev.output()}`);
+        if (performance.now() > deadline) throw new Error(`save ${i} was not picked up within 10 s:\n${dev.stdout()}${dev.stderr()}`);
         const response = await fetch(`${devUrl}/api/query/messages:version`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"args":{}}' });
         const json = (await response.json()) as { value?: number };
         if (json.value === i) break;
@@ -151,11 +126,10 @@ async function devReloadBench(): Promise<void> {
       times.push(performance.now() - saved);
       await new Promise((r) => setTimeout(r, 150)); // a person does not save twice within a few ms
     }
-    dev.child.kill("SIGTERM");
     times.sort((a, b) => a - b);
     console.log(`\nconvoy dev: save → new code answering, 20 saves: median ${times[10]!.toFixed(0)} ms, min ${times[0]!.toFixed(0)} ms, max ${times[19]!.toFixed(0)} ms`);
   } finally {
-    await new Promise((r) => setTimeout(r, 300));
+    await dev?.stop();
     rmSync(app, { recursive: true, force: true });
   }
 }

@@ -3,24 +3,20 @@
  * (storage form + id + `convoy.sort_key_v1` expression index) vs a plain `INSERT … jsonb` with
  * a plain expression index, through `pg`, in the same run, same concurrency.
  */
-import pg from "pg";
-import { createPgDriver } from "../packages/convoy/src/driver/index.js";
 import { defineSchema, defineTable } from "../packages/convoy/src/schema/index.js";
 import { ensureStorage } from "../packages/convoy/src/storage/ensure-storage.js";
 import { newCreationTime, newId } from "../packages/convoy/src/storage/ids.js";
 import { toStored } from "../packages/convoy/src/storage/stored-value.js";
 import { v } from "../packages/convoy/src/values/index.js";
-import { createBenchDatabase } from "./lib/bench-database.js";
+import { openBenchPair } from "./lib/bench-database.js";
 import { measure, report } from "./lib/stats.js";
 
 const N = Number(process.env.BENCH_INSERTS ?? 100_000);
 const CONCURRENCY = 8;
 
 export async function run(): Promise<void> {
-  const db = await createBenchDatabase();
-  const driver = await createPgDriver({ connectionString: db.url, max: CONCURRENCY });
-  const raw = new pg.Pool({ connectionString: db.url, max: CONCURRENCY });
-  raw.on("error", () => undefined);
+  const bench = await openBenchPair(CONCURRENCY);
+  const { driver, raw } = bench;
   try {
     const schema = defineSchema({ docs: defineTable({ author: v.string(), body: v.string() }).index("by_author", ["author"]) });
     await ensureStorage(driver, schema.json);
@@ -53,8 +49,6 @@ export async function run(): Promise<void> {
     });
     report(`insert ${N} documents, one indexed field, ${CONCURRENCY} connections (rows/s)`, merge(results.convoy), merge(results.raw));
   } finally {
-    await driver.close();
-    await raw.end();
-    await db.drop();
+    await bench.close();
   }
 }

@@ -4,8 +4,7 @@
  * an indexed lookup (`withIndex` eq + `take(20)`), a `paginate` page, a single-document insert
  * mutation, and a contended `patch` increment (4 counters).
  */
-import pg from "pg";
-import { createPgDriver } from "../packages/convoy/src/driver/index.js";
+import type pg from "pg";
 import { createRegistrySync, mutationGeneric, queryGeneric } from "../packages/convoy/src/functions/index.js";
 import { createRuntime } from "../packages/convoy/src/runtime/index.js";
 import { defineSchema, defineTable } from "../packages/convoy/src/schema/index.js";
@@ -13,7 +12,7 @@ import { sortKey } from "../packages/convoy/src/storage/sort-key.js";
 import { newCreationTime, newId } from "../packages/convoy/src/storage/ids.js";
 import { v } from "../packages/convoy/src/values/index.js";
 import { paginationOptsValidator } from "../packages/convoy/src/db/index.js";
-import { createBenchDatabase } from "./lib/bench-database.js";
+import { openBenchPair, seedMessages } from "./lib/bench-database.js";
 import { measure, report, type RunResult } from "./lib/stats.js";
 
 const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
@@ -68,25 +67,18 @@ async function rawTransaction<T>(pool: pg.Pool, isolation: string, fn: (client: 
 }
 
 export async function run(): Promise<void> {
-  const db = await createBenchDatabase();
-  const driver = await createPgDriver({ connectionString: db.url, max: CONCURRENCY });
-  const raw = new pg.Pool({ connectionString: db.url, max: CONCURRENCY });
-  raw.on("error", () => undefined);
+  const bench = await openBenchPair(CONCURRENCY);
+  const { driver, raw } = bench;
   try {
     const runtime = await createRuntime({ driver, schema, registry: createRegistrySync({ bench: { byAuthor, page, send, increment } }) });
     console.log(`seeding ${DOCS} documents…`);
-    await raw.query(
-      `INSERT INTO messages (_id, _creation_time, data)
-       SELECT lpad(to_hex(i), 26, '0'), 1700000000000 + i, jsonb_build_object('author', 'author' || (i % ${AUTHORS}), 'body', 'message ' || i, 'likes', 0)
-       FROM generate_series(1, ${DOCS}) AS i`,
-    );
+    await seedMessages(raw, DOCS, AUTHORS);
     const counterIds: string[] = [];
     for (let i = 0; i < 4; i++) {
       const id = newId("counters");
       counterIds.push(id);
       await raw.query(`INSERT INTO counters (_id, _creation_time, data) VALUES ($1, $2, $3::jsonb)`, [id, newCreationTime(), JSON.stringify({ name: `c${i}`, value: 0 })]);
     }
-    await raw.query("ANALYZE");
 
     const pairs: [string, () => Promise<RunResult>, () => Promise<RunResult>][] = [
       [
@@ -133,8 +125,6 @@ export async function run(): Promise<void> {
       report(`${title}, ${CONCURRENCY} concurrent`, best(c1, c2), best(b1, b2));
     }
   } finally {
-    await driver.close();
-    await raw.end();
-    await db.drop();
+    await bench.close();
   }
 }

@@ -70,9 +70,4 @@ export class AppHost {
   run(kind: FunctionType, name: string, args: Record<string, Value>, options: { allowInternal: boolean }) {
     return this.current().run(kind, name, args, options);
   }
-
-  /** Resolves when the database answers. */
-  async health(): Promise<void> {
-    await this.driver.query("SELECT 1");
-  }
 }
