@@ -1,7 +1,14 @@
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-const src = (subpath: string) => fileURLToPath(new URL(`./packages/convoy/src/${subpath}/index.ts`, import.meta.url));
+/** `@convoy/core/<subpath>` → its source, for every subpath the package exports (the one list). */
+const coreExports = (JSON.parse(readFileSync(new URL("./packages/core/package.json", import.meta.url), "utf8")) as { exports: Record<string, unknown> }).exports;
+const coreAliases = Object.fromEntries(
+  Object.keys(coreExports)
+    .filter((key) => key !== "./package.json")
+    .map((key) => [`@convoy/core/${key.slice(2)}`, fileURLToPath(new URL(`./packages/core/src/${key.slice(2)}/index.ts`, import.meta.url))]),
+);
 
 /**
  * Three projects: `unit` (no database), and the database suites (`*.db.test.ts`) run twice,
@@ -10,10 +17,7 @@ const src = (subpath: string) => fileURLToPath(new URL(`./packages/convoy/src/${
 export default defineConfig({
   resolve: {
     alias: {
-      "convoy/values": src("values"),
-      "convoy/server": src("server"),
-      "convoy/browser": src("browser"),
-      "convoy/test": src("test"),
+      ...coreAliases,
       "@convoy/react-query": fileURLToPath(new URL("./packages/react-query/src/index.ts", import.meta.url)),
     },
   },

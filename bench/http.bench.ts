@@ -11,9 +11,9 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import autocannon from "autocannon";
 import pg from "pg";
-import { createPgDriver } from "../packages/convoy/src/driver/index.js";
-import { ensureStorage } from "../packages/convoy/src/storage/ensure-storage.js";
-import { startCli, startScript, type CliProcess } from "../packages/convoy/test/cli/cli-process.js";
+import { createPgDriver } from "../packages/core/src/driver/index.js";
+import { ensureStorage } from "../packages/core/src/storage/ensure-storage.js";
+import { startCli, startScript, type CliProcess } from "../packages/core/test/cli/cli-process.js";
 import { createBenchDatabase, seedMessages } from "./lib/bench-database.js";
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);

@@ -3,11 +3,11 @@
  * (storage form + id + `convoy.sort_key_v1` expression index) vs a plain `INSERT … jsonb` with
  * a plain expression index, through `pg`, in the same run, same concurrency.
  */
-import { defineSchema, defineTable } from "../packages/convoy/src/schema/index.js";
-import { ensureStorage } from "../packages/convoy/src/storage/ensure-storage.js";
-import { newCreationTime, newId } from "../packages/convoy/src/storage/ids.js";
-import { toStored } from "../packages/convoy/src/storage/stored-value.js";
-import { v } from "../packages/convoy/src/values/index.js";
+import { defineSchema, defineTable } from "../packages/core/src/schema/index.js";
+import { ensureStorage } from "../packages/core/src/storage/ensure-storage.js";
+import { newCreationTime, newId } from "../packages/core/src/storage/ids.js";
+import { toStored } from "../packages/core/src/storage/stored-value.js";
+import { v } from "../packages/core/src/values/index.js";
 import { openBenchPair } from "./lib/bench-database.js";
 import { measure, report } from "./lib/stats.js";
 

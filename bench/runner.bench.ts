@@ -5,13 +5,13 @@
  * mutation, and a contended `patch` increment (4 counters).
  */
 import type pg from "pg";
-import { createRegistrySync, mutationGeneric, queryGeneric } from "../packages/convoy/src/functions/index.js";
-import { createRuntime } from "../packages/convoy/src/runtime/index.js";
-import { defineSchema, defineTable } from "../packages/convoy/src/schema/index.js";
-import { sortKey } from "../packages/convoy/src/storage/sort-key.js";
-import { newCreationTime, newId } from "../packages/convoy/src/storage/ids.js";
-import { v } from "../packages/convoy/src/values/index.js";
-import { paginationOptsValidator } from "../packages/convoy/src/db/index.js";
+import { createRegistrySync, mutationGeneric, queryGeneric } from "../packages/core/src/functions/index.js";
+import { createRuntime } from "../packages/core/src/runtime/index.js";
+import { defineSchema, defineTable } from "../packages/core/src/schema/index.js";
+import { sortKey } from "../packages/core/src/storage/sort-key.js";
+import { newCreationTime, newId } from "../packages/core/src/storage/ids.js";
+import { v } from "../packages/core/src/values/index.js";
+import { paginationOptsValidator } from "../packages/core/src/db/index.js";
 import { openBenchPair, seedMessages } from "./lib/bench-database.js";
 import { measure, report, type RunResult } from "./lib/stats.js";
 

@@ -7,11 +7,11 @@
  *    plain CREATE INDEX on the same table for comparison.
  */
 import pg from "pg";
-import { createPgDriver } from "../packages/convoy/src/driver/index.js";
-import { defineSchema, defineTable, type TableDefinition } from "../packages/convoy/src/schema/index.js";
-import { newCreationTime, newId } from "../packages/convoy/src/storage/ids.js";
-import { openSyncDriver, readPlan, syncSchema } from "../packages/convoy/src/sync/index.js";
-import { v } from "../packages/convoy/src/values/index.js";
+import { createPgDriver } from "../packages/core/src/driver/index.js";
+import { defineSchema, defineTable, type TableDefinition } from "../packages/core/src/schema/index.js";
+import { newCreationTime, newId } from "../packages/core/src/storage/ids.js";
+import { openSyncDriver, readPlan, syncSchema } from "../packages/core/src/sync/index.js";
+import { v } from "../packages/core/src/values/index.js";
 import { createBenchDatabase } from "./lib/bench-database.js";
 import { percentile } from "./lib/stats.js";
 

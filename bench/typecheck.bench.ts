@@ -8,7 +8,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { runCodegen } from "../packages/convoy/src/codegen/index.js";
+import { runCodegen } from "../packages/core/src/codegen/index.js";
 
 const root = resolve(import.meta.dirname, "..");
 const TABLES = 10;
@@ -17,12 +17,12 @@ function schemaSource(): string {
   const tables = Array.from({ length: TABLES }, (_, t) =>
     `  table${t}: defineTable({ name: v.string(), count: v.number(), big: v.int64(), tags: v.array(v.string()), owner: v.optional(v.id("table${(t + 1) % TABLES}")), meta: v.object({ a: v.boolean(), b: v.union(v.literal("x"), v.literal("y")) }) }).index("by_name", ["name"]).index("by_count", ["count", "name"]),`,
   ).join("\n");
-  return `import { defineSchema, defineTable } from "convoy/server";\nimport { v } from "convoy/values";\n\nexport default defineSchema({\n${tables}\n});\n`;
+  return `import { defineSchema, defineTable } from "@convoy/core/server";\nimport { v } from "@convoy/core/values";\n\nexport default defineSchema({\n${tables}\n});\n`;
 }
 
 function moduleSource(index: number): string {
   const table = `table${index % TABLES}`;
-  return `import { v } from "convoy/values";
+  return `import { v } from "@convoy/core/values";
 import { mutation, query, internalQuery } from "../_generated/server.js";
 
 export const list = query({ args: { limit: v.optional(v.number()) }, handler: async (ctx, { limit }) => ctx.db.query("${table}").order("desc").take(limit ?? 10) });
@@ -46,7 +46,7 @@ function clientSource(modules: number): string {
   const id${i} = await client.mutation(${mod}.add, { name: "x", count: 1, tags: [] });
   total += l${i}.length + (n${i}?.count ?? 0) + id${i}.length;`;
   }).join("\n");
-  return `import { ConvoyHttpClient } from "convoy/browser";\nimport { api } from "./convoy/_generated/api.js";\n\nexport async function main(): Promise<number> {\n  const client = new ConvoyHttpClient("http://localhost:3700");\n  let total = 0;\n${calls}\n  return total;\n}\n`;
+  return `import { ConvoyHttpClient } from "@convoy/core/browser";\nimport { api } from "./convoy/_generated/api.js";\n\nexport async function main(): Promise<number> {\n  const client = new ConvoyHttpClient("http://localhost:3700");\n  let total = 0;\n${calls}\n  return total;\n}\n`;
 }
 
 interface Diagnostics {
@@ -95,7 +95,7 @@ async function measure(modules: number): Promise<Diagnostics> {
 }
 
 export async function run(): Promise<void> {
-  if (!existsSync(join(root, "packages/convoy/dist/server/index.d.ts"))) execFileSync("npm", ["run", "build", "-w", "convoy"], { cwd: root, stdio: "inherit" });
+  if (!existsSync(join(root, "packages/core/dist/server/index.d.ts"))) execFileSync("npm", ["run", "build", "-w", "@convoy/core"], { cwd: root, stdio: "inherit" });
   const rows: [string, Diagnostics][] = [];
   for (const modules of [1, 50]) rows.push([`${modules} module${modules === 1 ? "" : "s"} (${modules * 4} functions)`, await measure(modules)]);
   console.log("app                       check    total   types   instantiations   memory");

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { createPgDriver, type Driver } from "../../packages/convoy/src/driver/index.js";
+import { createPgDriver, type Driver } from "../../packages/core/src/driver/index.js";
 
 const ADMIN_URL = process.env.DATABASE_URL_BENCH ?? process.env.DATABASE_URL_TEST ?? "postgres://postgres@127.0.0.1:5432/postgres";
 

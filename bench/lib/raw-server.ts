@@ -5,8 +5,8 @@
  */
 import { createServer } from "node:http";
 import pg from "pg";
-import { newCreationTime, newId } from "../../packages/convoy/src/storage/ids.js";
-import { sortKey } from "../../packages/convoy/src/storage/sort-key.js";
+import { newCreationTime, newId } from "../../packages/core/src/storage/ids.js";
+import { sortKey } from "../../packages/core/src/storage/sort-key.js";
 
 const [databaseUrl, port] = process.argv.slice(2);
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });

@@ -1,4 +1,4 @@
-import { v } from "convoy/values";
+import { v } from "@convoy/core/values";
 import { mutation, query } from "./_generated/server.js";
 
 /** Increment a named counter (creating it at 0): the contended-write benchmark. */

@@ -1,5 +1,5 @@
-import { ConvoyError, v } from "convoy/values";
-import { paginationOptsValidator } from "convoy/server";
+import { ConvoyError, v } from "@convoy/core/values";
+import { paginationOptsValidator } from "@convoy/core/server";
 import { mutation, query } from "./_generated/server.js";
 
 const MAX_BODY = 280;

@@ -1,5 +1,5 @@
-import { defineSchema, defineTable } from "convoy/server";
-import { v } from "convoy/values";
+import { defineSchema, defineTable } from "@convoy/core/server";
+import { v } from "@convoy/core/values";
 
 export default defineSchema({
   messages: defineTable({ author: v.string(), body: v.string(), likes: v.number() })

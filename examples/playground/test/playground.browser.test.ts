@@ -5,10 +5,10 @@ import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startCli, type CliProcess } from "../../../packages/convoy/test/cli/cli-process.js";
+import { startCli, type CliProcess } from "../../../packages/core/test/cli/cli-process.js";
 
 const playground = fileURLToPath(new URL("..", import.meta.url));
-const browserEntry = fileURLToPath(new URL("../../../packages/convoy/src/browser/index.ts", import.meta.url));
+const browserEntry = fileURLToPath(new URL("../../../packages/core/src/browser/index.ts", import.meta.url));
 const reactQueryEntry = fileURLToPath(new URL("../../../packages/react-query/src/index.ts", import.meta.url));
 
 /**
@@ -37,7 +37,7 @@ describe("playground in a browser", () => {
       platform: "browser",
       jsx: "automatic",
       define: { "process.env.NODE_ENV": '"production"' },
-      alias: { "convoy/browser": browserEntry, "@convoy/react-query": reactQueryEntry },
+      alias: { "@convoy/core/browser": browserEntry, "@convoy/react-query": reactQueryEntry },
       logLevel: "silent",
     });
     dev = startCli(["dev", "--port", "0", "--static", "web/dist"], dir);

@@ -6,7 +6,7 @@
  */
 import { QueryClient, QueryClientProvider, useQuery } from "@tanstack/react-query";
 import { ConvoyQueryClient, convoyQuery, useConvoyMutation } from "@convoy/react-query";
-import { ConvoyHttpClient, ConvoyRequestError } from "convoy/browser";
+import { ConvoyHttpClient, ConvoyRequestError } from "@convoy/core/browser";
 import { useState, type SyntheticEvent } from "react";
 import { createRoot } from "react-dom/client";
 import { api } from "../convoy/_generated/api.js";

@@ -7,7 +7,7 @@ import {
   type FunctionArgs,
   type FunctionReference,
   type FunctionReturnType,
-} from "convoy/browser";
+} from "@convoy/core/browser";
 import { isConvoyQueryKey } from "./query-key.js";
 
 /** The ConvoyQueryClient connected to each QueryClient (what `convoyQuery`'s queryFn and the hooks use). */

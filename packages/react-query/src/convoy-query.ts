@@ -1,5 +1,5 @@
 import { skipToken, type DataTag, type QueryFunctionContext, type SkipToken } from "@tanstack/react-query";
-import { encodeValue, getFunctionName, type ConvoyRequestError, type FunctionArgs, type FunctionReference, type FunctionReturnType, type Value } from "convoy/browser";
+import { encodeValue, getFunctionName, type ConvoyRequestError, type FunctionArgs, type FunctionReference, type FunctionReturnType, type Value } from "@convoy/core/browser";
 import { ConvoyQueryClient } from "./convoy-query-client.js";
 import { CONVOY_QUERY_KEY_PREFIX, type ConvoyQueryKey } from "./query-key.js";
 

@@ -5,7 +5,7 @@
  *
  * ```tsx
  * import { QueryClient, QueryClientProvider, useQuery } from "@tanstack/react-query";
- * import { ConvoyHttpClient } from "convoy/browser";
+ * import { ConvoyHttpClient } from "@convoy/core/browser";
  * import { ConvoyQueryClient, convoyQuery, useConvoyMutation } from "@convoy/react-query";
  * import { api } from "../convoy/_generated/api";
  *

@@ -1,4 +1,4 @@
-import type { JSONValue } from "convoy/browser";
+import type { JSONValue } from "@convoy/core/browser";
 
 /** The first element of every Convoy query key. */
 export const CONVOY_QUERY_KEY_PREFIX = "convoy";

@@ -1,5 +1,5 @@
 import { useMutation, useQueryClient, type QueryClient, type UseMutationOptions, type UseMutationResult } from "@tanstack/react-query";
-import type { ConvoyRequestError, FunctionArgs, FunctionReference, FunctionReturnType } from "convoy/browser";
+import type { ConvoyRequestError, FunctionArgs, FunctionReference, FunctionReturnType } from "@convoy/core/browser";
 import { ConvoyQueryClient } from "./convoy-query-client.js";
 
 /** Options of {@link useConvoyMutation}: TanStack's mutation options, less `mutationFn`. */

@@ -5,13 +5,13 @@
  */
 import { QueryClient, QueryClientProvider, useQuery } from "@tanstack/react-query";
 import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
-import { ConvoyHttpClient } from "convoy/browser";
+import { ConvoyHttpClient } from "@convoy/core/browser";
 import type { ReactNode } from "react";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { api } from "../../convoy/test/client/fixture/convoy/_generated/api.js";
-import { startFixtureServer } from "../../convoy/test/client/fixture-server.js";
-import type { TestServer } from "../../convoy/src/http/fixtures/test-server.js";
-import { useTestDatabase } from "../../convoy/test/helpers/test-database.js";
+import { api } from "../../core/test/client/fixture/convoy/_generated/api.js";
+import { startFixtureServer } from "../../core/test/client/fixture-server.js";
+import type { TestServer } from "../../core/src/http/fixtures/test-server.js";
+import { useTestDatabase } from "../../core/test/helpers/test-database.js";
 import { ConvoyQueryClient, convoyQuery, convoyQueryKey, useConvoyMutation } from "../src/index.js";
 
 const db = useTestDatabase();

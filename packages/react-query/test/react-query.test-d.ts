@@ -1,9 +1,9 @@
 /* Type tests of @convoy/react-query over the client fixture app's generated api. */
 import { QueryClient, useQuery, useSuspenseQuery } from "@tanstack/react-query";
-import type { ConvoyRequestError } from "convoy/browser";
+import type { ConvoyRequestError } from "@convoy/core/browser";
 import { describe, expectTypeOf, it } from "vitest";
-import { api, internal } from "../../convoy/test/client/fixture/convoy/_generated/api.js";
-import type { Doc, Id } from "../../convoy/test/client/fixture/convoy/_generated/dataModel.js";
+import { api, internal } from "../../core/test/client/fixture/convoy/_generated/api.js";
+import type { Doc, Id } from "../../core/test/client/fixture/convoy/_generated/dataModel.js";
 import { convoyQuery, convoyQueryKey, useConvoyMutation } from "../src/index.js";
 
 const queryClient = new QueryClient();

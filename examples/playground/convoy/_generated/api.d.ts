@@ -4,7 +4,7 @@
  * overwritten. Commit this file.
  */
 
-import type { ApiFromModules, FilterApi, FunctionReference } from "convoy/server";
+import type { ApiFromModules, FilterApi, FunctionReference } from "@convoy/core/server";
 import type * as counters_0 from "../counters.js";
 import type * as messages_1 from "../messages.js";
 

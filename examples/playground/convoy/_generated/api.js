@@ -4,7 +4,7 @@
  * overwritten. Commit this file.
  */
 
-import { anyApi } from "convoy/browser";
+import { anyApi } from "@convoy/core/browser";
 
 /** References to this app's public functions: `api.messages.list`. */
 export const api = anyApi;

@@ -4,8 +4,8 @@
  * overwritten. Commit this file.
  */
 
-import type { DataModelFromSchemaDefinition, DocumentByName, GenericDataModel, TableNamesInDataModel } from "convoy/server";
-import type { GenericId } from "convoy/values";
+import type { DataModelFromSchemaDefinition, DocumentByName, GenericDataModel, TableNamesInDataModel } from "@convoy/core/server";
+import type { GenericId } from "@convoy/core/values";
 import type schema from "../schema.js";
 
 /** This app's data model: every table with its document type and indexes. */

@@ -11,7 +11,7 @@ import type {
   GenericQueryCtx,
   MutationBuilder,
   QueryBuilder,
-} from "convoy/server";
+} from "@convoy/core/server";
 import type { DataModel } from "./dataModel.js";
 
 /** Define a public query of this app (callable over HTTP). */

@@ -9,4 +9,4 @@ export {
   internalQueryGeneric as internalQuery,
   mutationGeneric as mutation,
   internalMutationGeneric as internalMutation,
-} from "convoy/server";
+} from "@convoy/core/server";

@@ -1,0 +1,231 @@
+import { FrameworkError } from "../errors/index.js";
+import type { Queryable } from "../driver/index.js";
+import type { AccessLog } from "../storage/access-log.js";
+import type { Catalog, CatalogTable } from "../storage/catalog.js";
+import { isIdFormat, newCreationTime, newId, tagOfId } from "../storage/ids.js";
+import { isPlainObject } from "../values/validation-issue.js";
+import type { Value } from "../values/value.js";
+import type { DocumentCache } from "./document-cache.js";
+import { decodeRow, indexKeysOf, prepareFields, type Document, type DocumentRow } from "./documents.js";
+import { QueryImpl } from "./query.js";
+
+/** What {@link createDatabase} needs: one open transaction and the schema. */
+export interface DatabaseOptions {
+  /** An open transaction (mutation: serializable read-write; query: read-only snapshot). */
+  tx: Queryable;
+  /** The runtime schema (`createCatalog(schema)`). */
+  catalog: Catalog;
+  /** Where reads and writes are recorded. */
+  log: AccessLog;
+  /** `false` for queries: every write throws. */
+  writable: boolean;
+  /** HMAC key of pagination cursors (`loadCursorSecret`). */
+  cursorSecret: string;
+  /**
+   * The rows this transaction has read, shared by every `ctx.db` of the call (see
+   * {@link DocumentCache}); omitted = every read goes to the database.
+   */
+  cache?: DocumentCache;
+}
+
+const SYSTEM_FIELDS = new Set(["_id", "_creationTime"]);
+
+/**
+ * The untyped engine behind `ctx.db`: Convex's reader and writer over plain documents
+ * (`{ _id, _creationTime, ...fields }`, ids as strings). The typed `GenericDatabaseReader` /
+ * `GenericDatabaseWriter` interfaces of `@convoy/core/server` describe it.
+ *
+ * @example
+ * const db = createDatabase({ tx, catalog, log, writable: true, cursorSecret });
+ * const id = await db.insert("messages", { author: "ada", body: "hi" });
+ * await db.query("messages").withIndex("by_author", (q) => q.eq("author", "ada")).take(10);
+ */
+export class DatabaseImpl {
+  constructor(private readonly options: DatabaseOptions) {}
+
+  /** Fetches a document by id (`get(id)` or `get(table, id)`); `null` when it does not exist. */
+  async get(tableOrId: string, maybeId?: string): Promise<Document | null> {
+    const { table, id } = maybeId === undefined ? this.tableOfId(tableOrId, "get") : { table: this.table(tableOrId), id: this.checkIdOf(this.table(tableOrId), maybeId, "get") };
+    const row = await this.fetchRow(table, id);
+    this.options.log.read({ kind: "get", table: table.name, id });
+    return row === null ? null : decodeRow(row);
+  }
+
+  /** Starts a query over a table (by default in `by_creation_time` order). */
+  query(tableName: string): QueryImpl {
+    const { tx, log, cursorSecret, cache, writable } = this.options;
+    // Rows a mutation queried are often written next: remember them (queries only use gets).
+    return QueryImpl.create(cache === undefined || !writable ? { tx, log, cursorSecret } : { tx, log, cursorSecret, cache }, this.table(tableName));
+  }
+
+  /** The id if `id` is an id of `tableName`, else `null`. */
+  normalizeId(tableName: string, id: string): string | null {
+    const table = this.table(tableName);
+    return typeof id === "string" && tagOfId(id) === table.tag ? id : null;
+  }
+
+  /** Inserts a document; returns its new id. System fields cannot be set. */
+  async insert(tableName: string, value: unknown): Promise<string> {
+    this.assertWritable("insert");
+    const table = this.table(tableName);
+    const fields = this.userFields(table, value, null, "insert");
+    const stored = prepareFields(table, fields, this.options.catalog.schemaValidation);
+    const id = newId(table.name);
+    const creationTime = newCreationTime();
+    await this.options.tx.query(`INSERT INTO ${table.sqlName} ("_id", "_creation_time", "data") VALUES ($1, $2, $3::jsonb)`, [id, creationTime, JSON.stringify(stored)]);
+    this.options.log.write({ table: table.name, id, op: "insert", newKeys: indexKeysOf(table, { ...fields, _id: id, _creationTime: creationTime }) });
+    return id;
+  }
+
+  /** Shallow-merges `value` into a document (`patch(id, value)` or `patch(table, id, value)`); a field set to `undefined` is removed. */
+  async patch(...args: [id: string, value: unknown] | [table: string, id: string, value: unknown]): Promise<void> {
+    this.assertWritable("patch");
+    const { table, id, value } = this.writeTarget(args, "patch");
+    const old = await this.load(table, id, "patch");
+    const changes = this.userFields(table, value, old, "patch");
+    const next: Record<string, Value | undefined> = { ...withoutSystemFields(old) };
+    if (!isPlainObject(value)) throw new FrameworkError("SCHEMA_VALIDATION", `table "${table.name}": patch value must be an object`);
+    for (const key of Object.keys(value)) {
+      if (SYSTEM_FIELDS.has(key)) continue;
+      if (value[key] === undefined) Reflect.deleteProperty(next, key);
+      else next[key] = changes[key];
+    }
+    await this.update(table, old, next);
+  }
+
+  /** Replaces all user fields of a document (`replace(id, doc)` or `replace(table, id, doc)`). */
+  async replace(...args: [id: string, value: unknown] | [table: string, id: string, value: unknown]): Promise<void> {
+    this.assertWritable("replace");
+    const { table, id, value } = this.writeTarget(args, "replace");
+    const old = await this.load(table, id, "replace");
+    await this.update(table, old, this.userFields(table, value, old, "replace"));
+  }
+
+  /** Deletes a document (`delete(id)` or `delete(table, id)`). */
+  async delete(tableOrId: string, maybeId?: string): Promise<void> {
+    this.assertWritable("delete");
+    const { table, id } = maybeId === undefined ? this.tableOfId(tableOrId, "delete") : { table: this.table(tableOrId), id: this.checkIdOf(this.table(tableOrId), maybeId, "delete") };
+    const cache = this.options.cache;
+    cache?.invalidate(id);
+    const version = cache?.version();
+    const { rows } = await this.options.tx.query<DocumentRow>(`DELETE FROM ${table.sqlName} WHERE "_id" = $1 RETURNING "_id", "_creation_time", "data"`, [id]);
+    if (rows[0] === undefined) throw new FrameworkError("INTERNAL", `delete: document ${id} does not exist in table "${table.name}"`);
+    if (version !== undefined) cache!.remember(id, null, version);
+    this.options.log.write({ table: table.name, id, op: "delete", oldKeys: indexKeysOf(table, decodeRow(rows[0])) });
+  }
+
+  private async update(table: CatalogTable, old: Document, fields: Record<string, Value | undefined>): Promise<void> {
+    const stored = prepareFields(table, fields, this.options.catalog.schemaValidation);
+    this.options.cache?.invalidate(old._id);
+    await this.options.tx.query(`UPDATE ${table.sqlName} SET "data" = $2::jsonb WHERE "_id" = $1`, [old._id, JSON.stringify(stored)]);
+    this.options.log.write({
+      table: table.name,
+      id: old._id,
+      op: "update",
+      oldKeys: indexKeysOf(table, old),
+      newKeys: indexKeysOf(table, { ...fields, _id: old._id, _creationTime: old._creationTime }),
+    });
+  }
+
+  private async load(table: CatalogTable, id: string, method: string): Promise<Document> {
+    const row = await this.fetchRow(table, id);
+    if (row === null) throw new FrameworkError("INTERNAL", `${method}: document ${id} does not exist in table "${table.name}"`);
+    return decodeRow(row);
+  }
+
+  /** The row of `id` as this transaction sees it: from the call's cache, else one `SELECT` (then cached). */
+  private async fetchRow(table: CatalogTable, id: string): Promise<DocumentRow | null> {
+    const cache = this.options.cache;
+    if (cache === undefined) return (await this.options.tx.query<DocumentRow>(`SELECT "_id", "_creation_time", "data" FROM ${table.sqlName} WHERE "_id" = $1`, [id])).rows[0] ?? null;
+    const cached = cache.get(id);
+    if (cached !== undefined) return cached;
+    const version = cache.version();
+    const { rows } = await this.options.tx.query<DocumentRow>(`SELECT "_id", "_creation_time", "data" FROM ${table.sqlName} WHERE "_id" = $1`, [id]);
+    const row = rows[0] ?? null;
+    cache.remember(id, row, version);
+    return row;
+  }
+
+  /**
+   * The user fields of a written value. Top-level names starting with `_` are reserved; the
+   * system fields may only repeat the existing document's values (patch/replace).
+   */
+  private userFields(table: CatalogTable, value: unknown, existing: Document | null, method: string): Record<string, Value | undefined> {
+    if (!isPlainObject(value)) throw new FrameworkError("SCHEMA_VALIDATION", `table "${table.name}": ${method} expects a document object, got ${value === null ? "null" : typeof value}`);
+    const fields: Record<string, Value | undefined> = {};
+    for (const key of Object.keys(value)) {
+      const field = value[key];
+      if (key.startsWith("_")) {
+        if (field === undefined) continue;
+        if (existing !== null && key === "_id" && field === existing._id) continue;
+        if (existing !== null && key === "_creationTime" && Object.is(field, existing._creationTime)) continue;
+        const what = SYSTEM_FIELDS.has(key)
+          ? `system field "${key}" cannot be ${existing === null ? "set" : "changed"}`
+          : `field name "${key}" is reserved: top-level field names must not start with "_"`;
+        throw new FrameworkError("SCHEMA_VALIDATION", `table "${table.name}": ${method}: ${what}`, { path: key });
+      }
+      if (key === "__proto__") Object.defineProperty(fields, key, { value: field, enumerable: true, writable: true, configurable: true });
+      else fields[key] = field as Value | undefined;
+    }
+    return fields;
+  }
+
+  private writeTarget(args: [string, unknown] | [string, string, unknown], method: string): { table: CatalogTable; id: string; value: unknown } {
+    if (args.length === 3) {
+      const table = this.table(args[0]);
+      return { table, id: this.checkIdOf(table, args[1], method), value: args[2] };
+    }
+    const { table, id } = this.tableOfId(args[0], method);
+    return { table, id, value: args[1] };
+  }
+
+  /** The table of an id (from its tag). Throws on a malformed id or one of no table of the schema. */
+  private tableOfId(id: unknown, method: string): { table: CatalogTable; id: string } {
+    if (typeof id !== "string" || !isIdFormat(id)) throw new FrameworkError("INTERNAL", `${method}: invalid id ${describe(id)}`);
+    const table = this.options.catalog.tablesByTag.get(tagOfId(id)!);
+    if (table === undefined) throw new FrameworkError("INTERNAL", `${method}: id ${id} does not belong to any table of the schema`);
+    return { table, id };
+  }
+
+  private checkIdOf(table: CatalogTable, id: unknown, method: string): string {
+    if (typeof id !== "string" || !isIdFormat(id)) throw new FrameworkError("INTERNAL", `${method}: invalid id ${describe(id)} for table "${table.name}"`);
+    if (tagOfId(id) !== table.tag) {
+      const owner = this.options.catalog.tablesByTag.get(tagOfId(id)!);
+      throw new FrameworkError("INTERNAL", `${method}: id ${id} is an id of ${owner === undefined ? "another table" : `table "${owner.name}"`}, not of table "${table.name}"`);
+    }
+    return id;
+  }
+
+  private table(name: string): CatalogTable {
+    const table = typeof name === "string" ? this.options.catalog.tables.get(name) : undefined;
+    if (table === undefined) {
+      const known = [...this.options.catalog.tables.keys()].map((t) => JSON.stringify(t)).join(", ");
+      throw new FrameworkError("INTERNAL", `table ${describe(name)} does not exist in the schema (tables: ${known || "none"})`);
+    }
+    return table;
+  }
+
+  private assertWritable(method: string): void {
+    if (!this.options.writable) throw new FrameworkError("INTERNAL", `cannot write inside a query (${method}): use a mutation`);
+  }
+}
+
+function withoutSystemFields(document: Document): Record<string, Value | undefined> {
+  const fields: Record<string, Value | undefined> = {};
+  for (const key of Object.keys(document)) {
+    if (SYSTEM_FIELDS.has(key)) continue;
+    if (key === "__proto__") Object.defineProperty(fields, key, { value: document[key], enumerable: true, writable: true, configurable: true });
+    else fields[key] = document[key] as Value;
+  }
+  return fields;
+}
+
+function describe(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}…` : value);
+  return typeof value;
+}
+
+/** Creates the untyped `ctx.db` of one function call. */
+export function createDatabase(options: DatabaseOptions): DatabaseImpl {
+  return new DatabaseImpl(options);
+}

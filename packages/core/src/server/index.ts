@@ -1,0 +1,81 @@
+/**
+ * `@convoy/core/server`: define a schema and functions, and mount Convoy in a Node app.
+ *
+ * ```ts
+ * // convoy/schema.ts
+ * import { defineSchema, defineTable } from "@convoy/core/server";
+ * import { v } from "@convoy/core/values";
+ * export default defineSchema({
+ *   messages: defineTable({ author: v.string(), body: v.string() }).index("by_author", ["author"]),
+ * });
+ *
+ * // convoy/messages.ts
+ * import { query, mutation } from "./_generated/server";
+ * export const byAuthor = query({
+ *   args: { author: v.string() },
+ *   handler: (ctx, { author }) => ctx.db.query("messages").withIndex("by_author", (q) => q.eq("author", author)).collect(),
+ * });
+ * ```
+ */
+export {
+  defineSchema,
+  defineTable,
+  schemaHash,
+  SchemaDefinition,
+  TableDefinition,
+  type DataModelFromSchemaDefinition,
+  type DefineSchemaOptions,
+  type DocumentByName,
+  type DocumentValidator,
+  type Expand,
+  type GenericDataModel,
+  type GenericDocument,
+  type GenericSchema,
+  type GenericTableIndexes,
+  type GenericTableInfo,
+  type IdField,
+  type IndexJSON,
+  type SchemaJSON,
+  type SystemFields,
+  type SystemIndexes,
+  type TableJSON,
+  type TableNamesInDataModel,
+  type WithoutSystemFields,
+} from "../schema/index.js";
+export type { GenericDatabaseReader, GenericDatabaseWriter, NamedTableInfo, PatchValue, WithOptionalSystemFields } from "./database.js";
+export type { Cursor, OrderedQuery, PaginationOptions, PaginationResult, Query, QueryInitializer } from "./query.js";
+export type { Expression, ExpressionOrValue, FilterBuilder } from "./filter-builder.js";
+export type { IndexRange, IndexRangeBuilder, LowerBoundIndexRangeBuilder, UpperBoundIndexRangeBuilder } from "./index-range-builder.js";
+export type { DocumentByInfo, FieldPaths, FieldTypeFromFieldPath, IndexNames, NamedIndex } from "./field-types.js";
+export {
+  anyApi,
+  getFunctionName,
+  internalMutationGeneric,
+  internalQueryGeneric,
+  makeFunctionReference,
+  mutationGeneric,
+  queryGeneric,
+  type AnyApi,
+  type AnyFunctionReference,
+  type ApiFromModules,
+  type ArgsFromValidator,
+  type Auth,
+  type FilterApi,
+  type FunctionArgs,
+  type FunctionReference,
+  type FunctionReturnType,
+  type FunctionType,
+  type FunctionVisibility,
+  type GenericMutationCtx,
+  type GenericQueryCtx,
+  type MutationBuilder,
+  type QueryBuilder,
+  type RegisteredMutation,
+  type RegisteredQuery,
+  type UserIdentity,
+} from "../functions/index.js";
+export { paginationOptsValidator } from "../db/index.js";
+export { createHandler, createFetchHandler, createServer, type HandlerOptions, type HttpLimits, type CorsOptions, type HttpRuntime } from "../http/index.js";
+export { createRuntime, type Runtime, type RuntimeOptions, type RunResult } from "../runtime/index.js";
+export { createRegistry, createRegistrySync, type FunctionRegistry } from "../functions/index.js";
+export { createDriver, type Driver, type CreateDriverOptions } from "../driver/index.js";
