@@ -19,13 +19,13 @@ export function readSpan(read: ReadRecord): { index: string; span: KeySpan } {
  * lies in a range the query read (the soundness property test holds the engine to it).
  */
 export function overlaps(writes: WriteSet, read: ReadRecord): boolean {
+  const { index, span } = readSpan(read);
+  if (span.upper !== null && span.upper <= span.lower) return false; // an empty range: nothing can change it
   if (writes.everything) return true;
   const indexes = writes.tables.get(read.table);
   if (indexes === undefined) return false;
-  const { index, span } = readSpan(read);
   const spans = indexes.get(index);
-  if (spans === undefined) return span.upper === null || span.lower < span.upper;
-  return spansHit(spans, span.lower, span.upper);
+  return spans === undefined || spansHit(spans, span.lower, span.upper);
 }
 
 /** Whether a write set overlaps any read of a read set (a whole query's reads). */

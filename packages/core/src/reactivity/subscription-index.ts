@@ -77,7 +77,7 @@ export class SubscriptionIndex<Id> {
     const out = new Set<Id>();
     const add = (id: Id) => void out.add(id);
     if (writes.everything) {
-      for (const id of this.registrations.keys()) out.add(id);
+      for (const [id, registrations] of this.registrations) if (registrations.length > 0) out.add(id);
       this.visited += this.registrations.size;
       return out;
     }

@@ -53,7 +53,7 @@ export function writeSetOf(records: readonly WriteRecord[]): WriteSet {
     const indexes = new Map<string, KeySpan[]>();
     for (const [name, list] of keys) {
       if (name !== BY_ID_INDEX && listed?.has(name) !== true) continue;
-      indexes.set(name, [...new Set(list)].sort().map(pointSpan));
+      indexes.set(name, normalizeSpans(list.map(pointSpan)));
     }
     tables.set(table, indexes);
   }
