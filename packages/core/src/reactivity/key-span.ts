@@ -50,11 +50,9 @@ const utf8 = new TextEncoder();
  * 0x00 0xFF, a 0x00 terminator). Kept here so that the browser need not import storage code.
  */
 export function idKey(id: string): string {
-  let hex = hexByte(TYPE_RANK.string);
-  for (const byte of utf8.encode(id)) hex += byte === 0 ? "00ff" : hexByte(byte);
+  let hex = HEX[TYPE_RANK.string]!;
+  for (const byte of utf8.encode(id)) hex += byte === 0 ? "00ff" : HEX[byte]!;
   return `${hex}00`;
 }
 
-function hexByte(byte: number): string {
-  return byte.toString(16).padStart(2, "0");
-}
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
