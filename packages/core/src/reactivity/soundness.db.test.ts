@@ -15,7 +15,7 @@ import { writeSetOf } from "./write-set.js";
 
 /**
  * Soundness of invalidation, on the real engine: random documents, live queries (index ranges,
- * orders, limits, filters, pages, gets) whose read sets are the ones ctx.db records, random
+ * orders, limits, unique, filters, pages, async iteration, gets) whose read sets are the ones ctx.db records, random
  * writes. Whenever a write changes a live query's result, its write set must overlap the
  * query's read set: by the predicate, through the subscription index, and through the NOTIFY
  * payload coarsened to a tight budget.
@@ -38,7 +38,14 @@ interface QuerySpec {
   upper: { op: "lt" | "lte"; value: Value | undefined } | null;
   order: "asc" | "desc";
   filter: { op: Op | "neq"; field: "a" | "b" | "n"; value: Value | undefined } | null;
-  terminal: { kind: "collect" } | { kind: "take"; n: number } | { kind: "first" } | { kind: "count" } | { kind: "page"; numItems: number; second: boolean };
+  terminal:
+    | { kind: "collect" }
+    | { kind: "take"; n: number }
+    | { kind: "first" }
+    | { kind: "unique" }
+    | { kind: "count" }
+    | { kind: "page"; numItems: number; second: boolean }
+    | { kind: "iterate"; n: number };
 }
 type LiveSpec = QuerySpec | { kind: "get"; target: number };
 
@@ -55,7 +62,9 @@ const querySpec: fc.Arbitrary<QuerySpec> = fc.record({
     fc.constant({ kind: "collect" as const }),
     fc.record({ kind: fc.constant("take" as const), n: fc.integer({ min: 1, max: 3 }) }),
     fc.constant({ kind: "first" as const }),
+    fc.constant({ kind: "unique" as const }),
     fc.constant({ kind: "count" as const }),
+    fc.record({ kind: fc.constant("iterate" as const), n: fc.integer({ min: 1, max: 3 }) }),
     fc.record({ kind: fc.constant("page" as const), numItems: fc.integer({ min: 1, max: 3 }), second: fc.boolean() }),
   ),
 });
@@ -113,8 +122,15 @@ async function execute(db: DatabaseImpl, log: AccessLog, live: Live): Promise<vo
     if (t.kind === "collect") result = await q.collect();
     else if (t.kind === "take") result = await q.take(t.n);
     else if (t.kind === "first") result = await q.first();
+    else if (t.kind === "unique") result = await q.unique().catch(() => "more than one");
     else if (t.kind === "count") result = await q.count();
-    else result = await q.paginate({ numItems: t.numItems, cursor: live.cursor });
+    else if (t.kind === "page") result = await q.paginate({ numItems: t.numItems, cursor: live.cursor });
+    else {
+      // async iteration, stopped after n documents
+      const documents: unknown[] = [];
+      for await (const document of q) if (documents.push(document) === t.n) break;
+      result = documents;
+    }
   }
   live.result = result;
   live.reads = log.reads.slice(mark.reads);
