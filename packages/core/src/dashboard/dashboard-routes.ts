@@ -7,7 +7,7 @@ import { jsonResponse } from "../http/json-response.js";
 import { serveStaticFile } from "../http/static-files.js";
 import type { Runtime } from "../runtime/index.js";
 import { decodeValue, encodeValue } from "../values/encoding.js";
-import type { JSONValue, Value } from "../values/value.js";
+import type { JSONValue } from "../values/value.js";
 import { DASHBOARD_ASSETS_DIR } from "./assets-dir.js";
 import type { CallLog } from "./call-log.js";
 import { checkDevRequest } from "./dev-guard.js";
@@ -153,7 +153,7 @@ async function runFunction(runtime: Runtime, request: CoreRequest): Promise<Core
   const decoded = decodeValue((args ?? {}) as JSONValue);
   const started = performance.now();
   try {
-    const result = await runtime.run(kind, name, decoded as Record<string, Value>, { allowInternal: true });
+    const result = await runtime.run(kind, name, decoded, { allowInternal: true });
     return jsonResponse(200, { value: encodeValue(result.value), durationMs: performance.now() - started, attempts: result.attempts });
   } catch (error) {
     return errorJson(error);

@@ -30,7 +30,7 @@ export async function readSyncHistory(q: Queryable, limit: number): Promise<Sync
   const exists = await q.query<{ ok: boolean }>("SELECT to_regclass($1) IS NOT NULL AS ok", [`${CONVOY_SCHEMA}.sync_log`]);
   if (exists.rows[0]?.ok !== true) return [];
   const { rows } = await q.query<{
-    id: string;
+    id: string | number;
     source: string;
     schema_hash: string;
     plan: PlanJson;

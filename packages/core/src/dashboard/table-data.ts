@@ -98,7 +98,7 @@ export async function readDocuments(q: Queryable, catalog: Catalog, tableName: s
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return {
-    documents: page.map((row) => encodeValue(decodeRow({ ...row, _creation_time: Number(row._creation_time) }) as unknown as Value)),
-    nextCursor: rows.length > limit && last !== undefined ? encodeCursor(Number(last._creation_time), last._id) : null,
+    documents: page.map((row) => encodeValue(decodeRow(row) as unknown as Value)),
+    nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last._creation_time, last._id) : null,
   };
 }
