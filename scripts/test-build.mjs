@@ -18,6 +18,9 @@ try {
   const tarball = join(work, packed[0].filename);
   console.log(`packed ${packed[0].filename}: ${packed[0].entryCount} files, ${packed[0].size} bytes`);
   if (packed[0].files.some((f) => /\.test(-d)?\.|\/src\//.test(f.path))) throw new Error("tests or sources leaked into the tarball");
+  for (const asset of ["dashboard/index.html", "dashboard/dashboard.js", "dashboard/dashboard.css"]) {
+    if (!packed[0].files.some((f) => f.path === asset)) throw new Error(`the dev dashboard's ${asset} is missing from the tarball`);
+  }
 
   run("npx", ["publint", "run", tarball, "--strict"]);
   run("npx", ["attw", tarball, "--profile", "esm-only"]);

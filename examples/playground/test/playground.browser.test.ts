@@ -41,12 +41,13 @@ describe("playground in a browser", () => {
       logLevel: "silent",
     });
     dev = startCli(["dev", "--port", "0", "--static", "web/dist"], dir);
-    url = (await dev.waitFor(/ready: (http:\/\/localhost:\d+)/))[1]!;
+    // a first start bundles the app and creates the embedded database: slow on a busy machine
+    url = (await dev.waitFor(/ready: (http:\/\/localhost:\d+)/, 100_000))[1]!;
     browser = await chromium.launch({
       executablePath: "/usr/bin/chromium",
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", "--disable-component-update", "--disable-sync"],
     });
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -57,11 +58,15 @@ describe("playground in a browser", () => {
   it("sends a message through the UI and shows it", async () => {
     const page = await browser.newPage();
     await page.goto(url);
+    // before any message: the empty state, and the page has its favicon
+    await page.waitForSelector("#empty >> text=No messages yet");
+    expect(await page.getAttribute("link[rel=icon]", "href")).toMatch(/^data:image\/svg\+xml,/);
     await page.fill("#author", "grace");
     await page.fill("#body", "hello from the browser");
     await page.click("button[type=submit]");
     await page.waitForSelector("#messages li >> text=hello from the browser");
     expect(await page.textContent("#messages li .who")).toBe("grace");
+    expect(await page.locator("#empty").count()).toBe(0);
     await page.waitForSelector("#mine >> text=grace has sent 1 message.");
     await page.close();
   });

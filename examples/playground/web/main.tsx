@@ -73,6 +73,11 @@ function App() {
       <p className="muted" id="mine">
         {name === "" || mine.data === undefined ? "" : `${name} has sent ${mine.data} message${mine.data === 1 ? "" : "s"}.`}
       </p>
+      {messages.data?.page.length === 0 && (
+        <p className="empty" id="empty">
+          No messages yet. Say something to start the conversation.
+        </p>
+      )}
       <ul id="messages">
         {messages.data?.page.map((message) => (
           <Message key={message._id} message={message} onError={showError} />

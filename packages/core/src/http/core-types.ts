@@ -9,6 +9,8 @@ export interface CoreRequest {
   path: string;
   /** The query string with its `?`, or `""`. */
   search: string;
+  /** The client's IP address when the transport knows it (the node adapter does). */
+  remoteAddress?: string | undefined;
   /** A request header by lower-case name. */
   header(name: string): string | undefined;
   /**

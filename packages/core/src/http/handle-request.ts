@@ -92,6 +92,10 @@ export function createCoreHandler(options: ResolvedHandlerOptions): CoreHandler 
 
   return async (request) => {
     try {
+      if (options.extraRoutes !== undefined) {
+        const answered = await options.extraRoutes(request);
+        if (answered !== null) return answered;
+      }
       const route = matchRoute(request.path, options.basePath);
       if (route.type === "outside") {
         if (options.staticDir === undefined || (request.method !== "GET" && request.method !== "HEAD")) return null;

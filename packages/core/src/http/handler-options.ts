@@ -2,6 +2,7 @@ import type { ErrorCode } from "../errors/error-codes.js";
 import { FrameworkError } from "../errors/framework-error.js";
 import type { FunctionType } from "../functions/function-reference.js";
 import { MAX_VALUE_DEPTH } from "../values/value.js";
+import type { CoreRequest, CoreResponse } from "./core-types.js";
 import type { HttpRuntime } from "./http-runtime.js";
 
 /** Limits on what a request may carry. */
@@ -37,6 +38,13 @@ export interface HttpCallEvent {
   code?: ErrorCode;
 }
 
+/**
+ * Routes answered before the API and static files (what `convoy dev` mounts its dashboard
+ * with). Resolves to `null` to pass the request on; should not reject (a rejection becomes a
+ * plain `500`). `request.path` is the raw path, `basePath` included.
+ */
+export type ExtraRoutes = (request: CoreRequest) => Promise<CoreResponse | null>;
+
 /** Where the HTTP layer reports server-side failures (unexpected errors, hook errors). */
 export interface HttpLogger {
   error(message: string, error?: unknown): void;
@@ -71,6 +79,8 @@ export interface HandlerOptions {
   logger?: HttpLogger;
   /** How long `GET /api/health` waits for the database before answering 503, in ms (default 5000). */
   healthTimeoutMs?: number;
+  /** Routes tried first, before the API and static files (see {@link ExtraRoutes}). */
+  extraRoutes?: ExtraRoutes;
 }
 
 /** {@link HandlerOptions} with every default filled in. */
@@ -84,6 +94,7 @@ export interface ResolvedHandlerOptions {
   staticDir: string | undefined;
   logger: HttpLogger;
   healthTimeoutMs: number;
+  extraRoutes: ExtraRoutes | undefined;
 }
 
 export const DEFAULT_LIMITS: Required<HttpLimits> = {
@@ -143,5 +154,6 @@ export function resolveHandlerOptions(options: HandlerOptions): ResolvedHandlerO
     staticDir: options.staticDir,
     logger: options.logger ?? defaultLogger,
     healthTimeoutMs: positiveInteger("healthTimeoutMs", options.healthTimeoutMs, 5000),
+    extraRoutes: options.extraRoutes,
   };
 }

@@ -21,6 +21,7 @@ export { createHandler, type NodeHandler } from "./node-handler.js";
 export { createFetchHandler, type FetchHandler } from "./fetch-handler.js";
 export { createServer } from "./create-server.js";
 export { errorResponse, type ErrorBody, type ErrorResponse } from "./error-response.js";
-export { DEFAULT_LIMITS, type HttpCallEvent, type CorsOptions, type HandlerOptions, type HttpLimits, type HttpLogger } from "./handler-options.js";
+export { DEFAULT_LIMITS, type ExtraRoutes, type HttpCallEvent, type CorsOptions, type HandlerOptions, type HttpLimits, type HttpLogger } from "./handler-options.js";
+export type { CoreRequest, CoreResponse } from "./core-types.js";
 export type { HttpRunOptions, HttpRuntime } from "./http-runtime.js";
 export { isValidFunctionName } from "./function-name-pattern.js";

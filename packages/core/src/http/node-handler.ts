@@ -37,6 +37,7 @@ export function createHandler(options: HandlerOptions): NodeHandler {
       method,
       path,
       search,
+      remoteAddress: req.socket.remoteAddress,
       header: (name) => {
         const value = req.headers[name];
         return Array.isArray(value) ? value.join(", ") : value;

@@ -18,6 +18,7 @@ export function addDevCommand(program: Command): void {
       const config = await resolveConfig(process.cwd(), { port: flags.port, db: flags.db });
       const running = await serve(config, { mode: "dev", staticDir: flags.static });
       logger.success(`ready: ${logger.bold(running.url)}`);
+      logger.info(`dashboard: ${running.dashboardUrl ?? ""}`);
       const stopWatching = watchFunctions(config.functionsDir, () => {
         const started = performance.now();
         running.host.reload().then(

@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
+import { CallLog, createDashboardRoutes, DASHBOARD_PATH } from "../../dashboard/index.js";
 import { createServer } from "../../http/index.js";
 import { schemaMismatch } from "../../sync/index.js";
 import type { CallEvent } from "../../runtime/index.js";
@@ -21,6 +22,8 @@ export interface ServeOptions {
 /** A running server: its URL, the app host (for reloads) and how to stop it. */
 export interface RunningServer {
   url: string;
+  /** The dev dashboard (`convoy dev` only). */
+  dashboardUrl?: string;
   host: AppHost;
   server: Server;
   close(): Promise<void>;
@@ -43,8 +46,15 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
     const mismatch = await schemaMismatch(driver, app.schema.hash);
     if (mismatch !== null) throw new Error(mismatch);
   };
-  // dev logs every call; start logs only failed ones (a line per request is noise in production)
-  const onCall = options.mode === "dev" ? logCall : (event: CallEvent) => event.ok || logCall(event);
+  const dev = options.mode === "dev";
+  // dev logs every call (and keeps the last ones for the dashboard); start logs only failed ones
+  const calls = new CallLog();
+  const onCall = dev
+    ? (event: CallEvent) => {
+        logCall(event);
+        calls.add(event);
+      }
+    : (event: CallEvent) => event.ok || logCall(event);
   const host = new AppHost(config, driver, { mode: options.mode, onCall, ...(options.checkSchema === true ? { verify } : {}) });
   try {
     await host.reload();
@@ -58,6 +68,8 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
     cors: { origins: options.mode === "dev" ? "*" : config.corsOrigins },
     limits: config.limits,
     ...(options.staticDir === undefined ? {} : { staticDir: resolve(config.projectDir, options.staticDir) }),
+    // the dashboard is at /_dashboard/, and at / unless a web app is served there
+    ...(dev ? { extraRoutes: createDashboardRoutes({ runtime: () => host.current(), calls, atRoot: options.staticDir === undefined }) } : {}),
   });
   await new Promise<void>((resolveListen, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
@@ -74,6 +86,7 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
   let closing: Promise<void> | undefined;
   return {
     url,
+    ...(dev ? { dashboardUrl: `${url}${DASHBOARD_PATH}` } : {}),
     host,
     server,
     close() {
