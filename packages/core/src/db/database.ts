@@ -28,7 +28,7 @@ export interface DatabaseOptions {
    * {@link DocumentCache}); omitted = every read goes to the database.
    */
   cache?: DocumentCache;
-  /** Bounds of the call (`paginate` clamps `numItems` to `maxPageSize`; default 1024). */
+  /** Bounds of the call (`paginate` clamps `numItems` to `maxPageSize`; default 1024, `DEFAULT_MAX_PAGE_SIZE`). */
   limits?: { readonly maxPageSize: number };
 }
 
