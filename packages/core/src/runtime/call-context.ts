@@ -132,3 +132,24 @@ export class CallContext {
     this.timer = undefined;
   }
 }
+
+const CALL_CONTEXT = Symbol("convoy.callContext");
+
+/** Attach a call's context to a `ctx` object (not enumerable). @internal */
+export function attachCallContext<TCtx extends object>(ctx: TCtx, context: CallContext): TCtx {
+  Object.defineProperty(ctx, CALL_CONTEXT, { value: context, enumerable: false });
+  return ctx;
+}
+
+/**
+ * The context of the call a `ctx` belongs to (server-side code: the realtime engine registers
+ * its after-commit publication here). Throws `INTERNAL` for an object that is no `ctx`.
+ *
+ * @example
+ * callContextOf(ctx).afterCommit(() => publish(callContextOf(ctx).recorder.writes));
+ */
+export function callContextOf(ctx: object): CallContext {
+  const context = (ctx as { [CALL_CONTEXT]?: CallContext })[CALL_CONTEXT];
+  if (!(context instanceof CallContext)) throw new FrameworkError("INTERNAL", "callContextOf: not the ctx of a Convoy call");
+  return context;
+}

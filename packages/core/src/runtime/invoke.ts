@@ -6,6 +6,7 @@ import type { FunctionRegistry, RegistryEntry } from "../functions/registry.js";
 import type { GenericDataModel } from "../schema/data-model.js";
 import type { Catalog } from "../storage/catalog.js";
 import type { Value } from "../values/value.js";
+import { attachCallContext } from "./call-context.js";
 import type { CallScope } from "./call-scope.js";
 import { validateArgs, validateReturns } from "./validate-call.js";
 
@@ -63,11 +64,12 @@ export function lookupFunction(
 
 /** The `ctx` of a query (or of `runQuery` from a mutation): a read-only db over the scope's transaction. */
 export function createQueryCtx(engine: Engine, scope: CallScope): AnyQueryCtx {
-  return {
+  const ctx: AnyQueryCtx = {
     db: databaseOf(engine, scope, false),
     auth: authOf(scope),
     runQuery: ((reference: AnyFunctionReference, args?: unknown) => runNestedQuery(engine, scope, reference, args)) as AnyQueryCtx["runQuery"],
   };
+  return attachCallContext(ctx, scope.context);
 }
 
 /** The `ctx` of a mutation: a writable db; nested `runMutation` calls run one at a time, each in a savepoint. */
@@ -83,12 +85,13 @@ export function createMutationCtx(engine: Engine, scope: CallScope): AnyMutation
     queue = run.catch(() => undefined);
     return run;
   };
-  return {
+  const ctx: AnyMutationCtx = {
     db,
     auth: authOf(scope),
     runQuery: ((reference: AnyFunctionReference, args?: unknown) => runNestedQuery(engine, scope, reference, args)) as AnyMutationCtx["runQuery"],
     runMutation: runMutation as AnyMutationCtx["runMutation"],
   };
+  return attachCallContext(ctx, scope.context);
 }
 
 /**
