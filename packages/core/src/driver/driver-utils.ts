@@ -64,7 +64,8 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undef
       },
       (error: unknown) => {
         signal.removeEventListener("abort", onAbort);
-        reject(error as Error);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- rethrows whatever `promise` rejected with, unchanged
+        reject(error);
       },
     );
   });
