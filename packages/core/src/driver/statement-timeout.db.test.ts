@@ -28,6 +28,7 @@ describe("statement_timeout", () => {
     }
     expect(outcome).toBeInstanceOf(DatabaseError);
     expect((outcome as DatabaseError).sqlState).toBe("57014");
+    expect((outcome as DatabaseError).code).toBe("TIMEOUT");
   });
 
   it("is the pool default of createDriver on real Postgres", async () => {
