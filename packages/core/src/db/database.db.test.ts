@@ -55,14 +55,14 @@ describe("get", () => {
 
   it("rejects an id of another table in the table form", async () => {
     await h.run(async (db) => {
-      await expectCode(db.get("users", newId("messages")), "INTERNAL", /table "messages", not of table "users"/);
+      await expectCode(db.get("users", newId("messages")), "BAD_REQUEST", /table "messages", not of table "users"/);
     });
   });
 
   it("rejects a malformed id", async () => {
     await h.run(async (db) => {
-      await expectCode(db.get("nonsense"), "INTERNAL", /invalid id/);
-      await expectCode(db.get("messages", "nonsense"), "INTERNAL", /invalid id/);
+      await expectCode(db.get("nonsense"), "BAD_REQUEST", /not a valid id/);
+      await expectCode(db.get("messages", "nonsense"), "BAD_REQUEST", /not a valid id/);
     });
   });
 
@@ -202,8 +202,8 @@ describe("patch", () => {
   it("throws on a missing document, an id of another table, and a malformed id", async () => {
     await h.run(async (db) => {
       await expectCode(db.patch(newId("messages"), { likes: 1 }), "INTERNAL", /does not exist/);
-      await expectCode(db.patch("users", newId("messages"), { likes: 1 }), "INTERNAL", /not of table "users"/);
-      await expectCode(db.patch("bad", { likes: 1 }), "INTERNAL", /invalid id/);
+      await expectCode(db.patch("users", newId("messages"), { likes: 1 }), "BAD_REQUEST", /not of table "users"/);
+      await expectCode(db.patch("bad", { likes: 1 }), "BAD_REQUEST", /not a valid id/);
     });
   });
 });
@@ -246,7 +246,7 @@ describe("delete", () => {
       await db.delete("messages", id);
       expect(await db.get(id)).toBeNull();
       await expectCode(db.delete(id), "INTERNAL", /does not exist/);
-      await expectCode(db.delete("users", id), "INTERNAL", /not of table "users"/);
+      await expectCode(db.delete("users", id), "BAD_REQUEST", /not of table "users"/);
     });
   });
 });

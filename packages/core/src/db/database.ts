@@ -4,7 +4,9 @@ import type { AccessLog } from "../storage/access-log.js";
 import type { Catalog, CatalogTable } from "../storage/catalog.js";
 import { isIdFormat, newCreationTime, newId, tagOfId } from "../storage/ids.js";
 import { isPlainObject } from "../values/validation-issue.js";
-import type { Value } from "../values/value.js";
+import type { GenericDataModel } from "../schema/data-model.js";
+import type { GenericDatabaseWriter } from "../server/database.js";
+import type { GenericId, Value } from "../values/value.js";
 import type { DocumentCache } from "./document-cache.js";
 import { decodeRow, indexKeysOf, prepareFields, type Document, type DocumentRow } from "./documents.js";
 import { QueryImpl } from "./query.js";
@@ -26,6 +28,8 @@ export interface DatabaseOptions {
    * {@link DocumentCache}); omitted = every read goes to the database.
    */
   cache?: DocumentCache;
+  /** Bounds of the call (`paginate` clamps `numItems` to `maxPageSize`; default 1024, `DEFAULT_MAX_PAGE_SIZE`). */
+  limits?: { readonly maxPageSize: number };
 }
 
 const SYSTEM_FIELDS = new Set(["_id", "_creationTime"]);
@@ -40,7 +44,7 @@ const SYSTEM_FIELDS = new Set(["_id", "_creationTime"]);
  * const id = await db.insert("messages", { author: "ada", body: "hi" });
  * await db.query("messages").withIndex("by_author", (q) => q.eq("author", "ada")).take(10);
  */
-export class DatabaseImpl {
+export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
   constructor(private readonly options: DatabaseOptions) {}
 
   /** Fetches a document by id (`get(id)` or `get(table, id)`); `null` when it does not exist. */
@@ -53,19 +57,20 @@ export class DatabaseImpl {
 
   /** Starts a query over a table (by default in `by_creation_time` order). */
   query(tableName: string): QueryImpl {
-    const { tx, log, cursorSecret, cache, writable } = this.options;
+    const { tx, log, cursorSecret, cache, writable, limits } = this.options;
+    const context = { tx, log, cursorSecret, ...(limits === undefined ? {} : { maxPageSize: limits.maxPageSize }) };
     // Rows a mutation queried are often written next: remember them (queries only use gets).
-    return QueryImpl.create(cache === undefined || !writable ? { tx, log, cursorSecret } : { tx, log, cursorSecret, cache }, this.table(tableName));
+    return QueryImpl.create(cache === undefined || !writable ? context : { ...context, cache }, this.table(tableName));
   }
 
   /** The id if `id` is an id of `tableName`, else `null`. */
-  normalizeId(tableName: string, id: string): string | null {
+  normalizeId<TTableName extends string>(tableName: TTableName, id: string): GenericId<TTableName> | null {
     const table = this.table(tableName);
-    return typeof id === "string" && tagOfId(id) === table.tag ? id : null;
+    return typeof id === "string" && tagOfId(id) === table.tag ? (id as GenericId<TTableName>) : null;
   }
 
   /** Inserts a document; returns its new id. System fields cannot be set. */
-  async insert(tableName: string, value: unknown): Promise<string> {
+  async insert<TTableName extends string>(tableName: TTableName, value: unknown): Promise<GenericId<TTableName>> {
     this.assertWritable("insert");
     const table = this.table(tableName);
     const fields = this.userFields(table, value, null, "insert");
@@ -74,7 +79,7 @@ export class DatabaseImpl {
     const creationTime = newCreationTime();
     await this.options.tx.query(`INSERT INTO ${table.sqlName} ("_id", "_creation_time", "data") VALUES ($1, $2, $3::jsonb)`, [id, creationTime, JSON.stringify(stored)]);
     this.options.log.write({ table: table.name, id, op: "insert", newKeys: indexKeysOf(table, { ...fields, _id: id, _creationTime: creationTime }) });
-    return id;
+    return id as GenericId<TTableName>;
   }
 
   /** Shallow-merges `value` into a document (`patch(id, value)` or `patch(table, id, value)`); a field set to `undefined` is removed. */
@@ -179,19 +184,26 @@ export class DatabaseImpl {
     return { table, id, value: args[1] };
   }
 
-  /** The table of an id (from its tag). Throws on a malformed id or one of no table of the schema. */
+  /*
+   * Ids usually come from the caller (args, a URL): a malformed id or one of another table is
+   * the caller's mistake, `BAD_REQUEST` (Convex: "Invalid argument"), never a server fault.
+   */
+
+  /** The table of an id (from its tag). Throws `BAD_REQUEST` on a malformed id or one of no table of the schema. */
   private tableOfId(id: unknown, method: string): { table: CatalogTable; id: string } {
-    if (typeof id !== "string" || !isIdFormat(id)) throw new FrameworkError("INTERNAL", `${method}: invalid id ${describe(id)}`);
+    if (typeof id !== "string" || !isIdFormat(id)) throw new FrameworkError("BAD_REQUEST", `invalid argument to db.${method}: ${describe(id)} is not a valid id`);
     const table = this.options.catalog.tablesByTag.get(tagOfId(id)!);
-    if (table === undefined) throw new FrameworkError("INTERNAL", `${method}: id ${id} does not belong to any table of the schema`);
+    if (table === undefined) throw new FrameworkError("BAD_REQUEST", `invalid argument to db.${method}: id ${id} does not belong to any table of the schema`);
     return { table, id };
   }
 
   private checkIdOf(table: CatalogTable, id: unknown, method: string): string {
-    if (typeof id !== "string" || !isIdFormat(id)) throw new FrameworkError("INTERNAL", `${method}: invalid id ${describe(id)} for table "${table.name}"`);
+    if (typeof id !== "string" || !isIdFormat(id)) {
+      throw new FrameworkError("BAD_REQUEST", `invalid argument to db.${method}: ${describe(id)} is not a valid id of table "${table.name}"`);
+    }
     if (tagOfId(id) !== table.tag) {
       const owner = this.options.catalog.tablesByTag.get(tagOfId(id)!);
-      throw new FrameworkError("INTERNAL", `${method}: id ${id} is an id of ${owner === undefined ? "another table" : `table "${owner.name}"`}, not of table "${table.name}"`);
+      throw new FrameworkError("BAD_REQUEST", `invalid argument to db.${method}: id ${id} is an id of ${owner === undefined ? "another table" : `table "${owner.name}"`}, not of table "${table.name}"`);
     }
     return id;
   }

@@ -18,8 +18,8 @@ export type FilterNode =
 
 /** A filter expression (what `q.field`, `q.eq`, … return). Anything else passed to `q` is a literal value. */
 export class FilterExpression {
-  /** Brand for Convex's `Expression<T>` shape. */
-  declare readonly _isExpression: undefined;
+  /** Brand of the typed `Expression<T>` (type only). */
+  declare readonly __isExpression: true;
   declare readonly _value: unknown;
   constructor(readonly node: FilterNode) {}
 }

@@ -90,6 +90,8 @@ function checkRangeValue(index: ResolvedIndex, method: string, field: string, va
  * upper bound before a lower one, a field the index does not have).
  */
 export class IndexRangeBuilderImpl {
+  /** Brand of the typed `IndexRange` (type only). */
+  declare readonly __isIndexRange: true;
   readonly range: IndexRange = { eq: [], lower: null, upper: null };
   private boundField: string | null = null;
 

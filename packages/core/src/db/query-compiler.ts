@@ -152,17 +152,24 @@ function whereClause(plan: QueryPlan, params: Params, after: Position | null): s
 
 const SELECT_COLUMNS = `"${ID_COLUMN}", "${CREATION_TIME_COLUMN}", "${DATA_COLUMN}"`;
 
+/** The column {@link compileSelect} adds with `filtersAsColumn`: whether the row passes the filters. */
+export const PASSES_FILTERS_COLUMN = "_convoy_passes";
+
 /**
  * `SELECT … WHERE <range> [AND <keyset>] [AND <filters>] ORDER BY <index columns> [LIMIT n]`,
  * with exactly the index's expressions, so the planner walks the index with no sort.
+ * `filtersAsColumn`: the filters are not applied but computed as the boolean column
+ * {@link PASSES_FILTERS_COLUMN}, so `LIMIT` bounds the rows scanned (`maximumRowsRead`).
  */
-export function compileSelect(plan: QueryPlan, options: { after?: Position | null; limit?: number | null } = {}): CompiledQuery {
+export function compileSelect(plan: QueryPlan, options: { after?: Position | null; limit?: number | null; filtersAsColumn?: boolean } = {}): CompiledQuery {
   const params = new Params();
-  const where = whereClause(plan, params, options.after ?? null);
+  const asColumn = options.filtersAsColumn === true;
+  const where = whereClause(asColumn ? { ...plan, filters: [] } : plan, params, options.after ?? null);
+  const passes = asColumn ? `, ${plan.filters.length === 0 ? "TRUE" : booleanSql({ kind: "and", args: [...plan.filters] }, params)} AS "${PASSES_FILTERS_COLUMN}"` : "";
   const direction = plan.order === "asc" ? "" : " DESC";
   const orderBy = plan.index.columns.map((column) => `${column.sql}${direction}`).join(", ");
   const limit = options.limit === undefined || options.limit === null ? "" : ` LIMIT ${checkLimit(options.limit)}`;
-  return { sql: `SELECT ${SELECT_COLUMNS} FROM ${plan.index.table.sqlName}${where} ORDER BY ${orderBy}${limit}`, params: params.values };
+  return { sql: `SELECT ${SELECT_COLUMNS}${passes} FROM ${plan.index.table.sqlName}${where} ORDER BY ${orderBy}${limit}`, params: params.values };
 }
 
 /** `SELECT count(*) … WHERE <range> [AND <filters>]`. */

@@ -9,11 +9,14 @@ import type { DocumentCache } from "./document-cache.js";
 import { decodeRow, type Document, type DocumentRow } from "./documents.js";
 import { FilterBuilderImpl, FilterExpression, type FilterNode } from "./filter-builder.js";
 import { IndexRangeBuilderImpl, resolveIndex, type IndexRange } from "./index-range.js";
-import { compileCount, compileSelect, type CompiledQuery, type Position, type QueryPlan } from "./query-compiler.js";
+import { PASSES_FILTERS_COLUMN, compileCount, compileSelect, type CompiledQuery, type Position, type QueryPlan } from "./query-compiler.js";
 import { FILTER_ERROR_STATES } from "../storage/sql/filter-functions.js";
 
 /** Rows fetched per statement by async iteration. */
 export const ITERATION_BATCH_SIZE = 100;
+
+/** The largest page `paginate` returns unless the runtime's `limits.maxPageSize` says otherwise. */
+export const DEFAULT_MAX_PAGE_SIZE = 1024;
 
 /** What a query needs from the database it belongs to. */
 export interface QueryContext {
@@ -22,13 +25,22 @@ export interface QueryContext {
   cursorSecret: string;
   /** The call's rows by id: fetched rows are remembered there (see DocumentCache). */
   cache?: DocumentCache;
+  /** `paginate` clamps `numItems` to this (default {@link DEFAULT_MAX_PAGE_SIZE}). */
+  maxPageSize?: number;
 }
 
 /** The options of `paginate`, as Convex defines them. */
 export interface PaginationOptions {
   numItems: number;
   cursor: string | null;
-  [option: string]: unknown;
+  /** At most this many index rows are examined (filtered-out rows count); see `paginate`. */
+  maximumRowsRead?: number | null;
+  /** Not supported: a value other than `null` is rejected. */
+  maximumBytesRead?: number | null;
+  /** Accepted for Convex compatibility (`paginationOptsValidator`), unused. */
+  endCursor?: string | null;
+  /** Accepted for Convex compatibility (`paginationOptsValidator`), unused. */
+  id?: number;
 }
 
 /** The result of `paginate`. */
@@ -36,6 +48,13 @@ export interface PaginationResult<TDocument = Document> {
   page: TDocument[];
   isDone: boolean;
   continueCursor: string;
+  /** With `pageStatus`: a cursor that splits the page in two (after its middle document), or `null`. */
+  splitCursor?: string | null;
+  /**
+   * `"SplitRequired"`: `maximumRowsRead` stopped the page before `numItems` documents (continue
+   * from `continueCursor`); `"SplitRecommended"`: the page read over 3/4 of `maximumRowsRead`.
+   */
+  pageStatus?: "SplitRecommended" | "SplitRequired" | null;
 }
 
 interface QueryState {
@@ -175,29 +194,82 @@ export class QueryImpl {
    * One page of a keyset pagination: `numItems` documents after the cursor (`null` = from the
    * start), whether the query is exhausted, and the cursor of the next page (an "end" cursor
    * when done). Never OFFSET: rows inserted or deleted between pages are neither skipped nor
-   * repeated.
+   * repeated. `numItems` is clamped to the call's `maxPageSize` (default 1024): a larger
+   * request gets a full page that is not done. `maximumRowsRead` bounds the index rows
+   * examined, filtered-out ones included, as in Convex: a page it cuts short has
+   * `pageStatus: "SplitRequired"` and continues after the last row examined.
    */
   async paginate(options: PaginationOptions): Promise<PaginationResult> {
     if (typeof options !== "object" || options === null) throw new FrameworkError("BAD_REQUEST", "paginate: options must be { numItems, cursor }");
-    const { numItems, cursor } = options;
+    const { numItems, cursor, maximumRowsRead, maximumBytesRead } = options;
     if (typeof numItems !== "number" || !Number.isSafeInteger(numItems) || numItems < 0) {
       throw new FrameworkError("BAD_REQUEST", `paginate: numItems must be a non-negative integer, got ${String(numItems)}`);
     }
+    if (maximumRowsRead !== undefined && maximumRowsRead !== null && (typeof maximumRowsRead !== "number" || !Number.isSafeInteger(maximumRowsRead) || maximumRowsRead < 1)) {
+      throw new FrameworkError("BAD_REQUEST", `paginate: maximumRowsRead must be a positive integer, got ${String(maximumRowsRead)}`);
+    }
+    if (maximumBytesRead !== undefined && maximumBytesRead !== null) {
+      throw new FrameworkError("BAD_REQUEST", "paginate: maximumBytesRead is not supported by Convoy; bound the page with maximumRowsRead");
+    }
+    const pageSize = Math.min(numItems, this.context.maxPageSize ?? DEFAULT_MAX_PAGE_SIZE);
+    if (typeof maximumRowsRead === "number") return this.paginateBounded(pageSize, cursor, maximumRowsRead);
     const digest = queryDigest(this.state.plan);
     const kinds = this.state.plan.index.columns.map((column) => column.kind);
     const start: CursorPosition = decodeCursor(this.context.cursorSecret, digest, cursor, kinds);
     const endCursor = () => encodeCursor(this.context.cursorSecret, digest, { kind: "end" });
     if (start.kind === "end") return { page: [], isDone: true, continueCursor: endCursor() };
     const after = start.kind === "after" ? start.position : null;
-    const rows = await this.fetch(after, numItems + 1);
-    const isDone = rows.length <= numItems;
-    const page = isDone ? rows : rows.slice(0, numItems);
+    const rows = await this.fetch(after, pageSize + 1);
+    const isDone = rows.length <= pageSize;
+    const page = isDone ? rows : rows.slice(0, pageSize);
     // the rows examined: up to the look-ahead row when there is one, else the whole range
     this.recordRead(after, isDone ? null : rows.at(-1)!);
     if (isDone) return { page, isDone, continueCursor: endCursor() };
     const last = page.at(-1);
     const next: CursorPosition = last === undefined ? start : { kind: "after", position: this.positionOf(last) };
     return { page, isDone, continueCursor: encodeCursor(this.context.cursorSecret, digest, next) };
+  }
+
+  /**
+   * `paginate` with `maximumRowsRead`: one statement reads at most that many rows of the range
+   * (filters computed as a column rather than applied, so filtered-out rows count), then the
+   * page is the first `pageSize` rows that pass.
+   */
+  private async paginateBounded(pageSize: number, cursor: string | null, maximumRowsRead: number): Promise<PaginationResult> {
+    const digest = queryDigest(this.state.plan);
+    const kinds = this.state.plan.index.columns.map((column) => column.kind);
+    const start: CursorPosition = decodeCursor(this.context.cursorSecret, digest, cursor, kinds);
+    const cursorAfter = (document: Document): string => encodeCursor(this.context.cursorSecret, digest, { kind: "after", position: this.positionOf(document) });
+    if (start.kind === "end") return { page: [], isDone: true, continueCursor: encodeCursor(this.context.cursorSecret, digest, { kind: "end" }) };
+    const after = start.kind === "after" ? start.position : null;
+    // Without filters every row read is a result: read no further than one look-ahead row.
+    const limit = this.state.plan.filters.length === 0 ? Math.min(maximumRowsRead, pageSize + 1) : maximumRowsRead;
+    const scanned = await this.fetchScan(after, limit);
+    const page: Document[] = [];
+    let lookAhead: Document | null = null;
+    for (const { document, passes } of scanned) {
+      if (!passes) continue;
+      if (page.length < pageSize) page.push(document);
+      else {
+        lookAhead = document;
+        break;
+      }
+    }
+    const rangeExhausted = scanned.length < limit;
+    if (lookAhead === null && rangeExhausted) {
+      this.recordRead(after, null);
+      return { page, isDone: true, continueCursor: encodeCursor(this.context.cursorSecret, digest, { kind: "end" }) };
+    }
+    // Examined up to the look-ahead row, or up to the last row the limit let us read.
+    const lastExamined = lookAhead ?? scanned.at(-1)!.document;
+    this.recordRead(after, lastExamined);
+    const last = lookAhead === null ? lastExamined : page.at(-1);
+    const continueCursor = last === undefined ? encodeCursor(this.context.cursorSecret, digest, start) : cursorAfter(last);
+    const truncated = lookAhead === null && page.length < pageSize;
+    const nearLimit = scanned.length * 4 > maximumRowsRead * 3;
+    const pageStatus = truncated ? "SplitRequired" : nearLimit ? "SplitRecommended" : null;
+    const splitCursor = pageStatus !== null && page.length >= 2 ? cursorAfter(page[Math.floor(page.length / 2) - 1]!) : null;
+    return { page, isDone: false, continueCursor, splitCursor, pageStatus };
   }
 
   /** Streams the documents in batches of {@link ITERATION_BATCH_SIZE}, one keyset statement each. */
@@ -267,6 +339,19 @@ export class QueryImpl {
       documents[i] = decodeRow(row);
     }
     return documents;
+  }
+
+  /** Up to `limit` rows of the range after `after`, each with whether it passes the filters. */
+  private async fetchScan(after: Position | null, limit: number): Promise<{ document: Document; passes: boolean }[]> {
+    const { sql, params } = compileSelect(this.state.plan, { after, limit, filtersAsColumn: true });
+    const cache = this.context.cache;
+    const version = cache?.version();
+    const rows = (await this.run(sql, params)).rows as (DocumentRow & Record<typeof PASSES_FILTERS_COLUMN, boolean>)[];
+    return rows.map((row) => {
+      const passes = row[PASSES_FILTERS_COLUMN];
+      if (version !== undefined) cache!.remember(row._id, row, version);
+      return { document: decodeRow(row), passes };
+    });
   }
 
   private async run(sql: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[] }> {

@@ -8,7 +8,12 @@ export interface CreateDriverOptions {
   dataDir?: string;
   /** Pool size for the pg driver (default 10). */
   max?: number;
+  /** `statement_timeout` of every pooled connection (pg), in ms (default 30 000; `0` = none). */
+  statementTimeoutMs?: number;
 }
+
+/** The `statement_timeout` {@link createDriver} gives a pg pool unless told otherwise. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 
 /**
  * The driver for a deployment: `pg` when a database URL is given, else embedded PGlite.
@@ -22,6 +27,7 @@ export async function createDriver(options: CreateDriverOptions = {}): Promise<D
     const { createPgDriver } = await import("./pg/pg-driver.js");
     return createPgDriver({
       connectionString: options.databaseUrl,
+      statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS,
       ...(options.max === undefined ? {} : { max: options.max }),
     });
   }

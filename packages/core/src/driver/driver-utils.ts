@@ -38,7 +38,37 @@ export function beginStatement(options: TransactionOptions): string {
   if (isolation !== "read committed" && isolation !== "repeatable read" && isolation !== "serializable") {
     throw new FrameworkError("INTERNAL", `unknown isolation level: ${String(isolation)}`);
   }
-  return `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()} ${options.readOnly === true ? "READ ONLY" : "READ WRITE"}`;
+  const begin = `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()} ${options.readOnly === true ? "READ ONLY" : "READ WRITE"}`;
+  const timeout = options.statementTimeoutMs;
+  if (timeout === undefined) return begin;
+  if (!Number.isSafeInteger(timeout) || timeout < 0) throw new FrameworkError("INTERNAL", `statementTimeoutMs must be a non-negative integer, got ${String(timeout)}`);
+  return `${begin}; SET LOCAL statement_timeout = ${String(timeout)}`;
+}
+
+/**
+ * `promise`, or a rejection with `signal.reason` as soon as `signal` aborts (whichever comes
+ * first). `promise` keeps running; its later outcome is ignored.
+ */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- rethrows whatever `promise` rejected with, unchanged
+        reject(error);
+      },
+    );
+  });
 }
 
 const CHANNEL = /^[A-Za-z0-9_.:-]{1,63}$/;

@@ -23,6 +23,17 @@ export type IsolationLevel = "read committed" | "repeatable read" | "serializabl
 export interface TransactionOptions {
   isolation?: IsolationLevel;
   readOnly?: boolean;
+  /**
+   * `SET LOCAL statement_timeout` (ms), sent with `BEGIN` in the same round trip. PGlite accepts
+   * it but cannot enforce it (WebAssembly has no timer signals): there, only `signal` bounds work.
+   */
+  statementTimeoutMs?: number;
+  /**
+   * Aborting it ends the transaction: `transaction()` rolls back (once the statement in flight,
+   * if any, has ended), frees the connection and rejects with the signal's reason. Later
+   * statements on the handle fail. An already aborted signal starts nothing.
+   */
+  signal?: AbortSignal;
 }
 
 /** Called with the payload of every notification on a channel. */

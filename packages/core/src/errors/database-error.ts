@@ -13,7 +13,8 @@ export interface PostgresErrorFields {
 
 /**
  * An error reported by Postgres. Keeps the SQLSTATE and the server's detail so callers can
- * branch on them (`40001` serialization failure, `23505` unique violation, …).
+ * branch on them (`40001` serialization failure, `23505` unique violation, …). Its code is
+ * `INTERNAL`, except `TIMEOUT` for a statement cancelled by `statement_timeout` (57014).
  */
 export class DatabaseError extends FrameworkError {
   override readonly name = "DatabaseError";
@@ -26,7 +27,8 @@ export class DatabaseError extends FrameworkError {
   readonly schema: string | undefined;
 
   constructor(message: string, fields: PostgresErrorFields, cause?: unknown) {
-    super("INTERNAL", message, { cause });
+    // A statement ended by `statement_timeout` is the call running out of time, like its deadline.
+    super(fields.sqlState === "57014" && /statement timeout/i.test(message) ? "TIMEOUT" : "INTERNAL", message, { cause });
     this.sqlState = fields.sqlState;
     this.detail = fields.detail;
     this.hint = fields.hint;

@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   FORBIDDEN: 403,
   CONFLICT: 409,
   UNAVAILABLE: 503,
+  /** The call ran past its deadline (SPEC addition). */
+  TIMEOUT: 504,
   INTERNAL: 500,
 } as const;
 

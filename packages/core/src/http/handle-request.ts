@@ -79,7 +79,7 @@ export function createCoreHandler(options: ResolvedHandlerOptions): CoreHandler 
       name = decodeName(route.rawName);
       if (!isValidFunctionName(name)) throw new FrameworkError("NOT_FOUND", `no public ${route.kind} named ${JSON.stringify(name)}`);
       const args = request.method === "GET" ? argsFromSearch(request.search, options.limits) : argsFromBody(await readJsonBody(request), options.limits);
-      const { value, log } = await options.runtime.run(route.kind, name, args, { allowInternal: false });
+      const { value, log } = await options.runtime.run(route.kind, name, args, { allowInternal: false, identity: null });
       const response = jsonResponse(200, { value: encodeResult(name, value) }, { ...headers, ...accessHeaders(log) });
       reportCall(name, route.kind, started, undefined);
       return response;

@@ -1,4 +1,5 @@
 import type { Queryable } from "../driver/driver.js";
+import type { UserIdentity } from "../functions/context.js";
 import type { FunctionType } from "../functions/function-reference.js";
 import type { Value } from "../values/value.js";
 
@@ -12,6 +13,8 @@ export interface CallTables {
 export interface HttpRunOptions {
   /** Whether internal functions may be called. The HTTP layer always passes `false`. */
   allowInternal: boolean;
+  /** The caller's identity, from the request's token (M3); `null` when anonymous. */
+  identity?: UserIdentity | null;
 }
 
 /**

@@ -2,7 +2,8 @@ import { DocumentCache } from "../db/document-cache.js";
 import type { Queryable, QueryResult, Row } from "../driver/driver.js";
 import { finishedTransactionError } from "../driver/errors.js";
 import { DatabaseError } from "../errors/database-error.js";
-import { AccessLog } from "../storage/access-log.js";
+import type { AccessLog } from "../storage/access-log.js";
+import type { CallContext } from "./call-context.js";
 
 /** Whether an error is a serialization failure or deadlock (SQLSTATE 40001 / 40P01). */
 export function isRetryableError(error: unknown): error is DatabaseError {
@@ -10,14 +11,14 @@ export function isRetryableError(error: unknown): error is DatabaseError {
 }
 
 /**
- * One attempt of one top-level call: the transaction, the access log shared by nested calls,
- * and what must fail the attempt even if user code swallowed it.
+ * One attempt of one top-level call: the call's context, the transaction, the access log shared
+ * by nested calls, and what must fail the attempt even if user code swallowed it.
  */
 export class CallScope {
   /** The transaction as ctx.db uses it: records retryable failures on the way through. */
   readonly tx: Queryable;
-  /** Reads and writes of the call and of its nested calls. */
-  readonly log = new AccessLog();
+  /** Reads and writes of the call and of its nested calls (the context's recorder for this attempt). */
+  readonly log: AccessLog;
   /** Rows this attempt's transaction has read, shared by every ctx.db of the call. */
   readonly cache = new DocumentCache();
   /**
@@ -28,9 +29,16 @@ export class CallScope {
   poison: Error | undefined = undefined;
   private savepoints = 0;
 
-  constructor(private readonly rawTx: Queryable) {
+  constructor(
+    private readonly rawTx: Queryable,
+    /** The call this attempt belongs to (identity, deadline, limits, after-commit hooks). */
+    readonly context: CallContext,
+  ) {
+    this.log = context.beginAttempt();
     this.tx = {
       query: async <TRow extends Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<TRow>> => {
+        // A handler still running past its deadline (its call has already failed) sends nothing more.
+        context.throwIfExpired();
         try {
           return await rawTx.query<TRow>(sql, params);
         } catch (error) {
@@ -43,20 +51,20 @@ export class CallScope {
 
   /**
    * Run `fn` inside a savepoint: released when it resolves; rolled back (and the access log
-   * truncated to where it was, the document cache cleared) when it throws, then the error is
-   * rethrown.
+   * and the after-commit hooks truncated to where they were, the document cache cleared) when it
+   * throws, then the error is rethrown.
    */
   async inSavepoint<T>(fn: () => Promise<T>): Promise<T> {
     const name = `convoy_sp_${++this.savepoints}`;
     await this.tx.query(`SAVEPOINT ${name}`);
-    const mark = this.log.mark();
+    const mark = this.context.mark();
     let value: T;
     try {
       value = await fn();
     } catch (error) {
       // A conflict inside the savepoint dooms the whole attempt, even if the caller catches it.
       if (isRetryableError(error)) this.poison ??= error;
-      this.log.truncate(mark);
+      this.context.truncate(mark);
       // Rows read or written inside the savepoint may be undone: forget them all (before the
       // rollback is issued, so reads in flight cannot refill the cache with undone rows).
       this.cache.clear();

@@ -16,6 +16,7 @@ export {
   createRuntime,
   type CallEvent,
   type CallListener,
+  type HandlerRunOptions,
   type RunOptions,
   type RunResult,
   type Runtime,
@@ -24,4 +25,5 @@ export {
 export { DEFAULT_RETRY_POLICY, backoffDelay, withRetries, type RetryPolicy } from "./retry.js";
 export { validateArgs, validateReturns } from "./validate-call.js";
 export { isRetryableError } from "./call-scope.js";
+export { CallContext, DEFAULT_CALL_LIMITS, callContextOf, type AfterCommitHook, type CallLimits } from "./call-context.js";
 export type { AnyMutationCtx, AnyQueryCtx } from "./invoke.js";

@@ -4,9 +4,9 @@ import type { Auth, GenericMutationCtx, GenericQueryCtx } from "../functions/con
 import { getFunctionName, type AnyFunctionReference, type FunctionType } from "../functions/function-reference.js";
 import type { FunctionRegistry, RegistryEntry } from "../functions/registry.js";
 import type { GenericDataModel } from "../schema/data-model.js";
-import type { GenericDatabaseReader, GenericDatabaseWriter } from "../server/database.js";
 import type { Catalog } from "../storage/catalog.js";
 import type { Value } from "../values/value.js";
+import { attachCallContext } from "./call-context.js";
 import type { CallScope } from "./call-scope.js";
 import { validateArgs, validateReturns } from "./validate-call.js";
 
@@ -21,8 +21,23 @@ export interface Engine {
 export type AnyQueryCtx = GenericQueryCtx<GenericDataModel>;
 export type AnyMutationCtx = GenericMutationCtx<GenericDataModel>;
 
-/** `ctx.auth` until authentication lands (M3): nobody is signed in. */
-const anonymousAuth: Auth = Object.freeze({ getUserIdentity: () => Promise.resolve(null) });
+/** `ctx.auth` of a call: the identity its context carries (the same in nested calls). */
+function authOf(scope: CallScope): Auth {
+  const { identity } = scope.context;
+  return Object.freeze({ getUserIdentity: () => Promise.resolve(identity) });
+}
+
+function databaseOf(engine: Engine, scope: CallScope, writable: boolean) {
+  return createDatabase({
+    tx: scope.tx,
+    catalog: engine.catalog,
+    log: scope.log,
+    cache: scope.cache,
+    writable,
+    cursorSecret: engine.cursorSecret,
+    limits: scope.context.limits,
+  });
+}
 
 /**
  * Find a function by name for a call of `kind`. Unknown names, internal functions when
@@ -49,17 +64,17 @@ export function lookupFunction(
 
 /** The `ctx` of a query (or of `runQuery` from a mutation): a read-only db over the scope's transaction. */
 export function createQueryCtx(engine: Engine, scope: CallScope): AnyQueryCtx {
-  const db = createDatabase({ tx: scope.tx, catalog: engine.catalog, log: scope.log, cache: scope.cache, writable: false, cursorSecret: engine.cursorSecret });
-  return {
-    db: db as unknown as GenericDatabaseReader<GenericDataModel>,
-    auth: anonymousAuth,
+  const ctx: AnyQueryCtx = {
+    db: databaseOf(engine, scope, false),
+    auth: authOf(scope),
     runQuery: ((reference: AnyFunctionReference, args?: unknown) => runNestedQuery(engine, scope, reference, args)) as AnyQueryCtx["runQuery"],
   };
+  return attachCallContext(ctx, scope.context);
 }
 
 /** The `ctx` of a mutation: a writable db; nested `runMutation` calls run one at a time, each in a savepoint. */
 export function createMutationCtx(engine: Engine, scope: CallScope): AnyMutationCtx {
-  const db = createDatabase({ tx: scope.tx, catalog: engine.catalog, log: scope.log, cache: scope.cache, writable: true, cursorSecret: engine.cursorSecret });
+  const db = databaseOf(engine, scope, true);
   // Savepoints nest, so calls from one ctx must not interleave: queue them.
   let queue: Promise<unknown> = Promise.resolve();
   const runMutation = (reference: AnyFunctionReference, args?: unknown): Promise<Value> => {
@@ -70,12 +85,13 @@ export function createMutationCtx(engine: Engine, scope: CallScope): AnyMutation
     queue = run.catch(() => undefined);
     return run;
   };
-  return {
-    db: db as unknown as GenericDatabaseWriter<GenericDataModel>,
-    auth: anonymousAuth,
+  const ctx: AnyMutationCtx = {
+    db,
+    auth: authOf(scope),
     runQuery: ((reference: AnyFunctionReference, args?: unknown) => runNestedQuery(engine, scope, reference, args)) as AnyMutationCtx["runQuery"],
     runMutation: runMutation as AnyMutationCtx["runMutation"],
   };
+  return attachCallContext(ctx, scope.context);
 }
 
 /**

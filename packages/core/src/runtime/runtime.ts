@@ -1,6 +1,8 @@
 import type { Driver, TransactionOptions } from "../driver/driver.js";
+import { untilAborted } from "../driver/driver-utils.js";
 import { FrameworkError } from "../errors/framework-error.js";
 import type { ErrorCode } from "../errors/error-codes.js";
+import type { UserIdentity } from "../functions/context.js";
 import { getFunctionName, type AnyFunctionReference, type FunctionType } from "../functions/function-reference.js";
 import type { FunctionRegistry } from "../functions/registry.js";
 import type { SchemaDefinition } from "../schema/schema-definition.js";
@@ -9,6 +11,7 @@ import { createCatalog, type Catalog } from "../storage/catalog.js";
 import { ensureStorage, loadCursorSecret, DEFAULT_PG_SCHEMA } from "../storage/ensure-storage.js";
 import { isConvoyError } from "../values/convoy-error.js";
 import type { Value } from "../values/value.js";
+import { CallContext, resolveCallLimits, type CallLimits } from "./call-context.js";
 import { CallScope, SingleStatement } from "./call-scope.js";
 import { cloneValue } from "./clone-value.js";
 import { ConflictGate } from "./conflict-gate.js";
@@ -34,12 +37,23 @@ export interface RuntimeOptions {
   retryDelay?: { baseMs?: number; maxMs?: number };
   /** Called after every top-level call (see {@link Runtime.onCall}). */
   onCall?: CallListener;
+  /**
+   * Bounds of every call: `timeoutMs` (default 30 000: past it the call fails with `TIMEOUT`
+   * and its transaction is rolled back), `statementTimeoutMs` (default 30 000, each statement's
+   * `statement_timeout`, also bounded by the time left) and `maxPageSize` (default 1024: larger
+   * `paginate` pages are clamped).
+   */
+  limits?: Partial<CallLimits>;
+  /** Where errors of after-commit hooks go (they cannot undo the commit). Default: `console.error`. */
+  onAfterCommitError?: (error: unknown) => void;
 }
 
 /** Options of one call. */
 export interface RunOptions {
   /** Allow internal functions (tests, the CLI, server-side code); never for HTTP callers. */
   allowInternal?: boolean;
+  /** Who is calling: what `ctx.auth.getUserIdentity()` returns, in nested calls too (default `null`). */
+  identity?: UserIdentity | null;
 }
 
 /** A call's result and what it read and wrote (nested calls included). */
@@ -100,10 +114,16 @@ export interface Runtime {
    * Run an ad-hoc handler with a query or mutation ctx, in a transaction of that kind (what
    * `convoyTest`'s `t.run` uses). The result is not validated.
    */
-  runHandler<TValue>(kind: "query", handler: (ctx: AnyQueryCtx) => Promise<TValue> | TValue): Promise<RunResult<TValue>>;
-  runHandler<TValue>(kind: "mutation", handler: (ctx: AnyMutationCtx) => Promise<TValue> | TValue): Promise<RunResult<TValue>>;
+  runHandler<TValue>(kind: "query", handler: (ctx: AnyQueryCtx) => Promise<TValue> | TValue, options?: HandlerRunOptions): Promise<RunResult<TValue>>;
+  runHandler<TValue>(kind: "mutation", handler: (ctx: AnyMutationCtx) => Promise<TValue> | TValue, options?: HandlerRunOptions): Promise<RunResult<TValue>>;
   /** Listen to every top-level call; returns a function that stops listening. */
   onCall(listener: CallListener): () => void;
+}
+
+/** Options of {@link Runtime.runHandler}. */
+export interface HandlerRunOptions {
+  /** What `ctx.auth.getUserIdentity()` returns (default `null`). */
+  identity?: UserIdentity | null;
 }
 
 /**
@@ -117,6 +137,7 @@ const EXCLUSIVE_AFTER_CONFLICTS = 2;
 
 const MUTATION_TRANSACTION: TransactionOptions = { isolation: "serializable" };
 const QUERY_TRANSACTION: TransactionOptions = { isolation: "repeatable read", readOnly: true };
+
 
 function errorCodeOf(error: unknown): ErrorCode {
   if (isConvoyError(error)) return "APPLICATION_ERROR";
@@ -148,6 +169,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     baseDelayMs: options.retryDelay?.baseMs ?? DEFAULT_RETRY_POLICY.baseDelayMs,
     maxDelayMs: options.retryDelay?.maxMs ?? DEFAULT_RETRY_POLICY.maxDelayMs,
   };
+  const limits = resolveCallLimits(options.limits);
+  const onAfterCommitError =
+    options.onAfterCommitError ??
+    ((error: unknown) => {
+      console.error("convoy: an after-commit hook failed", error);
+    });
   if (options.ensureStorage !== false) await ensureStorage(driver, schema.json, { schema: pgSchema });
   const cursorSecret = await loadCursorSecret(driver);
   const catalog = createCatalog(schema, pgSchema);
@@ -177,10 +204,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
    * run again in a transaction. Retryable errors are thrown (the call is retried as usual).
    */
   async function singleStatementAttempt<TValue>(
+    context: CallContext,
     body: (scope: CallScope, attempt: number) => Promise<TValue>,
   ): Promise<{ value: TValue; log: AccessLog } | "abandoned" | "failed"> {
     const statement = new SingleStatement(driver);
-    const scope = new CallScope(statement);
+    const scope = new CallScope(statement, context);
     let value: TValue;
     try {
       value = await body(scope, 1);
@@ -198,23 +226,30 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     return { value, log: scope.log };
   }
 
-  /** One call, retried as a whole on conflicts; reports to the listeners. */
+  /**
+   * One call, retried as a whole on conflicts, within its deadline; runs the after-commit hooks
+   * of the committed attempt; reports to the listeners.
+   */
   async function call<TValue>(
     kind: FunctionType,
     name: string,
+    identity: UserIdentity | null,
     body: (scope: CallScope, attempt: number) => Promise<TValue>,
     /** For a query that may try {@link singleStatementAttempt} first: its function (the key of its fallback statistics). */
     singleStatementKey?: object,
   ): Promise<RunResult<TValue>> {
     const started = performance.now();
+    const describe = `${kind} ${JSON.stringify(name)}`;
+    const context = CallContext.start(identity, limits, describe);
     let attempts = 0;
     try {
-      const result = await withRetries(policy, `${kind} ${JSON.stringify(name)}`, async (attempt) => {
+      const retried = withRetries(policy, describe, async (attempt) => {
+        context.throwIfExpired();
         attempts = attempt;
         if (attempt === 1 && singleStatementKey !== undefined) {
           let stats = singleStatementSkips.get(singleStatementKey);
           if (stats === undefined || stats.skip === 0) {
-            const single = await singleStatementAttempt(body);
+            const single = await singleStatementAttempt(context, body);
             if (typeof single === "object") return single;
             if (single === "abandoned") {
               if (stats === undefined) singleStatementSkips.set(singleStatementKey, (stats = { skip: 0 }));
@@ -224,9 +259,16 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
             stats.skip--;
           }
         }
-        const transaction = (): Promise<{ value: TValue; log: AccessLog }> =>
-          driver.transaction(kind === "mutation" ? MUTATION_TRANSACTION : QUERY_TRANSACTION, async (tx) => {
-            const scope = new CallScope(tx);
+        const transaction = (): Promise<{ value: TValue; log: AccessLog }> => {
+          // The deadline rolls the transaction back (on PGlite, releasing the one connection to
+          // the calls queued behind it); every statement is bounded by the time left.
+          const txOptions: TransactionOptions = {
+            ...(kind === "mutation" ? MUTATION_TRANSACTION : QUERY_TRANSACTION),
+            signal: context.signal,
+            statementTimeoutMs: context.statementTimeoutMs(),
+          };
+          return driver.transaction(txOptions, async (tx) => {
+            const scope = new CallScope(tx, context);
             let value: TValue;
             try {
               value = await body(scope, attempt);
@@ -237,14 +279,20 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
             if (scope.poison !== undefined) throw scope.poison;
             return { value, log: scope.log };
           });
+        };
         // Queries run on a read-only snapshot and never conflict: they skip the gate.
         return kind === "mutation" ? gate.run(attempt > EXCLUSIVE_AFTER_CONFLICTS, transaction) : transaction();
       });
+      const result = await untilAborted(retried, context.signal);
+      context.finish();
+      await context.runAfterCommit(onAfterCommitError);
       emit({ kind, name, durationMs: performance.now() - started, ok: true, attempts });
       return { ...result, attempts };
     } catch (error) {
       emit({ kind, name, durationMs: performance.now() - started, ok: false, errorCode: errorCodeOf(error), error, attempts });
       throw error;
+    } finally {
+      context.finish();
     }
   }
 
@@ -279,15 +327,16 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       return call(
         kind,
         found.name,
+        runOptions.identity ?? null,
         // Every attempt (a query's single-statement attempt too) gets a fresh copy: a handler
         // that changes its arguments cannot change the caller's, nor what a rerun sees.
         (scope) => invokeFunction(current, scope, found, cloneValue(pristine), true),
         kind === "query" ? found.fn : undefined,
       );
     },
-    runHandler<TValue>(kind: FunctionType, handler: (ctx: never) => Promise<TValue> | TValue): Promise<RunResult<TValue>> {
+    runHandler<TValue>(kind: FunctionType, handler: (ctx: never) => Promise<TValue> | TValue, handlerOptions: HandlerRunOptions = {}): Promise<RunResult<TValue>> {
       const current = engine;
-      return call(kind, "<handler>", async (scope) => {
+      return call(kind, "<handler>", handlerOptions.identity ?? null, async (scope) => {
         const ctx = kind === "mutation" ? createMutationCtx(current, scope) : createQueryCtx(current, scope);
         return handler(ctx as never);
       });

@@ -8,8 +8,14 @@ export type Cursor = string;
 
 /** What `paginate` takes; `paginationOptsValidator` validates it in `args`. */
 export interface PaginationOptions {
+  /** Documents per page; clamped to the runtime's `limits.maxPageSize` (default 1024). */
   numItems: number;
   cursor: Cursor | null;
+  /**
+   * At most this many index rows are examined, documents that `filter` drops included: bounds
+   * the work of a selective filter. A page cut short says `pageStatus: "SplitRequired"`.
+   */
+  maximumRowsRead?: number;
 }
 
 /** One page of results. `continueCursor` fetches the next page; `isDone` says there is none. */
@@ -17,6 +23,10 @@ export interface PaginationResult<TItem> {
   page: TItem[];
   isDone: boolean;
   continueCursor: Cursor;
+  /** A cursor after the page's middle document (with a `pageStatus`), or `null`. */
+  splitCursor?: Cursor | null;
+  /** `"SplitRequired"`: `maximumRowsRead` cut the page short; `"SplitRecommended"`: it came close. */
+  pageStatus?: "SplitRecommended" | "SplitRequired" | null;
 }
 
 /** A query with its order chosen: filter it, then read it. */

@@ -1,7 +1,7 @@
 import pg from "pg";
 import type { PoolClient, QueryResult as PgQueryResult } from "pg";
 import type { Driver, NotificationHandler, QueryResult, Queryable, Row, TransactionOptions } from "../driver.js";
-import { affectedRowCount, beginStatement, prepareParams, quoteChannel } from "../driver-utils.js";
+import { affectedRowCount, beginStatement, prepareParams, quoteChannel, untilAborted } from "../driver-utils.js";
 import { abortedCommitError, finishedTransactionError, isConnectionError, normalizeDriverError } from "../errors.js";
 import { PgListener } from "./pg-listener.js";
 import { convoyPgTypes } from "./pg-types.js";
@@ -18,6 +18,12 @@ export interface PgDriverOptions {
   idleTimeoutMillis?: number;
   /** Called with errors of idle pooled connections (they are dropped and replaced either way). */
   onIdleError?: (error: unknown) => void;
+  /**
+   * `statement_timeout` of every pooled connection, in ms (default none: the schema planner's
+   * index builds may run long). `createDriver` sets 30 000; transactions may lower it with
+   * `TransactionOptions.statementTimeoutMs`.
+   */
+  statementTimeoutMs?: number;
 }
 
 function toResult<TRow extends Row>(result: PgQueryResult | PgQueryResult[]): QueryResult<TRow> {
@@ -46,6 +52,7 @@ export function createPgDriver(options: PgDriverOptions): Driver {
   };
   const pool = new pg.Pool({
     ...clientConfig,
+    ...(options.statementTimeoutMs === undefined ? {} : { statement_timeout: options.statementTimeoutMs }),
     max: options.max ?? 10,
     idleTimeoutMillis: options.idleTimeoutMillis ?? 10_000,
   });
@@ -73,6 +80,8 @@ export function createPgDriver(options: PgDriverOptions): Driver {
 
   async function transaction<T>(txOptions: TransactionOptions, fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const begin = beginStatement(txOptions);
+    const { signal } = txOptions;
+    if (signal?.aborted === true) throw signal.reason as Error;
     let client: PoolClient;
     try {
       client = await pool.connect();
@@ -105,7 +114,9 @@ export function createPgDriver(options: PgDriverOptions): Driver {
       await run(begin);
       let value: T;
       try {
-        value = await fn(tx);
+        // An abort rolls back now, even if `fn` never settles (after the statement in flight, which
+        // `statement_timeout` bounds), and frees the connection.
+        value = await untilAborted(fn(tx), signal);
       } catch (error) {
         finished = true;
         if (!broken) {

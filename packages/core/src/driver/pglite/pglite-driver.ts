@@ -3,7 +3,7 @@ import { PGlite } from "@electric-sql/pglite";
 import type { ParserOptions, Results } from "@electric-sql/pglite";
 import { FrameworkError } from "../../errors/framework-error.js";
 import type { Driver, NotificationHandler, QueryResult, Queryable, Row, TransactionOptions } from "../driver.js";
-import { affectedRowCount, beginStatement, parseByteaHex, prepareParams, quoteChannel } from "../driver-utils.js";
+import { affectedRowCount, beginStatement, parseByteaHex, prepareParams, quoteChannel, untilAborted } from "../driver-utils.js";
 import { abortedCommitError, finishedTransactionError, normalizeDriverError } from "../errors.js";
 import { Mutex } from "./mutex.js";
 
@@ -108,7 +108,10 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
   async function transaction<T>(txOptions: TransactionOptions, fn: (tx: Queryable) => Promise<T>): Promise<T> {
     assertOutsideTransaction("driver.transaction");
     const begin = beginStatement(txOptions);
+    const { signal } = txOptions;
     return mutex.run(async () => {
+      // Aborted while queued (its call's deadline passed): start nothing.
+      if (signal?.aborted === true) throw signal.reason as Error;
       await run(begin);
       const state: TransactionScope = { active: true };
       const tx: Queryable = {
@@ -119,7 +122,11 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
       };
       let value: T;
       try {
-        value = await scope.run(state, () => fn(tx));
+        // An abort rolls back now, even if `fn` never settles: the connection goes to the next in line.
+        value = await untilAborted(
+          scope.run(state, () => fn(tx)),
+          signal,
+        );
       } catch (error) {
         state.active = false;
         await run("ROLLBACK").catch(() => undefined);

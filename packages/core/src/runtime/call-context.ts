@@ -1,0 +1,155 @@
+import { FrameworkError } from "../errors/framework-error.js";
+import type { UserIdentity } from "../functions/context.js";
+import { AccessLog } from "../storage/access-log.js";
+
+/** Bounds on the work of one call (see `RuntimeOptions.limits`). */
+export interface CallLimits {
+  /** Wall-clock budget of a call, retries included, in ms; past it the call fails with `TIMEOUT`. */
+  timeoutMs: number;
+  /** Upper bound of any one statement's `statement_timeout`, in ms (also bounded by the time left). */
+  statementTimeoutMs: number;
+  /** Largest page `paginate` returns: a larger `numItems` is clamped to it. */
+  maxPageSize: number;
+}
+
+/** Defaults of {@link CallLimits}: 30 s per call and per statement, pages of at most 1024 documents. */
+export const DEFAULT_CALL_LIMITS: Readonly<CallLimits> = Object.freeze({ timeoutMs: 30_000, statementTimeoutMs: 30_000, maxPageSize: 1024 });
+
+/** Check user-supplied limits and fill in the defaults. Throws `INTERNAL` for a malformed value. */
+export function resolveCallLimits(limits: Partial<CallLimits> | undefined): CallLimits {
+  const resolved = { ...DEFAULT_CALL_LIMITS, ...limits };
+  for (const key of Object.keys(DEFAULT_CALL_LIMITS) as (keyof CallLimits)[]) {
+    const value = resolved[key];
+    if (!Number.isSafeInteger(value) || value < 1) throw new FrameworkError("INTERNAL", `limits.${key} must be a positive integer, got ${String(value)}`);
+  }
+  return resolved;
+}
+
+/** A callback run once after the call's transaction committed (never after a rollback or a retried attempt). */
+export type AfterCommitHook = () => void | Promise<void>;
+
+/**
+ * Everything one top-level call carries, from the transport to `ctx.db`: who is calling, when
+ * the call must end, its limits, what it read and wrote (the recorder) and what to do after it
+ * commits. Nested `runQuery`/`runMutation` calls share their caller's context.
+ *
+ * The recorder and the after-commit hooks belong to the current attempt: a retried attempt
+ * starts with empty ones, and a rolled-back savepoint drops what it added.
+ *
+ * @example
+ * context.afterCommit(() => publish(context.recorder.writes));
+ */
+export class CallContext {
+  /** Aborted when the deadline passes; its `reason` is the `TIMEOUT` error. */
+  readonly signal: AbortSignal;
+  private currentRecorder = new AccessLog();
+  private hooks: AfterCommitHook[] = [];
+  private readonly controller = new AbortController();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    /** The caller's identity (filled by authentication, M3), `null` when anonymous. */
+    readonly identity: UserIdentity | null,
+    readonly limits: CallLimits,
+    /** `Date.now()` at which the call fails with `TIMEOUT`. */
+    readonly deadline: number,
+    describe: string,
+  ) {
+    this.signal = this.controller.signal;
+    const delay = Math.max(0, deadline - Date.now());
+    this.timer = setTimeout(() => {
+      this.controller.abort(new FrameworkError("TIMEOUT", `${describe} did not finish within its deadline of ${limits.timeoutMs} ms`));
+    }, delay);
+  }
+
+  /** A context whose deadline is `limits.timeoutMs` from now. */
+  static start(identity: UserIdentity | null, limits: CallLimits, describe: string): CallContext {
+    return new CallContext(identity, limits, Date.now() + limits.timeoutMs, describe);
+  }
+
+  /** Reads and writes of the current attempt (nested calls included). */
+  get recorder(): AccessLog {
+    return this.currentRecorder;
+  }
+
+  /** Register a callback to run once after the call commits (mutations: after `COMMIT`; queries: after they answer). */
+  afterCommit(hook: AfterCommitHook): void {
+    this.hooks.push(hook);
+  }
+
+  /** Milliseconds left before the deadline (0 when past it). */
+  remainingMs(): number {
+    return Math.max(0, this.deadline - Date.now());
+  }
+
+  /** The `statement_timeout` a statement started now gets: the limit, bounded by the time left (at least 1 ms). */
+  statementTimeoutMs(): number {
+    return Math.max(1, Math.min(this.limits.statementTimeoutMs, Math.ceil(this.remainingMs())));
+  }
+
+  /** Throws the `TIMEOUT` error once the deadline has passed. */
+  throwIfExpired(): void {
+    if (this.signal.aborted) throw this.signal.reason as Error;
+  }
+
+  /** Start an attempt: a fresh recorder, no hooks. @internal */
+  beginAttempt(): AccessLog {
+    this.currentRecorder = new AccessLog();
+    this.hooks = [];
+    return this.currentRecorder;
+  }
+
+  /** A position to {@link truncate} back to (a savepoint). @internal */
+  mark(): { reads: number; writes: number; hooks: number } {
+    return { ...this.currentRecorder.mark(), hooks: this.hooks.length };
+  }
+
+  /** Drop what was recorded and registered after `mark` (a rolled-back savepoint). @internal */
+  truncate(mark: { reads: number; writes: number; hooks: number }): void {
+    this.currentRecorder.truncate(mark);
+    this.hooks.length = mark.hooks;
+  }
+
+  /**
+   * Run the hooks of the committed attempt, once, in order. A failing hook cannot undo the
+   * commit: its error goes to `onError` and the others still run. @internal
+   */
+  async runAfterCommit(onError: (error: unknown) => void): Promise<void> {
+    const hooks = this.hooks;
+    this.hooks = [];
+    for (const hook of hooks) {
+      try {
+        await hook();
+      } catch (error) {
+        onError(error);
+      }
+    }
+  }
+
+  /** The call is over: stop the deadline timer. @internal */
+  finish(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+const CALL_CONTEXT = Symbol("convoy.callContext");
+
+/** Attach a call's context to a `ctx` object (not enumerable). @internal */
+export function attachCallContext<TCtx extends object>(ctx: TCtx, context: CallContext): TCtx {
+  Object.defineProperty(ctx, CALL_CONTEXT, { value: context, enumerable: false });
+  return ctx;
+}
+
+/**
+ * The context of the call a `ctx` belongs to (server-side code: the realtime engine registers
+ * its after-commit publication here). Throws `INTERNAL` for an object that is no `ctx`.
+ *
+ * @example
+ * callContextOf(ctx).afterCommit(() => publish(callContextOf(ctx).recorder.writes));
+ */
+export function callContextOf(ctx: object): CallContext {
+  const context = (ctx as { [CALL_CONTEXT]?: CallContext })[CALL_CONTEXT];
+  if (!(context instanceof CallContext)) throw new FrameworkError("INTERNAL", "callContextOf: not the ctx of a Convoy call");
+  return context;
+}
