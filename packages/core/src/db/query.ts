@@ -4,7 +4,7 @@ import type { AccessLog, IndexRangeRead } from "../storage/access-log.js";
 import type { CatalogTable } from "../storage/catalog.js";
 import { fieldValue, indexKey, toHex, tupleKey } from "../storage/index-key.js";
 import { sortKey } from "../storage/sort-key.js";
-import { decodeCursor, encodeCursor, queryDigest, type CursorPosition } from "./cursor.js";
+import { decodeCursor, encodeCursor, queryDigest, type CursorKeys, type CursorPosition } from "./cursor.js";
 import type { DocumentCache } from "./document-cache.js";
 import { decodeRow, type Document, type DocumentRow } from "./documents.js";
 import { FilterBuilderImpl, FilterExpression, type FilterNode } from "./filter-builder.js";
@@ -19,7 +19,8 @@ export const ITERATION_BATCH_SIZE = 100;
 export interface QueryContext {
   tx: Queryable;
   log: AccessLog;
-  cursorSecret: string;
+  /** The key(s) that sign pagination cursors: one secret, or a key ring (see createCursorKeys). */
+  cursorSecret: string | CursorKeys;
   /** The call's rows by id: fetched rows are remembered there (see DocumentCache). */
   cache?: DocumentCache;
 }
@@ -185,8 +186,9 @@ export class QueryImpl {
     }
     const digest = queryDigest(this.state.plan);
     const kinds = this.state.plan.index.columns.map((column) => column.kind);
-    const start: CursorPosition = decodeCursor(this.context.cursorSecret, digest, cursor, kinds);
-    const endCursor = () => encodeCursor(this.context.cursorSecret, digest, { kind: "end" });
+    const version = this.table.storage.version;
+    const start: CursorPosition = decodeCursor(this.context.cursorSecret, digest, version, cursor, kinds);
+    const endCursor = () => encodeCursor(this.context.cursorSecret, digest, version, { kind: "end" });
     if (start.kind === "end") return { page: [], isDone: true, continueCursor: endCursor() };
     const after = start.kind === "after" ? start.position : null;
     const rows = await this.fetch(after, numItems + 1);
@@ -197,7 +199,7 @@ export class QueryImpl {
     if (isDone) return { page, isDone, continueCursor: endCursor() };
     const last = page.at(-1);
     const next: CursorPosition = last === undefined ? start : { kind: "after", position: this.positionOf(last) };
-    return { page, isDone, continueCursor: encodeCursor(this.context.cursorSecret, digest, next) };
+    return { page, isDone, continueCursor: encodeCursor(this.context.cursorSecret, digest, version, next) };
   }
 
   /** Streams the documents in batches of {@link ITERATION_BATCH_SIZE}, one keyset statement each. */
@@ -264,7 +266,7 @@ export class QueryImpl {
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
       if (version !== undefined) cache!.remember(row._id, row, version);
-      documents[i] = decodeRow(row);
+      documents[i] = decodeRow(row, this.table);
     }
     return documents;
   }

@@ -2,6 +2,8 @@ import type { Queryable } from "../driver/index.js";
 import type { SchemaJSON } from "../schema/schema-json.js";
 import { ARITH_FUNCTION } from "../storage/sql/filter-functions.js";
 import { CONVOY_SCHEMA, SORT_KEY_FUNCTION } from "../storage/sql/sort-key-function.js";
+import { loadRecordedColumns } from "../storage/recorded-columns.js";
+import type { RecordedColumns } from "../storage/table-storage.js";
 import { META_TABLE, SCHEMA_HASH_KEY, SCHEMA_JSON_KEY, TABLES_TABLE, createTableSql, parseIndexComment, type IndexComment } from "./ddl.js";
 
 /** A column as Postgres reports it. */
@@ -40,6 +42,8 @@ export interface DatabaseState {
   hasSortKeyFunction: boolean;
   hasFilterFunctions: boolean;
   hasUserSchema: boolean;
+  /** Promoted fields `convoy.columns` records, by table (absent or empty: none). */
+  recordedColumns?: RecordedColumns;
   /** Tables listed in `convoy.tables` for this Postgres schema. */
   registeredTables: Set<string>;
   /** The schema the database was last synced to (`null`: never). */
@@ -144,6 +148,7 @@ export async function introspect(q: Queryable, pgSchema: string, probe: (tableNa
     hasFilterFunctions: flags.arith,
     hasUserSchema: flags.user_schema,
     registeredTables,
+    recordedColumns: flags.tables ? await loadRecordedColumns(q, pgSchema) : new Map(),
     storedHash,
     storedSchema,
     tables,
