@@ -68,7 +68,7 @@ describe("field names with quotes, spaces and SQL-looking text", () => {
       const page = await db.query("odd").withIndex("by_sqlish").paginate({ numItems: 2, cursor: null });
       expect(kinds(page.page)).toEqual(["none", "num"]);
     });
-    const sql = await h.run(async (db) => db.query("odd").withIndex("by_sqlish", (q) => q.gt(SQLISH, 0)).compile({ limit: 1 }), { writable: false });
+    const sql = await h.run((db) => Promise.resolve(db.query("odd").withIndex("by_sqlish", (q) => q.gt(SQLISH, 0)).compile({ limit: 1 })), { writable: false });
     await h.database().driver.query(`SET enable_seqscan = off`);
     try {
       const { rows } = await h.database().driver.query<{ "QUERY PLAN": string }>(`EXPLAIN (COSTS OFF) ${sql.sql}`, sql.params);

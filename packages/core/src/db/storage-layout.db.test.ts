@@ -110,7 +110,7 @@ describe("a field stored in a native column", () => {
   });
 
   it("walks the index built on the column", async () => {
-    const sql = await run(async (db) => db.query("promoted").withIndex("by_score", (q) => q.gt("score", 1)).compile({ limit: 5 }));
+    const sql = await run((db) => Promise.resolve(db.query("promoted").withIndex("by_score", (q) => q.gt("score", 1)).compile({ limit: 5 })));
     const { rows } = await database().driver.query<{ "QUERY PLAN": string }>(`EXPLAIN (COSTS OFF) ${sql.sql}`, sql.params);
     const plan = rows.map((row) => row["QUERY PLAN"]).join("\n");
     expect(sql.sql).toContain(`"score_col"`);

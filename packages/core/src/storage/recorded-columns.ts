@@ -17,7 +17,7 @@ export async function loadRecordedColumns(q: Queryable, pgSchema: string): Promi
   );
   for (const row of rows) {
     let columns = recorded.get(row.table_name);
-    if (columns === undefined) recorded.set(row.table_name, (columns = new Map()));
+    if (columns === undefined) recorded.set(row.table_name, (columns = new Map<string, string>()));
     columns.set(row.field, row.column_name);
   }
   return recorded;

@@ -62,8 +62,8 @@ export async function checkDocuments(q: Queryable, pgSchema: string, schema: Sch
       result.checked++;
       let issue: string | null;
       try {
-        const { _id, _creationTime, ...fields } = decodeRow(row, stored);
-        const document = drop.length > 0 ? Object.fromEntries(Object.entries(fields).filter(([key]) => !drop.includes(key))) : fields;
+        // the user fields only: the validator describes them, not the system fields
+        const document = Object.fromEntries(Object.entries(decodeRow(row, stored)).filter(([key]) => key !== "_id" && key !== "_creationTime" && !drop.includes(key)));
         issue = validateValue(validator, document, "document")?.message ?? null;
       } catch (error) {
         issue = `unreadable document: ${error instanceof Error ? error.message : String(error)}`;
