@@ -87,6 +87,18 @@ async function scenario(table: "plain" | "promoted"): Promise<unknown[]> {
 }
 
 describe("a field stored in a native column", () => {
+  it("sync checks columns and index definitions against the layout: the promoted table is adopted as it is", async () => {
+    const steps = await ensureStorage(database().driver, schema.json);
+    // the hand-built indexes match the definitions the layout gives: adopted, not rebuilt
+    expect(steps.map((step) => step.description)).toEqual([
+      "register table promoted",
+      "record the definition of promoted.by_creation_time",
+      "record the definition of promoted.by_score",
+      "record the schema hash and JSON",
+    ]);
+    expect(await ensureStorage(database().driver, schema.json)).toEqual([]);
+  });
+
   it("loads the layout from convoy.columns into the catalog", () => {
     expect(catalog.tables.get("plain")!.storage).toBe(DOCUMENT_STORAGE);
     const storage = catalog.tables.get("promoted")!.storage;

@@ -1,6 +1,6 @@
 import { canonicalJson } from "../schema/canonical-json.js";
 import type { SchemaJSON } from "../schema/schema-json.js";
-import { DOCUMENT_STORAGE, fieldStorage, tableStorage, type TableStorage } from "../storage/table-storage.js";
+import { DOCUMENT_STORAGE, fieldStorage, tableStorage, type RecordedColumns, type TableStorage } from "../storage/table-storage.js";
 import { indexNameFor } from "../storage/index-names.js";
 import { DB_FUNCTIONS_SQL } from "../storage/sql/filter-functions.js";
 import { literal, qualified, quoteIdent, quoteName } from "../storage/sql/identifiers.js";
@@ -59,8 +59,11 @@ export function expectedIndexes(table: string, schema: SchemaJSON, storage: Tabl
 }
 
 /** The definition Convoy expects for an index name of a table, for {@link introspect}'s probe. */
-export function expectedDefinitionLookup(schema: SchemaJSON): (table: string, indexName: string) => string | undefined {
-  return (table, indexName) => expectedIndexes(table, schema).find((index) => index.pgName === indexName)?.definition;
+export function expectedDefinitionLookup(schema: SchemaJSON, recorded: RecordedColumns = new Map()): (table: string, indexName: string) => string | undefined {
+  return (table, indexName) => {
+    const columns = recorded.get(table);
+    return expectedIndexes(table, schema, columns === undefined ? DOCUMENT_STORAGE : tableStorage(columns)).find((index) => index.pgName === indexName)?.definition;
+  };
 }
 
 /** Checks that a table has the columns its storage layout (the catalog's, from `convoy.columns`) needs. */
