@@ -1,3 +1,4 @@
+import { rowSql } from "../storage/row-sql.js";
 import { decodeRow, type DocumentRow } from "../db/documents.js";
 import type { Queryable } from "../driver/index.js";
 import { FrameworkError } from "../errors/framework-error.js";
@@ -89,7 +90,7 @@ function decodeCursor(cursor: string): [number, string] {
 export async function readDocuments(q: Queryable, catalog: Catalog, tableName: string, cursor: string | null, limit: number): Promise<DocumentPage> {
   const table = catalog.tables.get(tableName);
   if (table === undefined) throw new FrameworkError("NOT_FOUND", `no table named ${JSON.stringify(tableName)} in the schema`);
-  const columns = `SELECT "_id", "_creation_time", "data" FROM ${table.sqlName}`;
+  const columns = `SELECT ${rowSql(table).select} FROM ${table.sqlName}`;
   const order = `ORDER BY "_creation_time" DESC, "_id" DESC`;
   const { rows } =
     cursor === null
@@ -98,7 +99,7 @@ export async function readDocuments(q: Queryable, catalog: Catalog, tableName: s
   const page = rows.slice(0, limit);
   const last = page[page.length - 1];
   return {
-    documents: page.map((row) => encodeValue(decodeRow(row) as unknown as Value)),
+    documents: page.map((row) => encodeValue(decodeRow(row, table) as unknown as Value)),
     nextCursor: rows.length > limit && last !== undefined ? encodeCursor(last._creation_time, last._id) : null,
   };
 }

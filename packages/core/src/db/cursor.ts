@@ -2,6 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { FrameworkError } from "../errors/index.js";
 import { sortKey } from "../storage/sort-key.js";
 import { toHex } from "../storage/index-key.js";
+import { DOCUMENT_STORAGE } from "../storage/table-storage.js";
 import type { FilterNode } from "./filter-builder.js";
 import type { Position, QueryPlan } from "./query-compiler.js";
 
@@ -11,6 +12,10 @@ export type CursorPosition = { kind: "start" } | { kind: "after"; position: Posi
 interface CursorPayload {
   /** Version. */
   v: 1;
+  /** Id of the signing key (absent in cursors made before keys had ids: every key is tried). */
+  k?: string;
+  /** Catalog version of the table's storage layout (absent before layouts had versions: the document-only layout). */
+  s?: string;
   /** Digest of the query the cursor belongs to. */
   q: string;
   /** `null` = start, `"end"`, or the last row's index columns. */
@@ -66,19 +71,69 @@ const digests = new Map<string, string>();
 const DIGEST_CACHE_LIMIT = 1000;
 const DIGEST_CACHE_KEY_LIMIT = 2000;
 
+/** One cursor signing key: its id (carried by cursors) and its secret. */
+export interface CursorKey {
+  id: string;
+  secret: string;
+}
+
+/** The keys of a deployment: cursors are signed with `current` and verified with any key of `all`. */
+export interface CursorKeys {
+  current: CursorKey;
+  all: ReadonlyMap<string, CursorKey>;
+}
+
+/** The id of a key: derived from its secret, so every server of a deployment agrees without configuration. */
+export function cursorKeyId(secret: string): string {
+  return createHash("sha256").update(`convoy-cursor-key\0${secret}`).digest("base64url").slice(0, 8);
+}
+
+/**
+ * A key ring from secrets: the first signs, every one verifies (rotation: put the new secret
+ * first, keep the old ones until the cursors they signed have expired from clients).
+ */
+export function createCursorKeys(secrets: readonly string[]): CursorKeys {
+  if (secrets.length === 0 || secrets.some((secret) => typeof secret !== "string" || secret === "")) {
+    throw new FrameworkError("INTERNAL", "cursor keys: expected one or more non-empty secrets (the first signs)");
+  }
+  const keys = secrets.map((secret) => ({ id: cursorKeyId(secret), secret }));
+  return { current: keys[0]!, all: new Map(keys.map((key) => [key.id, key])) };
+}
+
+/** Key rings of plain secrets (the database-stored default), built once per secret. */
+const singleKeys = new Map<string, CursorKeys>();
+
+/** The key ring of a secret or a ring. */
+export function asCursorKeys(keys: string | CursorKeys): CursorKeys {
+  if (typeof keys !== "string") return keys;
+  let ring = singleKeys.get(keys);
+  if (ring === undefined) {
+    if (singleKeys.size >= 16) singleKeys.clear();
+    singleKeys.set(keys, (ring = createCursorKeys([keys])));
+  }
+  return ring;
+}
+
 function sign(secret: string, body: string): Buffer {
   return createHmac("sha256", secret).update(body).digest();
 }
 
-/** An opaque cursor: base64url JSON payload, a dot, base64url HMAC-SHA256 of the payload. */
-export function encodeCursor(secret: string, digest: string, position: CursorPosition): string {
+/**
+ * An opaque cursor: base64url JSON payload, a dot, base64url HMAC-SHA256 of the payload with
+ * the current key. The payload names the key (`k`) and the catalog version of the table's
+ * storage layout (`s`).
+ */
+export function encodeCursor(keys: string | CursorKeys, digest: string, catalogVersion: string, position: CursorPosition): string {
+  const key = asCursorKeys(keys).current;
   const payload: CursorPayload = {
     v: 1,
+    k: key.id,
+    s: catalogVersion,
     q: digest,
     p: position.kind === "start" ? null : position.kind === "end" ? "end" : [...position.position],
   };
   const body = Buffer.from(JSON.stringify(payload)).toString("base64url");
-  return `${body}.${sign(secret, body).toString("base64url")}`;
+  return `${body}.${sign(key.secret, body).toString("base64url")}`;
 }
 
 function badCursor(reason: string): FrameworkError {
@@ -86,25 +141,37 @@ function badCursor(reason: string): FrameworkError {
 }
 
 /**
- * Reads a cursor made by {@link encodeCursor} for the same query. A malformed, tampered or
- * other-query cursor is `BAD_REQUEST`. `columnKinds` checks the position's shape.
+ * Reads a cursor made by {@link encodeCursor} for the same query under the same storage
+ * layout. A malformed, tampered, unknown-key, other-query or other-layout cursor is
+ * `BAD_REQUEST`. `columnKinds` checks the position's shape.
  */
-export function decodeCursor(secret: string, digest: string, cursor: unknown, columnKinds: readonly string[]): CursorPosition {
+export function decodeCursor(keys: string | CursorKeys, digest: string, catalogVersion: string, cursor: unknown, columnKinds: readonly string[]): CursorPosition {
   if (cursor === null) return { kind: "start" };
   if (typeof cursor !== "string") throw badCursor("expected a string or null");
   const dot = cursor.indexOf(".");
   if (dot <= 0 || cursor.length > 100_000) throw badCursor("malformed");
   const body = cursor.slice(0, dot);
-  const mac = Buffer.from(cursor.slice(dot + 1), "base64url");
-  const expected = sign(secret, body);
-  if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) throw badCursor("signature mismatch (tampered, or from another database)");
   let payload: CursorPayload;
   try {
     payload = JSON.parse(Buffer.from(body, "base64url").toString("utf8")) as CursorPayload;
   } catch {
     throw badCursor("malformed");
   }
+  if (typeof payload !== "object" || payload === null) throw badCursor("malformed");
+  // Nothing in the payload is trusted before its signature is checked: the key id only picks the key.
+  const ring = asCursorKeys(keys);
+  const candidates = typeof payload.k === "string" ? [ring.all.get(payload.k)].filter((key) => key !== undefined) : [...ring.all.values()];
+  if (candidates.length === 0) throw badCursor("signed with an unknown key (rotated out, or from another deployment)");
+  const mac = Buffer.from(cursor.slice(dot + 1), "base64url");
+  const verified = candidates.some((key) => {
+    const expected = sign(key.secret, body);
+    return mac.length === expected.length && timingSafeEqual(mac, expected);
+  });
+  if (!verified) throw badCursor("signature mismatch (tampered, or from another database)");
   if (payload.v !== 1) throw badCursor("unknown version");
+  if ((payload.s ?? DOCUMENT_STORAGE.version) !== catalogVersion) {
+    throw badCursor("the table's storage changed since this cursor was made (a field moved to or from a column of its own); start again from the first page");
+  }
   if (payload.q !== digest) throw badCursor("it belongs to a different query (table, index, range, filter or order changed)");
   if (payload.p === null) return { kind: "start" };
   if (payload.p === "end") return { kind: "end" };

@@ -8,7 +8,9 @@ import type { GenericDataModel } from "../schema/data-model.js";
 import type { GenericDatabaseWriter } from "../server/database.js";
 import type { GenericId, Value } from "../values/value.js";
 import type { DocumentCache } from "./document-cache.js";
-import { decodeRow, indexKeysOf, prepareFields, type Document, type DocumentRow } from "./documents.js";
+import { rowSql } from "../storage/row-sql.js";
+import { columnValues, decodeRow, indexKeysOf, prepareFields, type Document, type DocumentRow } from "./documents.js";
+import type { CursorKeys } from "./cursor.js";
 import { QueryImpl } from "./query.js";
 
 /** What {@link createDatabase} needs: one open transaction and the schema. */
@@ -21,8 +23,8 @@ export interface DatabaseOptions {
   log: AccessLog;
   /** `false` for queries: every write throws. */
   writable: boolean;
-  /** HMAC key of pagination cursors (`loadCursorSecret`). */
-  cursorSecret: string;
+  /** Key(s) of pagination cursors: the database's secret (`loadCursorSecret`) or a key ring (`createCursorKeys`). */
+  cursorSecret: string | CursorKeys;
   /**
    * The rows this transaction has read, shared by every `ctx.db` of the call (see
    * {@link DocumentCache}); omitted = every read goes to the database.
@@ -52,7 +54,7 @@ export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
     const { table, id } = maybeId === undefined ? this.tableOfId(tableOrId, "get") : { table: this.table(tableOrId), id: this.checkIdOf(this.table(tableOrId), maybeId, "get") };
     const row = await this.fetchRow(table, id);
     this.options.log.read({ kind: "get", table: table.name, id });
-    return row === null ? null : decodeRow(row);
+    return row === null ? null : decodeRow(row, table);
   }
 
   /** Starts a query over a table (by default in `by_creation_time` order). */
@@ -77,7 +79,7 @@ export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
     const stored = prepareFields(table, fields, this.options.catalog.schemaValidation);
     const id = newId(table.name);
     const creationTime = newCreationTime();
-    await this.options.tx.query(`INSERT INTO ${table.sqlName} ("_id", "_creation_time", "data") VALUES ($1, $2, $3::jsonb)`, [id, creationTime, JSON.stringify(stored)]);
+    await this.options.tx.query(rowSql(table).insert, [id, creationTime, ...columnValues(table, stored)]);
     this.options.log.write({ table: table.name, id, op: "insert", newKeys: indexKeysOf(table, { ...fields, _id: id, _creationTime: creationTime }) });
     return id as GenericId<TTableName>;
   }
@@ -113,16 +115,16 @@ export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
     const cache = this.options.cache;
     cache?.invalidate(id);
     const version = cache?.version();
-    const { rows } = await this.options.tx.query<DocumentRow>(`DELETE FROM ${table.sqlName} WHERE "_id" = $1 RETURNING "_id", "_creation_time", "data"`, [id]);
+    const { rows } = await this.options.tx.query<DocumentRow>(rowSql(table).delete, [id]);
     if (rows[0] === undefined) throw new FrameworkError("INTERNAL", `delete: document ${id} does not exist in table "${table.name}"`);
     if (version !== undefined) cache!.remember(id, null, version);
-    this.options.log.write({ table: table.name, id, op: "delete", oldKeys: indexKeysOf(table, decodeRow(rows[0])) });
+    this.options.log.write({ table: table.name, id, op: "delete", oldKeys: indexKeysOf(table, decodeRow(rows[0], table)) });
   }
 
   private async update(table: CatalogTable, old: Document, fields: Record<string, Value | undefined>): Promise<void> {
     const stored = prepareFields(table, fields, this.options.catalog.schemaValidation);
     this.options.cache?.invalidate(old._id);
-    await this.options.tx.query(`UPDATE ${table.sqlName} SET "data" = $2::jsonb WHERE "_id" = $1`, [old._id, JSON.stringify(stored)]);
+    await this.options.tx.query(rowSql(table).update, [old._id, ...columnValues(table, stored)]);
     this.options.log.write({
       table: table.name,
       id: old._id,
@@ -135,17 +137,17 @@ export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
   private async load(table: CatalogTable, id: string, method: string): Promise<Document> {
     const row = await this.fetchRow(table, id);
     if (row === null) throw new FrameworkError("INTERNAL", `${method}: document ${id} does not exist in table "${table.name}"`);
-    return decodeRow(row);
+    return decodeRow(row, table);
   }
 
   /** The row of `id` as this transaction sees it: from the call's cache, else one `SELECT` (then cached). */
   private async fetchRow(table: CatalogTable, id: string): Promise<DocumentRow | null> {
     const cache = this.options.cache;
-    if (cache === undefined) return (await this.options.tx.query<DocumentRow>(`SELECT "_id", "_creation_time", "data" FROM ${table.sqlName} WHERE "_id" = $1`, [id])).rows[0] ?? null;
+    if (cache === undefined) return (await this.options.tx.query<DocumentRow>(rowSql(table).get, [id])).rows[0] ?? null;
     const cached = cache.get(id);
     if (cached !== undefined) return cached;
     const version = cache.version();
-    const { rows } = await this.options.tx.query<DocumentRow>(`SELECT "_id", "_creation_time", "data" FROM ${table.sqlName} WHERE "_id" = $1`, [id]);
+    const { rows } = await this.options.tx.query<DocumentRow>(rowSql(table).get, [id]);
     const row = rows[0] ?? null;
     cache.remember(id, row, version);
     return row;

@@ -36,8 +36,8 @@ describe("decodeRow", () => {
   it("decodes every stored field into fresh objects, system fields first", () => {
     const data = toStored({ a: 1n, b: [1, { c: -0 }], d: new Uint8Array([1, 2]).buffer, ["__proto__"]: { x: 1 } }) as never;
     const row = { _id: "id", _creation_time: 5, data };
-    const first = decodeRow(row);
-    const second = decodeRow(row);
+    const first = decodeRow(row, table);
+    const second = decodeRow(row, table);
     expect(Object.keys(first)).toEqual(["_id", "_creationTime", "a", "b", "d", "__proto__"]);
     expect(first).toEqual(second);
     expect(first.b).not.toBe(second.b);

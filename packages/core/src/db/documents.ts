@@ -1,5 +1,6 @@
 import { FrameworkError } from "../errors/index.js";
 import type { CatalogTable } from "../storage/catalog.js";
+import type { StoredTable } from "../storage/table-storage.js";
 import { isIdOfTable } from "../storage/ids.js";
 import { fieldValue, toHex } from "../storage/index-key.js";
 import { sortKey } from "../storage/sort-key.js";
@@ -13,19 +14,32 @@ import type { Value } from "../values/value.js";
 /** A document as ctx.db returns it: system fields first, then the user fields. */
 export type Document = Record<string, unknown> & { _id: string; _creationTime: number };
 
-/** A table row as the driver returns it. */
+/** A table row as the driver returns it: the columns of the table's storage layout. */
 export interface DocumentRow {
   _id: string;
   _creation_time: number;
-  data: StoredValue;
   [column: string]: unknown;
 }
 
-/** Decodes a row into a document (fresh objects: the row is not shared with the result). */
-export function decodeRow(row: DocumentRow): Document {
+/**
+ * Decodes a row into a document (fresh objects: the row is not shared with the result): the
+ * fields of the document column, then those stored in columns of their own.
+ */
+export function decodeRow(row: DocumentRow, table: StoredTable): Document {
   const document: Document = { _id: row._id, _creationTime: row._creation_time };
-  const data = row.data;
-  if (data === null || typeof data !== "object" || Array.isArray(data)) return document;
+  const { documentColumn, fieldColumns } = table.storage;
+  decodeDocumentColumn(document, row[documentColumn] as StoredValue);
+  if (fieldColumns.size > 0) {
+    for (const [field, column] of fieldColumns) {
+      const value = row[column] as StoredValue | undefined;
+      if (value !== null && value !== undefined) setField(document, field, fromStored(value));
+    }
+  }
+  return document;
+}
+
+function decodeDocumentColumn(document: Document, data: StoredValue): void {
+  if (data === null || typeof data !== "object" || Array.isArray(data)) return;
   const keys = Object.keys(data);
   if (keys.length === 1 && keys[0]!.startsWith("$")) {
     // Not a document's fields (user field names never start with "$"): a tagged scalar, or an
@@ -34,10 +48,28 @@ export function decodeRow(row: DocumentRow): Document {
     if (fields !== null && typeof fields === "object" && !Array.isArray(fields) && !(fields instanceof ArrayBuffer)) {
       for (const key of Object.keys(fields)) setField(document, key, fields[key]);
     }
-    return document;
+    return;
   }
   for (const key of keys) setField(document, key, fromStored((data as Record<string, StoredValue>)[key]!));
-  return document;
+}
+
+/**
+ * The values of a row's writable columns (the table's columns after `_id` and
+ * `_creation_time`, in order) for stored fields: the document column's JSON, then each
+ * promoted column's JSON (`null` when the field is missing). Parameters of INSERT/UPDATE.
+ */
+export function columnValues(table: StoredTable, stored: StoredValue): (string | null)[] {
+  const { fieldColumns } = table.storage;
+  if (fieldColumns.size === 0) return [JSON.stringify(stored)];
+  const rest: Record<string, StoredValue> = { ...(stored as Record<string, StoredValue>) };
+  const values: (string | null)[] = [null];
+  for (const field of fieldColumns.keys()) {
+    const value = Object.hasOwn(rest, field) ? rest[field] : undefined;
+    values.push(value === undefined ? null : JSON.stringify(value));
+    Reflect.deleteProperty(rest, field);
+  }
+  values[0] = JSON.stringify(rest);
+  return values;
 }
 
 function setField(document: Document, key: string, value: unknown): void {

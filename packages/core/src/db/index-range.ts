@@ -62,7 +62,7 @@ function buildResolvedIndex(table: CatalogTable, indexName: string): ResolvedInd
     throw new FrameworkError("INTERNAL", `index "${indexName}" does not exist on table "${table.name}" (its indexes: ${known})`);
   }
   const isById = index.fields.length === 1 && index.fields[0] === "_id";
-  const sql = indexColumnsSql(index.fields);
+  const sql = indexColumnsSql(table, index.fields);
   if (isById) return { table, index, rangeFields: ["_id"], columns: [{ sql: sql[0]!, kind: "id" }] };
   const kinds: ColumnKind[] = [...index.fields.map((): ColumnKind => "key"), "creationTime", "id"];
   const columns = sql.map((expression, i) => ({ sql: expression, kind: kinds[i]! }));

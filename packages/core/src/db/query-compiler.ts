@@ -1,5 +1,7 @@
 import { FrameworkError } from "../errors/index.js";
-import { CREATION_TIME_COLUMN, DATA_COLUMN, ID_COLUMN, fieldSql } from "../storage/field-expression.js";
+import type { CatalogTable } from "../storage/catalog.js";
+import { fieldSql } from "../storage/field-expression.js";
+import { rowSql } from "../storage/row-sql.js";
 import { sortKey } from "../storage/sort-key.js";
 import { toStored } from "../storage/stored-value.js";
 import { SORT_KEY_FUNCTION } from "../storage/sql/sort-key-function.js";
@@ -91,66 +93,84 @@ function keysetCondition(plan: QueryPlan, after: Position, params: Params): stri
 const TRUE_KEY = "'\\x0501'::bytea";
 const FALSE_KEY = "'\\x0500'::bytea";
 
-/** A filter node as a non-NULL SQL boolean. */
-function booleanSql(node: FilterNode, params: Params): string {
+/** What compiling a filter needs: the table (where its fields are stored) and the parameters. */
+interface FilterContext {
+  table: CatalogTable;
+  params: Params;
+}
+
+/**
+ * A filter node as a non-NULL SQL boolean. `and`/`or` evaluate left to right and stop at the
+ * first operand that decides them, as in Convex, so a guard protects what follows it (an
+ * arithmetic error is not raised for a document the guard excludes): SQL's `AND`/`OR` may
+ * evaluate their operands in any order, `CASE` evaluates its branches in order.
+ */
+function booleanSql(node: FilterNode, ctx: FilterContext): string {
   switch (node.kind) {
     case "compare": {
       const op = { eq: "=", neq: "<>", lt: "<", lte: "<=", gt: ">", gte: ">=" }[node.op];
-      return `${keySql(node.left, params)} ${op} ${keySql(node.right, params)}`;
+      return `${keySql(node.left, ctx)} ${op} ${keySql(node.right, ctx)}`;
     }
     case "and":
-      return node.args.length === 0 ? "TRUE" : `(${node.args.map((arg) => booleanSql(arg, params)).join(" AND ")})`;
+      return shortCircuit(node.args, ctx, "and");
     case "or":
-      return node.args.length === 0 ? "FALSE" : `(${node.args.map((arg) => booleanSql(arg, params)).join(" OR ")})`;
+      return shortCircuit(node.args, ctx, "or");
     case "not":
-      return `NOT (${booleanSql(node.arg, params)})`;
+      return `NOT (${booleanSql(node.arg, ctx)})`;
     case "literal":
       return node.value === true ? "TRUE" : "FALSE";
     default:
       // a value used as a condition: only `true` passes
-      return `(${jsonSql(node, params)} IS NOT DISTINCT FROM 'true'::jsonb)`;
+      return `(${jsonSql(node, ctx)} IS NOT DISTINCT FROM 'true'::jsonb)`;
   }
 }
 
+/** `and`: `CASE WHEN NOT a THEN FALSE … ELSE z END`; `or`: `CASE WHEN a THEN TRUE … ELSE z END`. */
+function shortCircuit(args: readonly FilterNode[], ctx: FilterContext, kind: "and" | "or"): string {
+  if (args.length === 0) return kind === "and" ? "TRUE" : "FALSE";
+  if (args.length === 1) return booleanSql(args[0]!, ctx);
+  const branches = args.slice(0, -1).map((arg) => (kind === "and" ? `WHEN NOT (${booleanSql(arg, ctx)}) THEN FALSE` : `WHEN ${booleanSql(arg, ctx)} THEN TRUE`));
+  return `(CASE ${branches.join(" ")} ELSE ${booleanSql(args.at(-1)!, ctx)} END)`;
+}
+
 /** A filter node as its `bytea` sort key (never NULL: a missing value has the "missing" key). */
-function keySql(node: FilterNode, params: Params): string {
+function keySql(node: FilterNode, ctx: FilterContext): string {
   switch (node.kind) {
     case "field":
-      return fieldSql(node.path).key;
+      return fieldSql(ctx.table, node.path).key;
     case "literal":
-      return `${params.add(sortKey(node.value))}::bytea`;
+      return `${ctx.params.add(sortKey(node.value))}::bytea`;
     case "arith":
     case "neg":
-      return `${SORT_KEY_FUNCTION}(${jsonSql(node, params)})`;
+      return `${SORT_KEY_FUNCTION}(${jsonSql(node, ctx)})`;
     default:
-      return `(CASE WHEN ${booleanSql(node, params)} THEN ${TRUE_KEY} ELSE ${FALSE_KEY} END)`;
+      return `(CASE WHEN ${booleanSql(node, ctx)} THEN ${TRUE_KEY} ELSE ${FALSE_KEY} END)`;
   }
 }
 
 /** A filter node as `jsonb` in storage form (SQL NULL when missing). */
-function jsonSql(node: FilterNode, params: Params): string {
+function jsonSql(node: FilterNode, ctx: FilterContext): string {
   switch (node.kind) {
     case "field":
-      return fieldSql(node.path).json;
+      return fieldSql(ctx.table, node.path).json;
     case "literal":
-      return node.value === undefined ? "NULL::jsonb" : `${params.add(JSON.stringify(toStored(node.value, "filter value")))}::jsonb`;
+      return node.value === undefined ? "NULL::jsonb" : `${ctx.params.add(JSON.stringify(toStored(node.value, "filter value")))}::jsonb`;
     case "arith":
-      return `${ARITH_FUNCTION}('${node.op}', ${jsonSql(node.left, params)}, ${jsonSql(node.right, params)})`;
+      return `${ARITH_FUNCTION}('${node.op}', ${jsonSql(node.left, ctx)}, ${jsonSql(node.right, ctx)})`;
     case "neg":
-      return `${ARITH_FUNCTION}('neg', ${jsonSql(node.arg, params)}, NULL)`;
+      return `${ARITH_FUNCTION}('neg', ${jsonSql(node.arg, ctx)}, NULL)`;
     default:
-      return `to_jsonb(${booleanSql(node, params)})`;
+      return `to_jsonb(${booleanSql(node, ctx)})`;
   }
 }
 
 function whereClause(plan: QueryPlan, params: Params, after: Position | null): string {
   const conditions = rangeConditions(plan, params);
   if (after !== null) conditions.push(keysetCondition(plan, after, params));
-  for (const filter of plan.filters) conditions.push(booleanSql(filter, params));
+  // chained filters apply in order, like one `and`
+  if (plan.filters.length > 0) conditions.push(shortCircuit(plan.filters, { table: plan.index.table, params }, "and"));
   return conditions.length === 0 ? "" : ` WHERE ${conditions.join(" AND ")}`;
 }
-
-const SELECT_COLUMNS = `"${ID_COLUMN}", "${CREATION_TIME_COLUMN}", "${DATA_COLUMN}"`;
 
 /** The column {@link compileSelect} adds with `filtersAsColumn`: whether the row passes the filters. */
 export const PASSES_FILTERS_COLUMN = "_convoy_passes";
@@ -165,11 +185,11 @@ export function compileSelect(plan: QueryPlan, options: { after?: Position | nul
   const params = new Params();
   const asColumn = options.filtersAsColumn === true;
   const where = whereClause(asColumn ? { ...plan, filters: [] } : plan, params, options.after ?? null);
-  const passes = asColumn ? `, ${plan.filters.length === 0 ? "TRUE" : booleanSql({ kind: "and", args: [...plan.filters] }, params)} AS "${PASSES_FILTERS_COLUMN}"` : "";
+  const passes = asColumn ? `, ${plan.filters.length === 0 ? "TRUE" : booleanSql({ kind: "and", args: [...plan.filters] }, { table: plan.index.table, params })} AS "${PASSES_FILTERS_COLUMN}"` : "";
   const direction = plan.order === "asc" ? "" : " DESC";
   const orderBy = plan.index.columns.map((column) => `${column.sql}${direction}`).join(", ");
   const limit = options.limit === undefined || options.limit === null ? "" : ` LIMIT ${checkLimit(options.limit)}`;
-  return { sql: `SELECT ${SELECT_COLUMNS}${passes} FROM ${plan.index.table.sqlName}${where} ORDER BY ${orderBy}${limit}`, params: params.values };
+  return { sql: `SELECT ${rowSql(plan.index.table).select}${passes} FROM ${plan.index.table.sqlName}${where} ORDER BY ${orderBy}${limit}`, params: params.values };
 }
 
 /** `SELECT count(*) … WHERE <range> [AND <filters>]`. */

@@ -4,7 +4,7 @@ import type { AccessLog, IndexRangeRead } from "../storage/access-log.js";
 import type { CatalogTable } from "../storage/catalog.js";
 import { fieldValue, indexKey, toHex, tupleKey } from "../storage/index-key.js";
 import { sortKey } from "../storage/sort-key.js";
-import { decodeCursor, encodeCursor, queryDigest, type CursorPosition } from "./cursor.js";
+import { decodeCursor, encodeCursor, queryDigest, type CursorKeys, type CursorPosition } from "./cursor.js";
 import type { DocumentCache } from "./document-cache.js";
 import { decodeRow, type Document, type DocumentRow } from "./documents.js";
 import { FilterBuilderImpl, FilterExpression, type FilterNode } from "./filter-builder.js";
@@ -22,7 +22,8 @@ export const DEFAULT_MAX_PAGE_SIZE = 1024;
 export interface QueryContext {
   tx: Queryable;
   log: AccessLog;
-  cursorSecret: string;
+  /** The key(s) that sign pagination cursors: one secret, or a key ring (see createCursorKeys). */
+  cursorSecret: string | CursorKeys;
   /** The call's rows by id: fetched rows are remembered there (see DocumentCache). */
   cache?: DocumentCache;
   /** `paginate` clamps `numItems` to this (default {@link DEFAULT_MAX_PAGE_SIZE}). */
@@ -215,8 +216,9 @@ export class QueryImpl {
     if (typeof maximumRowsRead === "number") return this.paginateBounded(pageSize, cursor, maximumRowsRead);
     const digest = queryDigest(this.state.plan);
     const kinds = this.state.plan.index.columns.map((column) => column.kind);
-    const start: CursorPosition = decodeCursor(this.context.cursorSecret, digest, cursor, kinds);
-    const endCursor = () => encodeCursor(this.context.cursorSecret, digest, { kind: "end" });
+    const version = this.table.storage.version;
+    const start: CursorPosition = decodeCursor(this.context.cursorSecret, digest, version, cursor, kinds);
+    const endCursor = () => encodeCursor(this.context.cursorSecret, digest, version, { kind: "end" });
     if (start.kind === "end") return { page: [], isDone: true, continueCursor: endCursor() };
     const after = start.kind === "after" ? start.position : null;
     const rows = await this.fetch(after, pageSize + 1);
@@ -227,7 +229,7 @@ export class QueryImpl {
     if (isDone) return { page, isDone, continueCursor: endCursor() };
     const last = page.at(-1);
     const next: CursorPosition = last === undefined ? start : { kind: "after", position: this.positionOf(last) };
-    return { page, isDone, continueCursor: encodeCursor(this.context.cursorSecret, digest, next) };
+    return { page, isDone, continueCursor: encodeCursor(this.context.cursorSecret, digest, version, next) };
   }
 
   /**
@@ -238,9 +240,10 @@ export class QueryImpl {
   private async paginateBounded(pageSize: number, cursor: string | null, maximumRowsRead: number): Promise<PaginationResult> {
     const digest = queryDigest(this.state.plan);
     const kinds = this.state.plan.index.columns.map((column) => column.kind);
-    const start: CursorPosition = decodeCursor(this.context.cursorSecret, digest, cursor, kinds);
-    const cursorAfter = (document: Document): string => encodeCursor(this.context.cursorSecret, digest, { kind: "after", position: this.positionOf(document) });
-    if (start.kind === "end") return { page: [], isDone: true, continueCursor: encodeCursor(this.context.cursorSecret, digest, { kind: "end" }) };
+    const version = this.table.storage.version;
+    const start: CursorPosition = decodeCursor(this.context.cursorSecret, digest, version, cursor, kinds);
+    const cursorAfter = (document: Document): string => encodeCursor(this.context.cursorSecret, digest, version, { kind: "after", position: this.positionOf(document) });
+    if (start.kind === "end") return { page: [], isDone: true, continueCursor: encodeCursor(this.context.cursorSecret, digest, version, { kind: "end" }) };
     const after = start.kind === "after" ? start.position : null;
     // Without filters every row read is a result: read no further than one look-ahead row.
     const limit = this.state.plan.filters.length === 0 ? Math.min(maximumRowsRead, pageSize + 1) : maximumRowsRead;
@@ -258,13 +261,13 @@ export class QueryImpl {
     const rangeExhausted = scanned.length < limit;
     if (lookAhead === null && rangeExhausted) {
       this.recordRead(after, null);
-      return { page, isDone: true, continueCursor: encodeCursor(this.context.cursorSecret, digest, { kind: "end" }) };
+      return { page, isDone: true, continueCursor: encodeCursor(this.context.cursorSecret, digest, version, { kind: "end" }) };
     }
     // Examined up to the look-ahead row, or up to the last row the limit let us read.
     const lastExamined = lookAhead ?? scanned.at(-1)!.document;
     this.recordRead(after, lastExamined);
     const last = lookAhead === null ? lastExamined : page.at(-1);
-    const continueCursor = last === undefined ? encodeCursor(this.context.cursorSecret, digest, start) : cursorAfter(last);
+    const continueCursor = last === undefined ? encodeCursor(this.context.cursorSecret, digest, version, start) : cursorAfter(last);
     const truncated = lookAhead === null && page.length < pageSize;
     const nearLimit = scanned.length * 4 > maximumRowsRead * 3;
     const pageStatus = truncated ? "SplitRequired" : nearLimit ? "SplitRecommended" : null;
@@ -336,7 +339,7 @@ export class QueryImpl {
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
       if (version !== undefined) cache!.remember(row._id, row, version);
-      documents[i] = decodeRow(row);
+      documents[i] = decodeRow(row, this.table);
     }
     return documents;
   }
@@ -350,7 +353,7 @@ export class QueryImpl {
     return rows.map((row) => {
       const passes = row[PASSES_FILTERS_COLUMN];
       if (version !== undefined) cache!.remember(row._id, row, version);
-      return { document: decodeRow(row), passes };
+      return { document: decodeRow(row, this.table), passes };
     });
   }
 

@@ -4,6 +4,7 @@ import type { Auth, GenericMutationCtx, GenericQueryCtx } from "../functions/con
 import { getFunctionName, type AnyFunctionReference, type FunctionType } from "../functions/function-reference.js";
 import type { FunctionRegistry, RegistryEntry } from "../functions/registry.js";
 import type { GenericDataModel } from "../schema/data-model.js";
+import type { CursorKeys } from "../db/cursor.js";
 import type { Catalog } from "../storage/catalog.js";
 import type { Value } from "../values/value.js";
 import { attachCallContext } from "./call-context.js";
@@ -14,7 +15,7 @@ import { validateArgs, validateReturns } from "./validate-call.js";
 export interface Engine {
   readonly registry: FunctionRegistry;
   readonly catalog: Catalog;
-  readonly cursorSecret: string;
+  readonly cursorSecret: string | CursorKeys;
 }
 
 /** The untyped contexts the runtime builds (the typed ones are the same objects). */

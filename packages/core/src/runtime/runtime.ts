@@ -7,8 +7,9 @@ import { getFunctionName, type AnyFunctionReference, type FunctionType } from ".
 import type { FunctionRegistry } from "../functions/registry.js";
 import type { SchemaDefinition } from "../schema/schema-definition.js";
 import type { AccessLog } from "../storage/access-log.js";
-import { createCatalog, type Catalog } from "../storage/catalog.js";
-import { ensureStorage, loadCursorSecret, DEFAULT_PG_SCHEMA } from "../storage/ensure-storage.js";
+import type { Catalog } from "../storage/catalog.js";
+import { ensureStorage, DEFAULT_PG_SCHEMA } from "../storage/ensure-storage.js";
+import { loadCatalog } from "../storage/load-catalog.js";
 import { isConvoyError } from "../values/convoy-error.js";
 import type { Value } from "../values/value.js";
 import { CallContext, resolveCallLimits, type CallLimits } from "./call-context.js";
@@ -16,6 +17,7 @@ import { CallScope, SingleStatement } from "./call-scope.js";
 import { cloneValue } from "./clone-value.js";
 import { ConflictGate } from "./conflict-gate.js";
 import { createMutationCtx, createQueryCtx, invokeFunction, lookupFunction, type AnyMutationCtx, type AnyQueryCtx, type Engine } from "./invoke.js";
+import { resolveCursorKeys } from "./cursor-key-config.js";
 import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from "./retry.js";
 import { validateArgs } from "./validate-call.js";
 
@@ -46,6 +48,12 @@ export interface RuntimeOptions {
   limits?: Partial<CallLimits>;
   /** Where errors of after-commit hooks go (they cannot undo the commit). Default: `console.error`. */
   onAfterCommitError?: (error: unknown) => void;
+  /**
+   * Secrets that sign pagination cursors: the first signs, every one verifies, so a key can be
+   * rotated without breaking cursors in flight (new first, old kept a while). Default: the
+   * secrets of `CONVOY_CURSOR_SECRET` (`new[,old…]`), else the secret stored in the database.
+   */
+  cursorKeys?: readonly string[];
 }
 
 /** Options of one call. */
@@ -176,8 +184,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       console.error("convoy: an after-commit hook failed", error);
     });
   if (options.ensureStorage !== false) await ensureStorage(driver, schema.json, { schema: pgSchema });
-  const cursorSecret = await loadCursorSecret(driver);
-  const catalog = createCatalog(schema, pgSchema);
+  const cursorSecret = await resolveCursorKeys(driver, options.cursorKeys);
+  const catalog = await loadCatalog(driver, schema, pgSchema);
   let engine: Engine = { registry: options.registry, catalog, cursorSecret };
   const gate = new ConflictGate();
   const listeners = new Set<CallListener>();

@@ -2,7 +2,7 @@ import { FrameworkError } from "../errors/index.js";
 import { MAX_IDENTIFIER_LENGTH } from "../storage/sql/identifiers.js";
 
 const NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
-const PATH_SEGMENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 
 /** Index names every table has implicitly (Convex's names). */
 export const SYSTEM_INDEXES = ["by_id", "by_creation_time"] as const;
@@ -39,9 +39,10 @@ export function checkIndexField(indexName: string, field: unknown): asserts fiel
   if (segments[0]!.startsWith("_")) {
     throw schemaDefinitionError(`index "${indexName}": field "${field}" is a system field; every index already ends with _creationTime`);
   }
+  // Any name a document may hold can be indexed: field names become SQL string literals.
   for (const segment of segments) {
-    if (!PATH_SEGMENT.test(segment)) {
-      throw schemaDefinitionError(`index "${indexName}": field "${field}" must be a dotted path of identifiers (letters, digits, "_")`);
+    if (segment === "" || segment.startsWith("$") || segment.includes("\u0000")) {
+      throw schemaDefinitionError(`index "${indexName}": field "${field}" must be a dotted path of field names (non-empty, not starting with "$")`);
     }
   }
 }

@@ -23,7 +23,8 @@ describe("defineTable / defineSchema names", () => {
     expect(() => messages().index("by_x", ["_creationTime"] as never)).toThrow(/field "_creationTime" is a system field/);
     expect(() => messages().index("by_x", ["nope"] as never)).toThrow(/field "nope" is not a field/);
     expect(() => messages().index("by_x", ["author", "author"])).toThrow(/lists field "author" twice/);
-    expect(() => messages().index("by_x", ["profile.ci-ty"] as never)).toThrow(/dotted path of identifiers/);
+    expect(() => messages().index("by_x", ["profile.$city"] as never)).toThrow(/dotted path of field names/);
+    expect(() => messages().index("by_x", ["profile..city"] as never)).toThrow(/dotted path of field names/);
     expect(() => messages().index("by_a", ["author"]).index("by_a", ["body"])).toThrow(/index "by_a" is defined twice/);
   });
 

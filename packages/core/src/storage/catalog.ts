@@ -3,6 +3,9 @@ import type { SchemaDefinition } from "../schema/schema-definition.js";
 import { tableTag } from "./ids.js";
 import { qualified } from "./sql/identifiers.js";
 import { DEFAULT_PG_SCHEMA } from "./ensure-storage.js";
+import { DOCUMENT_STORAGE, tableStorage, type RecordedColumns, type TableStorage } from "./table-storage.js";
+
+export type { RecordedColumns };
 
 /** An index as the engine sees it: its name and its fields, implicit `_creationTime`/`_id` not included. */
 export interface CatalogIndex {
@@ -22,7 +25,10 @@ export interface CatalogTable {
   indexes: ReadonlyMap<string, CatalogIndex>;
   /** The id tag of this table (see ids.ts). */
   tag: number;
+  /** Where each field is stored (see table-storage.ts); its `version` is the table's catalog version. */
+  storage: TableStorage;
 }
+
 
 /**
  * The runtime view of a schema that the engine (ctx.db, runner) works from: plain data, no
@@ -36,8 +42,12 @@ export interface Catalog {
   tablesByTag: ReadonlyMap<number, CatalogTable>;
 }
 
-/** Builds the catalog of a schema for the given Postgres schema (default `public`). */
-export function createCatalog(schema: SchemaDefinition, pgSchema: string = DEFAULT_PG_SCHEMA): Catalog {
+/**
+ * Builds the catalog of a schema for the given Postgres schema (default `public`), with the
+ * storage layout the database records (`loadCatalog` reads it; none = every field in the
+ * document column).
+ */
+export function createCatalog(schema: SchemaDefinition, pgSchema: string = DEFAULT_PG_SCHEMA, recorded: RecordedColumns = new Map()): Catalog {
   const tables = new Map<string, CatalogTable>();
   const tablesByTag = new Map<number, CatalogTable>();
   for (const [name, definition] of Object.entries(schema.tables)) {
@@ -46,7 +56,14 @@ export function createCatalog(schema: SchemaDefinition, pgSchema: string = DEFAU
       ["by_creation_time", { name: "by_creation_time", fields: [] }],
     ]);
     for (const index of definition.indexes) indexes.set(index.name, { name: index.name, fields: index.fields });
-    const table: CatalogTable = { name, sqlName: qualified(pgSchema, name), validator: definition.validator as GenericValidator, indexes, tag: tableTag(name) };
+    const table: CatalogTable = {
+      name,
+      sqlName: qualified(pgSchema, name),
+      validator: definition.validator as GenericValidator,
+      indexes,
+      tag: tableTag(name),
+      storage: recorded.has(name) ? tableStorage(recorded.get(name)) : DOCUMENT_STORAGE,
+    };
     tables.set(name, table);
     tablesByTag.set(table.tag, table);
   }

@@ -51,7 +51,7 @@ describe("ensureStorage", () => {
     const { rows } = await db().driver.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'convoy' ORDER BY table_name`,
     );
-    expect(rows.map((r) => r.table_name)).toEqual(["meta", "sync_log", "tables"]);
+    expect(rows.map((r) => r.table_name)).toEqual(["columns", "meta", "sync_log", "tables"]);
     const registered = await db().driver.query<{ table_name: string }>("SELECT table_name FROM convoy.tables ORDER BY table_name");
     expect(registered.rows.map((r) => r.table_name)).toEqual(["messages", "users"]);
     expect(await loadCursorSecret(db().driver)).toMatch(/^[0-9a-f]{64}$/);

@@ -1,15 +1,13 @@
 import { SORT_KEY_FUNCTION } from "./sql/sort-key-function.js";
-import { literal } from "./sql/identifiers.js";
+import { literal, quoteName } from "./sql/identifiers.js";
+import { CREATION_TIME_COLUMN, DATA_COLUMN, ID_COLUMN, fieldStorage, type StoredTable } from "./table-storage.js";
 
-/** Column holding the document (all user fields, storage form). */
-export const DATA_COLUMN = "data";
-/** System columns. */
-export const ID_COLUMN = "_id";
-export const CREATION_TIME_COLUMN = "_creation_time";
+export { CREATION_TIME_COLUMN, DATA_COLUMN, ID_COLUMN };
 
 /**
- * The single place where a document field becomes SQL. Index DDL, the query compiler and (M4)
- * promoted columns all ask this function, so moving a field into a column changes one mapping.
+ * The single place where a document field becomes SQL. Index DDL, the query compiler and
+ * promoted columns all ask this function, with the table's storage layout (see
+ * table-storage.ts), so moving a field into a column changes one mapping.
  *
  * - `json`: the field as `jsonb` (SQL NULL when missing).
  * - `key`: the field's order-preserving key: the expression indexes are built on and that
@@ -20,17 +18,38 @@ export interface FieldSql {
   key: string;
 }
 
-/** SQL for a (possibly dotted) field path of a document. `alias` qualifies columns (`t."data"`). */
-export function fieldSql(fieldPath: string, alias?: string): FieldSql {
-  const column = (name: string) => (alias ? `${alias}."${name}"` : `"${name}"`);
-  if (fieldPath === "_id") return { json: `to_jsonb(${column(ID_COLUMN)})`, key: `${SORT_KEY_FUNCTION}(to_jsonb(${column(ID_COLUMN)}))` };
-  if (fieldPath === "_creationTime") {
-    return { json: `to_jsonb(${column(CREATION_TIME_COLUMN)})`, key: `${SORT_KEY_FUNCTION}(to_jsonb(${column(CREATION_TIME_COLUMN)}))` };
+/**
+ * SQL for a (possibly dotted) field path of a document of `table`. `alias` qualifies columns
+ * (`t."data"`). Field names may hold any character: they become string literals, never
+ * identifiers of the user's choosing.
+ */
+export function fieldSql(table: StoredTable, fieldPath: string, alias?: string): FieldSql {
+  const column = (name: string) => (alias ? `${alias}.${quoteName(name)}` : quoteName(name));
+  const segments = fieldPath.split(".");
+  const storage = fieldStorage(table.storage, segments[0]!);
+  let json: string;
+  switch (storage.kind) {
+    case "id":
+      if (segments.length > 1) return missingField();
+      json = `to_jsonb(${column(ID_COLUMN)})`;
+      break;
+    case "creationTime":
+      if (segments.length > 1) return missingField();
+      json = `to_jsonb(${column(CREATION_TIME_COLUMN)})`;
+      break;
+    case "column":
+      json = segments.slice(1).reduce((expr, segment) => `${expr}->${literal(segment)}`, column(storage.column));
+      break;
+    case "document":
+      json = segments.reduce((expr, segment) => `${expr}->${literal(segment)}`, column(storage.column));
+      break;
   }
-  const json = fieldPath
-    .split(".")
-    .reduce((expr, segment) => `${expr}->${literal(segment)}`, column(DATA_COLUMN));
   return { json, key: `${SORT_KEY_FUNCTION}(${json})` };
+}
+
+/** A path below a scalar system field: always missing. */
+function missingField(): FieldSql {
+  return { json: "NULL::jsonb", key: `${SORT_KEY_FUNCTION}(NULL::jsonb)` };
 }
 
 /**
@@ -40,8 +59,8 @@ export function fieldSql(fieldPath: string, alias?: string): FieldSql {
  * `_creation_time` (float8, always finite) and `_id` (text COLLATE "C") sort exactly as their
  * sort keys would.
  */
-export function indexColumnsSql(fields: readonly string[], alias?: string): string[] {
-  const column = (name: string) => (alias ? `${alias}."${name}"` : `"${name}"`);
+export function indexColumnsSql(table: StoredTable, fields: readonly string[], alias?: string): string[] {
+  const column = (name: string) => (alias ? `${alias}.${quoteName(name)}` : quoteName(name));
   if (fields.length === 1 && fields[0] === "_id") return [column(ID_COLUMN)];
-  return [...fields.map((field) => fieldSql(field, alias).key), column(CREATION_TIME_COLUMN), column(ID_COLUMN)];
+  return [...fields.map((field) => fieldSql(table, field, alias).key), column(CREATION_TIME_COLUMN), column(ID_COLUMN)];
 }

@@ -1,8 +1,9 @@
 import type { Queryable } from "../driver/index.js";
 import type { SchemaJSON } from "../schema/schema-json.js";
-import { DATA_COLUMN, ID_COLUMN } from "../storage/field-expression.js";
-import { qualified, quoteIdent } from "../storage/sql/identifiers.js";
-import { fromStored, type StoredValue } from "../storage/stored-value.js";
+import { decodeRow, type DocumentRow } from "../db/documents.js";
+import { loadRecordedColumns } from "../storage/recorded-columns.js";
+import { qualified, quoteIdent, quoteName } from "../storage/sql/identifiers.js";
+import { DOCUMENT_STORAGE, ID_COLUMN, tableStorage } from "../storage/table-storage.js";
 import { validateValue } from "../values/validate-value.js";
 import { validatorFromJSON } from "../values/validator-from-json.js";
 import type { CheckDocumentsStep } from "./plan-types.js";
@@ -46,10 +47,14 @@ export async function checkDocuments(q: Queryable, pgSchema: string, schema: Sch
   const drop = options.dropFields ?? [];
   const result: DocumentCheck = { table: step.table, checked: 0, failing: 0, examples: [] };
   const table = qualified(pgSchema, step.table);
+  // the catalog's layout: the document column and any promoted column
+  const recorded = (await loadRecordedColumns(q, pgSchema)).get(step.table);
+  const stored = { storage: recorded === undefined ? DOCUMENT_STORAGE : tableStorage(recorded) };
+  const select = stored.storage.columns.map(quoteName).join(", ");
   let after: string | null = null;
   for (;;) {
-    const { rows }: { rows: { id: string; data: StoredValue }[] } = await q.query<{ id: string; data: StoredValue }>(
-      `SELECT ${quoteIdent(ID_COLUMN)} AS id, ${quoteIdent(DATA_COLUMN)} AS data FROM ${table}
+    const { rows }: { rows: DocumentRow[] } = await q.query<DocumentRow>(
+      `SELECT ${select} FROM ${table}
        ${after === null ? "" : `WHERE ${quoteIdent(ID_COLUMN)} > $2`} ORDER BY ${quoteIdent(ID_COLUMN)} LIMIT $1`,
       after === null ? [batchSize] : [batchSize, after],
     );
@@ -57,21 +62,19 @@ export async function checkDocuments(q: Queryable, pgSchema: string, schema: Sch
       result.checked++;
       let issue: string | null;
       try {
-        let document = fromStored(row.data);
-        if (drop.length > 0 && typeof document === "object" && document !== null && !Array.isArray(document) && !(document instanceof ArrayBuffer)) {
-          document = Object.fromEntries(Object.entries(document).filter(([key]) => !drop.includes(key)));
-        }
+        // the user fields only: the validator describes them, not the system fields
+        const document = Object.fromEntries(Object.entries(decodeRow(row, stored)).filter(([key]) => key !== "_id" && key !== "_creationTime" && !drop.includes(key)));
         issue = validateValue(validator, document, "document")?.message ?? null;
       } catch (error) {
         issue = `unreadable document: ${error instanceof Error ? error.message : String(error)}`;
       }
       if (issue !== null) {
         result.failing++;
-        if (result.examples.length < maxExamples) result.examples.push({ id: row.id, message: issue });
+        if (result.examples.length < maxExamples) result.examples.push({ id: row._id, message: issue });
       }
     }
     if (rows.length < batchSize) break;
-    after = rows[rows.length - 1]!.id;
+    after = rows[rows.length - 1]!._id;
   }
   return result;
 }

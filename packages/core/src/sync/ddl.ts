@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { CREATION_TIME_COLUMN, DATA_COLUMN, ID_COLUMN, indexColumnsSql } from "../storage/field-expression.js";
+import { indexColumnsSql } from "../storage/field-expression.js";
+import { CREATION_TIME_COLUMN, DOCUMENT_STORAGE, ID_COLUMN, type TableStorage } from "../storage/table-storage.js";
 import { indexNameFor } from "../storage/index-names.js";
-import { qualified, quoteIdent } from "../storage/sql/identifiers.js";
+import { qualified, quoteIdent, quoteName } from "../storage/sql/identifiers.js";
 import { CONVOY_SCHEMA } from "../storage/sql/sort-key-function.js";
 
 /** Postgres schema used for user tables when none is configured. */
@@ -14,6 +15,9 @@ export const SYNC_LOCK_KEY = 0x636f6e76;
 export const META_TABLE = qualified(CONVOY_SCHEMA, "meta");
 export const TABLES_TABLE = qualified(CONVOY_SCHEMA, "tables");
 export const SYNC_LOG_TABLE = qualified(CONVOY_SCHEMA, "sync_log");
+/** Promoted fields: the top-level fields stored in a native column of their own (read into the catalog). */
+export const COLUMNS_TABLE = qualified(CONVOY_SCHEMA, "columns");
+export const COLUMNS_TABLE_NAME = "columns";
 
 /** `convoy.meta` keys holding the schema the database was last synced to. */
 export const SCHEMA_HASH_KEY = "schema_hash";
@@ -29,6 +33,13 @@ export const BOOKKEEPING_SQL: readonly string[] = [
      PRIMARY KEY (pg_schema, table_name)
    )`,
   `CREATE TABLE IF NOT EXISTS ${META_TABLE} (key text PRIMARY KEY, value text NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS ${COLUMNS_TABLE} (
+     pg_schema text NOT NULL,
+     table_name text NOT NULL,
+     field text NOT NULL,
+     column_name text NOT NULL,
+     PRIMARY KEY (pg_schema, table_name, field)
+   )`,
   // Signs pagination cursors; shared by every server on this database, never sent to clients.
   `INSERT INTO ${META_TABLE} (key, value) VALUES ('cursor_secret', encode(sha256(gen_random_uuid()::text::bytea || clock_timestamp()::text::bytea), 'hex')) ON CONFLICT DO NOTHING`,
   `CREATE TABLE IF NOT EXISTS ${SYNC_LOG_TABLE} (
@@ -46,24 +57,47 @@ export const BOOKKEEPING_SQL: readonly string[] = [
    )`,
 ];
 
-/** DDL creating one Convoy table: the `jsonb` document plus system columns. */
-export function createTableSql(pgSchema: string, table: string): string {
+/** DDL creating one Convoy table: the system columns, the `jsonb` document and any promoted column (see table-storage.ts). */
+export function createTableSql(pgSchema: string, table: string, storage: TableStorage = DOCUMENT_STORAGE): string {
   return `CREATE TABLE IF NOT EXISTS ${qualified(pgSchema, table)} (
-  ${quoteIdent(ID_COLUMN)} text COLLATE "C" PRIMARY KEY,
-  ${quoteIdent(CREATION_TIME_COLUMN)} double precision NOT NULL,
-  ${quoteIdent(DATA_COLUMN)} jsonb NOT NULL
+${tableColumns(storage)
+  .map((column) => `  ${quoteName(column.name)} ${column.type}${column.collation === null ? "" : ` COLLATE "${column.collation}"`}${column.name === ID_COLUMN ? " PRIMARY KEY" : column.nullable ? "" : " NOT NULL"}`)
+  .join(",\n")}
 )`;
 }
 
+/** A column of a Convoy table as the storage layout defines it (DDL and sync's column checks). */
+export interface TableColumn {
+  name: string;
+  type: string;
+  collation: string | null;
+  nullable: boolean;
+}
+
+/** The columns a Convoy table with this layout has, in order. */
+export function tableColumns(storage: TableStorage = DOCUMENT_STORAGE): TableColumn[] {
+  return storage.columns.map((name) => {
+    if (name === ID_COLUMN) return { name, type: "text", collation: "C", nullable: false };
+    if (name === CREATION_TIME_COLUMN) return { name, type: "double precision", collation: null, nullable: false };
+    return { name, type: "jsonb", collation: null, nullable: name !== storage.documentColumn };
+  });
+}
+
 /** The columns of an index as Convoy writes them: what an index's recorded definition is compared by. */
-export function indexDefinition(fields: readonly string[]): string {
-  return indexColumnsSql(fields).join(", ");
+export function indexDefinition(fields: readonly string[], storage: TableStorage = DOCUMENT_STORAGE): string {
+  return indexColumnsSql({ storage }, fields).join(", ");
 }
 
 /** DDL creating one index (a btree over the fields' keys, then `_creation_time`, `_id`). */
-export function createIndexSql(pgSchema: string, table: string, index: string, fields: readonly string[], options: { concurrently?: boolean; name?: string } = {}): string {
+export function createIndexSql(
+  pgSchema: string,
+  table: string,
+  index: string,
+  fields: readonly string[],
+  options: { concurrently?: boolean; name?: string; storage?: TableStorage } = {},
+): string {
   const name = options.name ?? indexNameFor(table, index);
-  return `CREATE INDEX ${options.concurrently === true ? "CONCURRENTLY " : ""}IF NOT EXISTS ${quoteIdent(name)} ON ${qualified(pgSchema, table)} (${indexDefinition(fields)})`;
+  return `CREATE INDEX ${options.concurrently === true ? "CONCURRENTLY " : ""}IF NOT EXISTS ${quoteIdent(name)} ON ${qualified(pgSchema, table)} (${indexDefinition(fields, options.storage)})`;
 }
 
 /** What Convoy records on each of its indexes (as the index's `COMMENT`), so sync knows what it was built from. */

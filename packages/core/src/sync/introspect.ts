@@ -2,6 +2,8 @@ import type { Queryable } from "../driver/index.js";
 import type { SchemaJSON } from "../schema/schema-json.js";
 import { ARITH_FUNCTION } from "../storage/sql/filter-functions.js";
 import { CONVOY_SCHEMA, SORT_KEY_FUNCTION } from "../storage/sql/sort-key-function.js";
+import { loadRecordedColumns } from "../storage/recorded-columns.js";
+import { tableStorage, type RecordedColumns } from "../storage/table-storage.js";
 import { META_TABLE, SCHEMA_HASH_KEY, SCHEMA_JSON_KEY, TABLES_TABLE, createTableSql, parseIndexComment, type IndexComment } from "./ddl.js";
 
 /** A column as Postgres reports it. */
@@ -40,6 +42,8 @@ export interface DatabaseState {
   hasSortKeyFunction: boolean;
   hasFilterFunctions: boolean;
   hasUserSchema: boolean;
+  /** Promoted fields `convoy.columns` records, by table (absent or empty: none). */
+  recordedColumns?: RecordedColumns;
   /** Tables listed in `convoy.tables` for this Postgres schema. */
   registeredTables: Set<string>;
   /** The schema the database was last synced to (`null`: never). */
@@ -135,7 +139,8 @@ export async function introspect(q: Queryable, pgSchema: string, probe: (tableNa
       if (expected !== undefined) toProbe.add(expected);
     }
   }
-  const canonicalDefinitions = toProbe.size > 0 && flags.fn ? await renderDefinitions(q, [...toProbe]) : new Map<string, string>();
+  const recordedColumns = flags.tables ? await loadRecordedColumns(q, pgSchema) : new Map<string, ReadonlyMap<string, string>>();
+  const canonicalDefinitions = toProbe.size > 0 && flags.fn ? await renderDefinitions(q, [...toProbe], recordedColumns) : new Map<string, string>();
 
   return {
     pgSchema,
@@ -144,6 +149,7 @@ export async function introspect(q: Queryable, pgSchema: string, probe: (tableNa
     hasFilterFunctions: flags.arith,
     hasUserSchema: flags.user_schema,
     registeredTables,
+    recordedColumns,
     storedHash,
     storedSchema,
     tables,
@@ -152,11 +158,13 @@ export async function introspect(q: Queryable, pgSchema: string, probe: (tableNa
 }
 
 /** Has Postgres render each index definition (columns SQL) on an empty temporary table, then rolls it all back. */
-async function renderDefinitions(q: Queryable, definitions: string[]): Promise<Map<string, string>> {
+async function renderDefinitions(q: Queryable, definitions: string[], recordedColumns: RecordedColumns): Promise<Map<string, string>> {
   const rendered = new Map<string, string>();
+  // the probe table has every column a definition may name: the document column and each promoted column
+  const promoted = [...recordedColumns.values()].flatMap((columns) => [...columns.values()]);
   await q.query("SAVEPOINT convoy_probe");
   try {
-    await q.query(createTableSql("pg_temp", "convoy_probe"));
+    await q.query(createTableSql("pg_temp", "convoy_probe", tableStorage(new Map(promoted.map((column) => [column, column])))));
     for (const [i, definition] of definitions.entries()) {
       await q.query(`CREATE INDEX "convoy_probe_${String(i)}" ON pg_temp."convoy_probe" (${definition})`);
     }

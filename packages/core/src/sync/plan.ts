@@ -1,9 +1,9 @@
 import { canonicalJson } from "../schema/canonical-json.js";
 import type { SchemaJSON } from "../schema/schema-json.js";
-import { CREATION_TIME_COLUMN, DATA_COLUMN, ID_COLUMN } from "../storage/field-expression.js";
+import { DOCUMENT_STORAGE, fieldStorage, tableStorage, type RecordedColumns, type TableStorage } from "../storage/table-storage.js";
 import { indexNameFor } from "../storage/index-names.js";
 import { DB_FUNCTIONS_SQL } from "../storage/sql/filter-functions.js";
-import { literal, qualified, quoteIdent } from "../storage/sql/identifiers.js";
+import { literal, qualified, quoteIdent, quoteName } from "../storage/sql/identifiers.js";
 import { CONVOY_SCHEMA, SORT_KEY_FUNCTION, SORT_KEY_FUNCTION_SQL } from "../storage/sql/sort-key-function.js";
 import type { ValidatorJSON } from "../values/validator-json.js";
 import {
@@ -19,6 +19,7 @@ import {
   createIndexSql,
   createTableSql,
   indexDefinition,
+  tableColumns,
   temporaryIndexName,
   type IndexComment,
 } from "./ddl.js";
@@ -46,35 +47,34 @@ interface ExpectedIndex {
 }
 
 /** Every index a table of the code needs: `by_creation_time`, then the user's (`by_id` is the primary key). */
-export function expectedIndexes(table: string, schema: SchemaJSON): ExpectedIndex[] {
+export function expectedIndexes(table: string, schema: SchemaJSON, storage: TableStorage = DOCUMENT_STORAGE): ExpectedIndex[] {
   const definition = schema.tables[table];
   if (definition === undefined) return [];
   return [{ name: "by_creation_time", fields: [] as string[] }, ...definition.indexes].map((index) => ({
     name: index.name,
     pgName: indexNameFor(table, index.name),
     fields: [...index.fields],
-    definition: indexDefinition(index.fields),
+    definition: indexDefinition(index.fields, storage),
   }));
 }
 
 /** The definition Convoy expects for an index name of a table, for {@link introspect}'s probe. */
-export function expectedDefinitionLookup(schema: SchemaJSON): (table: string, indexName: string) => string | undefined {
-  return (table, indexName) => expectedIndexes(table, schema).find((index) => index.pgName === indexName)?.definition;
+export function expectedDefinitionLookup(schema: SchemaJSON, recorded: RecordedColumns = new Map()): (table: string, indexName: string) => string | undefined {
+  return (table, indexName) => {
+    const columns = recorded.get(table);
+    return expectedIndexes(table, schema, columns === undefined ? DOCUMENT_STORAGE : tableStorage(columns)).find((index) => index.pgName === indexName)?.definition;
+  };
 }
 
-const EXPECTED_COLUMNS: readonly { name: string; type: string; collation: string | null }[] = [
-  { name: ID_COLUMN, type: "text", collation: "C" },
-  { name: CREATION_TIME_COLUMN, type: "double precision", collation: null },
-  { name: DATA_COLUMN, type: "jsonb", collation: null },
-];
-
-function checkColumns(table: IntrospectedTable): void {
-  for (const expected of EXPECTED_COLUMNS) {
+/** Checks that a table has the columns its storage layout (the catalog's, from `convoy.columns`) needs. */
+function checkColumns(table: IntrospectedTable, storage: TableStorage): void {
+  const expectedColumns = tableColumns(storage);
+  for (const expected of expectedColumns) {
     const column = table.columns.find((c) => c.name === expected.name);
     if (column?.type !== expected.type || column.collation !== expected.collation) {
       const found = table.columns.map((c) => `${c.name} ${c.type}${c.collation === null ? "" : ` COLLATE "${c.collation}"`}`).join(", ");
       throw new SyncError(
-        `table "${table.name}" exists but is not a Convoy table: it needs ${EXPECTED_COLUMNS.map((c) => `${c.name} ${c.type}${c.collation === null ? "" : ` COLLATE "${c.collation}"`}`).join(", ")}; it has ${found}. Rename it or the schema's table.`,
+        `table "${table.name}" exists but is not a Convoy table: it needs ${expectedColumns.map((c) => `${c.name} ${c.type}${c.collation === null ? "" : ` COLLATE "${c.collation}"`}`).join(", ")}; it has ${found}. Rename it or the schema's table.`,
       );
     }
   }
@@ -86,6 +86,14 @@ function removedTopLevelFields(before: ValidatorJSON, after: ValidatorJSON): str
   const kept = after.type === "object" ? new Set(Object.keys(after.value)) : null;
   if (kept === null) return [];
   return Object.keys(before.value).filter((field) => !kept.has(field)).sort();
+}
+
+/** `UPDATE` removing a top-level field from every document (its key of the document column, or its own column). */
+function dropFieldSql(sqlTable: string, storage: TableStorage, field: string): string {
+  const where = fieldStorage(storage, field);
+  if (where.kind === "column") return `UPDATE ${sqlTable} SET ${quoteName(where.column)} = NULL WHERE ${quoteName(where.column)} IS NOT NULL`;
+  const column = quoteName(storage.documentColumn);
+  return `UPDATE ${sqlTable} SET ${column} = ${column} - ${literal(field)} WHERE ${column} ? ${literal(field)}`;
 }
 
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -147,10 +155,14 @@ export function planSync(state: DatabaseState, schema: SchemaJSON, schemaHash: s
       ? { description, sql: `DROP INDEX CONCURRENTLY IF EXISTS ${qualified(pgSchema, name)}`, lock: "SHARE UPDATE EXCLUSIVE", lockTarget: target(table), concurrent: true }
       : tx(description, `DROP INDEX IF EXISTS ${qualified(pgSchema, name)}`, "ACCESS EXCLUSIVE", target(table));
 
+  const storageOf = (table: string): TableStorage => {
+    const columns = state.recordedColumns?.get(table);
+    return columns === undefined ? DOCUMENT_STORAGE : tableStorage(columns);
+  };
   const codeTables = Object.keys(schema.tables).sort(byName);
   for (const table of codeTables) {
     const existing = state.tables.get(table);
-    const indexes = expectedIndexes(table, schema);
+    const indexes = expectedIndexes(table, schema, storageOf(table));
     const register = tx(`register table ${table}`, `INSERT INTO ${TABLES_TABLE} (pg_schema, table_name) VALUES ($1, $2) ON CONFLICT DO NOTHING`, "ROW EXCLUSIVE", `${CONVOY_SCHEMA}.tables`, [pgSchema, table]);
     if (existing === undefined) {
       steps.push({
@@ -174,7 +186,7 @@ export function planSync(state: DatabaseState, schema: SchemaJSON, schemaHash: s
       }
       continue;
     }
-    checkColumns(existing);
+    checkColumns(existing, storageOf(table));
     if (!state.registeredTables.has(table)) {
       steps.push({ kind: "create_table", table, adopt: true, description: `register existing table ${table} as Convoy's`, statements: [register] });
     }
@@ -275,7 +287,7 @@ export function planSync(state: DatabaseState, schema: SchemaJSON, schemaHash: s
           statements: [
             tx(
               `remove ${field} from the documents of ${table}`,
-              `UPDATE ${qualified(pgSchema, existing.name)} SET ${quoteIdent(DATA_COLUMN)} = ${quoteIdent(DATA_COLUMN)} - ${literal(field)} WHERE ${quoteIdent(DATA_COLUMN)} ? ${literal(field)}`,
+              dropFieldSql(qualified(pgSchema, existing.name), storageOf(table), field),
               "ROW EXCLUSIVE",
               target(table),
             ),

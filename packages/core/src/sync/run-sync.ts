@@ -4,6 +4,7 @@ import { checkDocuments, type DocumentCheck } from "./check-documents.js";
 import { DEFAULT_PG_SCHEMA, SYNC_LOCK_KEY } from "./ddl.js";
 import { driverSession, executeStatements, transactionSession, type LockPolicy, type SyncSession } from "./execute.js";
 import { introspect } from "./introspect.js";
+import { loadRecordedColumns } from "../storage/recorded-columns.js";
 import { expectedDefinitionLookup, planSync } from "./plan.js";
 import type { CheckDocumentsStep, PlanStep, SyncPlan } from "./plan-types.js";
 import { finishLogEntry, insertFailedEntry, startLogEntry } from "./sync-log.js";
@@ -80,7 +81,7 @@ async function inRolledBackTransaction<T>(driver: Driver, fn: (tx: Queryable) =>
 
 /** Reads the database and plans (the probe of unrecorded index definitions runs in a savepoint that is rolled back). */
 export async function readPlan(q: Queryable, target: SyncTarget, options: { pgSchema: string; allowDrop: boolean; concurrent: boolean }): Promise<SyncPlan> {
-  const state = await introspect(q, options.pgSchema, expectedDefinitionLookup(target.json));
+  const state = await introspect(q, options.pgSchema, expectedDefinitionLookup(target.json, await loadRecordedColumns(q, options.pgSchema)));
   return planSync(state, target.json, target.hash, { allowDrop: options.allowDrop, concurrent: options.concurrent });
 }
 

@@ -49,6 +49,7 @@ export class AppHost {
           pgSchema: this.config.pgSchema,
           ensureStorage: this.options.mode === "dev",
           ...(this.options.onCall ? { onCall: this.options.onCall } : {}),
+          ...(this.config.cursorKeys === undefined ? {} : { cursorKeys: this.config.cursorKeys }),
         });
         this.schemaHash = app.schema.hash;
       } else {

@@ -19,6 +19,11 @@ export interface ConvoyConfig {
   limits?: { maxBodyBytes?: number; maxDepth?: number; maxArrayLength?: number };
   /** Origins allowed by CORS in `convoy start` (dev allows any). */
   corsOrigins?: string[];
+  /**
+   * Secrets signing pagination cursors, the first signs, all verify (rotation). Default:
+   * `CONVOY_CURSOR_SECRET` (`new[,old…]`), else a secret stored in the database.
+   */
+  cursorKeys?: string[];
 }
 
 /** The configuration a command runs with, after defaults, config file, environment and flags. */
@@ -32,6 +37,7 @@ export interface ResolvedConfig {
   stateDir: string;
   limits: NonNullable<ConvoyConfig["limits"]>;
   corsOrigins: string[];
+  cursorKeys: string[] | undefined;
 }
 
 export const DEFAULT_PORT = 3700;
@@ -57,6 +63,7 @@ export async function resolveConfig(projectDir: string, overrides: ConfigOverrid
     stateDir: join(dir, ".convoy"),
     limits: config.limits ?? {},
     corsOrigins: config.corsOrigins ?? [],
+    cursorKeys: config.cursorKeys,
   };
 }
 
