@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { join } from "node:path";
 import { InvalidArgumentError } from "commander";
-import { formatPlan, formatResult, openSyncDriver, readSchemaHash, readSyncLog, syncSchema, type SyncResult } from "../../sync/index.js";
+import { formatPlan, formatResult, openSyncDriver, readSchemaHash, readSyncLog, syncSchema, type SyncResult } from "../../schema-sync/index.js";
 import { bundleAndLoadApp } from "../lib/bundle-app.js";
 import { resolveConfig } from "../lib/config.js";
 import { logger } from "../lib/logger.js";

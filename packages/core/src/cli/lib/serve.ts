@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { createServer } from "../../http/index.js";
-import { schemaMismatch } from "../../sync/index.js";
+import { schemaMismatch } from "../../schema-sync/index.js";
 import type { CallEvent } from "../../runtime/index.js";
 import { AppHost } from "./app-host.js";
 import type { LoadedApp } from "./bundle-app.js";

@@ -17,4 +17,4 @@ export { readSchemaHash, openSyncDriver, schemaMismatch } from "./sync-driver.js
 export { formatPlan, formatResult } from "./format-plan.js";
 export { SyncError } from "./sync-error.js";
 export * from "./plan-types.js";
-export { DEFAULT_PG_SCHEMA, SYNC_LOCK_KEY, createIndexSql, createTableSql } from "./ddl.js";
+export { SYNC_LOCK_KEY } from "./ddl.js";

@@ -1,7 +1,8 @@
 import type { Driver, Queryable } from "../driver/index.js";
 import type { SchemaJSON } from "../schema/schema-json.js";
 import { checkDocuments, type DocumentCheck } from "./check-documents.js";
-import { DEFAULT_PG_SCHEMA, SYNC_LOCK_KEY } from "./ddl.js";
+import { DEFAULT_PG_SCHEMA } from "../storage/layout.js";
+import { SYNC_LOCK_KEY } from "./ddl.js";
 import { driverSession, executeStatements, transactionSession, type LockPolicy, type SyncSession } from "./execute.js";
 import { introspect } from "./introspect.js";
 import { expectedDefinitionLookup, planSync } from "./plan.js";

@@ -1,19 +1,24 @@
-import { createHash } from "node:crypto";
-import { CREATION_TIME_COLUMN, DATA_COLUMN, ID_COLUMN, indexColumnsSql } from "../storage/field-expression.js";
-import { indexNameFor } from "../storage/index-names.js";
-import { qualified, quoteIdent } from "../storage/sql/identifiers.js";
-import { CONVOY_SCHEMA } from "../storage/sql/sort-key-function.js";
+import { CREATION_TIME_COLUMN, DATA_COLUMN, ID_COLUMN, indexColumnsSql } from "./field-expression.js";
+import { indexNameFor } from "./index-names.js";
+import { qualified, quoteIdent } from "./sql/identifiers.js";
+import { CONVOY_SCHEMA } from "./sql/sort-key-function.js";
+
+/*
+ * How Convoy lays out its data in Postgres: one table per schema table, its indexes, and the
+ * bookkeeping in the `convoy` schema. Only the schema-sync planner runs this DDL; the runtime
+ * reads the layout (and checks that it exists) but never creates it.
+ */
 
 /** Postgres schema used for user tables when none is configured. */
 export const DEFAULT_PG_SCHEMA = "public";
-
-/** Advisory lock key: one sync (or dev "ensure") at a time per database. "conv". */
-export const SYNC_LOCK_KEY = 0x636f6e76;
 
 /** Convoy's bookkeeping tables, quoted. */
 export const META_TABLE = qualified(CONVOY_SCHEMA, "meta");
 export const TABLES_TABLE = qualified(CONVOY_SCHEMA, "tables");
 export const SYNC_LOG_TABLE = qualified(CONVOY_SCHEMA, "sync_log");
+
+/** The `convoy.meta` key of the secret that signs pagination cursors. */
+export const CURSOR_SECRET_KEY = "cursor_secret";
 
 /** `convoy.meta` keys holding the schema the database was last synced to. */
 export const SCHEMA_HASH_KEY = "schema_hash";
@@ -64,42 +69,4 @@ export function indexDefinition(fields: readonly string[]): string {
 export function createIndexSql(pgSchema: string, table: string, index: string, fields: readonly string[], options: { concurrently?: boolean; name?: string } = {}): string {
   const name = options.name ?? indexNameFor(table, index);
   return `CREATE INDEX ${options.concurrently === true ? "CONCURRENTLY " : ""}IF NOT EXISTS ${quoteIdent(name)} ON ${qualified(pgSchema, table)} (${indexDefinition(fields)})`;
-}
-
-/** What Convoy records on each of its indexes (as the index's `COMMENT`), so sync knows what it was built from. */
-export interface IndexComment {
-  convoy: 1;
-  table: string;
-  index: string;
-  fields: string[];
-  definition: string;
-}
-
-const COMMENT_PREFIX = "convoy:";
-
-/** `COMMENT ON INDEX` recording an index's definition. */
-export function commentIndexSql(pgSchema: string, indexName: string, comment: IndexComment): string {
-  const text = `${COMMENT_PREFIX}${JSON.stringify(comment)}`;
-  return `COMMENT ON INDEX ${qualified(pgSchema, indexName)} IS '${text.replaceAll("'", "''")}'`;
-}
-
-/** Parses a recorded index comment; `null` when the comment is not Convoy's. */
-export function parseIndexComment(text: string | null): IndexComment | null {
-  if (text?.startsWith(COMMENT_PREFIX) !== true) return null;
-  try {
-    const parsed = JSON.parse(text.slice(COMMENT_PREFIX.length)) as Partial<IndexComment>;
-    if (parsed.convoy !== 1 || typeof parsed.definition !== "string" || !Array.isArray(parsed.fields)) return null;
-    return parsed as IndexComment;
-  } catch {
-    return null;
-  }
-}
-
-/** Prefixes of the temporary names used while an index is replaced (build new, swap, drop old). */
-export const NEW_INDEX_PREFIX = "convoy_new_";
-export const OLD_INDEX_PREFIX = "convoy_old_";
-
-/** The deterministic temporary name of an index being replaced (fits Postgres's 63 bytes). */
-export function temporaryIndexName(prefix: string, table: string, index: string): string {
-  return `${prefix}${createHash("sha256").update(`${table}\0${index}`).digest("hex").slice(0, 16)}`;
 }
