@@ -85,3 +85,43 @@ export function formatResult(result: SyncResult): string {
   }
   return lines.join("\n");
 }
+
+function took(ms: number | undefined): string {
+  if (ms === undefined) return "";
+  return ms >= 1000 ? ` (${(ms / 1000).toFixed(1)} s)` : ` (${ms.toFixed(0)} ms)`;
+}
+
+/**
+ * What an applied sync did, one past-tense line per step that ran ("created table messages",
+ * "built index messages.by_author (2.1 s)"), plus the data checks: what `convoy dev` prints.
+ */
+export function describeApplied(result: SyncResult): string[] {
+  const lines: string[] = [];
+  for (const { step, status, durationMs } of result.results) {
+    if (status !== "applied" || step.statements.length === 0) continue;
+    switch (step.kind) {
+      case "bookkeeping":
+        lines.push("created Convoy's bookkeeping schema and SQL functions");
+        break;
+      case "create_table":
+        lines.push(step.adopt ? `registered the existing table ${step.table}` : `created table ${step.table}`);
+        break;
+      case "create_index":
+        lines.push(`built index ${step.table}.${step.index}${took(durationMs)}`);
+        break;
+      case "rebuild_invalid_index":
+        lines.push(`rebuilt the invalid index ${step.table}.${step.index}${took(durationMs)}`);
+        break;
+      case "replace_index":
+        lines.push(`rebuilt index ${step.table}.${step.index} with its new definition${took(durationMs)}`);
+        break;
+      case "record_schema":
+        lines.push(`recorded schema ${step.hash.slice(0, 12)}`);
+        break;
+      default:
+        lines.push(`${step.description}${took(durationMs)}`);
+    }
+  }
+  for (const check of result.checks) lines.push(`checked ${String(check.checked)} document${check.checked === 1 ? "" : "s"} of ${check.table} against the new schema`);
+  return lines;
+}

@@ -14,7 +14,8 @@ export { introspect, type DatabaseState, type IntrospectedIndex, type Introspect
 export { checkDocuments, type DocumentCheck, type FailingDocument } from "./check-documents.js";
 export { readSyncLog, planSql, type SyncLogEntry } from "./sync-log.js";
 export { readSchemaHash, openSyncDriver, schemaMismatch } from "./sync-driver.js";
-export { formatPlan, formatResult } from "./format-plan.js";
+export { formatPlan, formatResult, describeApplied } from "./format-plan.js";
+export { ensureSchema, describeRefusal, type EnsureDatabase, type EnsureOptions } from "./ensure-schema.js";
 export { SyncError } from "./sync-error.js";
 export * from "./plan-types.js";
 export { SYNC_LOCK_KEY } from "./ddl.js";

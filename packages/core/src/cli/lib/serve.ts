@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { createServer } from "../../http/index.js";
-import { schemaMismatch } from "../../schema-sync/index.js";
+import { describeApplied, schemaMismatch, type SyncResult } from "../../schema-sync/index.js";
 import type { CallEvent } from "../../runtime/index.js";
 import { AppHost } from "./app-host.js";
 import type { LoadedApp } from "./bundle-app.js";
@@ -33,8 +33,8 @@ function logCall(event: CallEvent): void {
 }
 
 /**
- * Opens the database, loads the app and serves it over HTTP. In dev, missing tables and
- * indexes are created and any origin may call the API; in start, nothing in the database
+ * Opens the database, loads the app and serves it over HTTP. In dev, schema changes are
+ * applied as `convoy sync` applies them (and printed) and any origin may call the API; in start, nothing in the database
  * changes and CORS allows only the configured origins.
  */
 export async function serve(config: ResolvedConfig, options: ServeOptions): Promise<RunningServer> {
@@ -45,7 +45,16 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
   };
   // dev logs every call; start logs only failed ones (a line per request is noise in production)
   const onCall = options.mode === "dev" ? logCall : (event: CallEvent) => event.ok || logCall(event);
-  const host = new AppHost(config, driver, { mode: options.mode, onCall, ...(options.checkSchema === true ? { verify } : {}) });
+  const onSchemaApplied = (result: SyncResult) => {
+    for (const line of describeApplied(result)) logger.success(`schema: ${line}`);
+  };
+  const onSchemaProgress = (message: string) => logger.info(logger.dim(`schema: … ${message}`));
+  const host = new AppHost(config, driver, {
+    mode: options.mode,
+    onCall,
+    ...(options.mode === "dev" ? { onSchemaApplied, onSchemaProgress } : {}),
+    ...(options.checkSchema === true ? { verify } : {}),
+  });
   try {
     await host.reload();
   } catch (error) {
