@@ -31,8 +31,6 @@ export interface SyncOptions extends LockPolicy {
   source?: string;
   /** Progress messages (waiting for the lock, each step as it starts). */
   onProgress?: (message: string) => void;
-  /** Skip the data check of changed validators (`convoy dev`: writes are validated anyway). */
-  skipDocumentChecks?: boolean;
 }
 
 /** What happened to one step. */
@@ -47,7 +45,8 @@ export interface SyncStepResult {
  * The outcome of a sync, as data (like Kysely's `MigrationResultSet`): easy to print, test and log.
  * - `up-to-date`: nothing pending; nothing done.
  * - `planned` (`dry-run`) / `pending` (`check`): steps are pending; nothing done.
- * - `refused`: existing documents fail a changed validator (see `checks`); nothing done.
+ * - `refused`: existing documents fail a changed validator (see `checks`); nothing done (in
+ *   `dry-run` and `check` too: the plan could not apply without `force`).
  * - `applied`: every step ran; `failed`: a step failed (`error`; earlier steps stay applied on a real server).
  */
 export interface SyncResult {
@@ -111,6 +110,8 @@ export async function syncSchema(driver: Driver, target: SyncTarget, options: Sy
     const plan = await inRolledBackTransaction(driver, (tx) => readPlan(tx, target, planOptions));
     const checks = await runChecks(driverSession(driver), plan, target.json, options);
     const pending = plan.steps.length > 0;
+    // The plan could not apply: say so now, not at the real sync.
+    if (checks.some((check) => check.failing > 0) && options.force !== true) return { outcome: "refused", plan, checks, results: [] };
     return { outcome: pending ? (mode === "check" ? "pending" : "planned") : "up-to-date", plan, checks, results: [] };
   }
 
@@ -183,7 +184,7 @@ async function runChecks(session: SyncSession, plan: SyncPlan, schema: SchemaJSO
 async function applySync(session: SyncSession, target: SyncTarget, options: SyncOptions, planOptions: { pgSchema: string; allowDrop: boolean; concurrent: boolean }): Promise<SyncResult> {
   const plan = await session.transaction((q) => readPlan(q, target, planOptions));
   if (plan.steps.length === 0) return { outcome: "up-to-date", plan, checks: [], results: [] };
-  const checks = options.skipDocumentChecks === true ? [] : await runChecks(session, plan, target.json, options);
+  const checks = await runChecks(session, plan, target.json, options);
   const results: SyncStepResult[] = plan.steps.map((step) => ({ step, status: "not-run" }));
   if (checks.some((check) => check.failing > 0) && options.force !== true) return { outcome: "refused", plan, checks, results };
 
