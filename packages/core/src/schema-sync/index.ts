@@ -8,7 +8,7 @@
  * const result = await syncSchema(driver, schema);           // apply
  * if (result.outcome === "refused") console.log(result.checks);
  */
-export { syncSchema, syncInTransaction, readPlan, type SyncOptions, type SyncResult, type SyncStepResult, type SyncTarget } from "./run-sync.js";
+export { syncSchema, readPlan, type SyncOptions, type SyncResult, type SyncStepResult, type SyncTarget } from "./run-sync.js";
 export { planSync, expectedIndexes, type PlanOptions } from "./plan.js";
 export { introspect, type DatabaseState, type IntrospectedIndex, type IntrospectedTable } from "./introspect.js";
 export { checkDocuments, type DocumentCheck, type FailingDocument } from "./check-documents.js";

@@ -138,15 +138,7 @@ export async function syncSchema(driver: Driver, target: SyncTarget, options: Sy
   }
 
   const session = driverSession(driver);
-  // Poll instead of blocking in pg_advisory_lock: a statement blocked there holds a snapshot,
-  // and the running sync's CREATE INDEX CONCURRENTLY waits for every such snapshot to end:
-  // the two would deadlock.
-  for (let attempt = 0; ; attempt++) {
-    const got = await driver.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [SYNC_LOCK_KEY]);
-    if (got.rows[0]?.ok === true) break;
-    if (attempt === 0) options.onProgress?.("another sync is running; waiting for it to finish");
-    await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 1000)));
-  }
+  await pollLock(driver, "pg_try_advisory_lock", options);
   try {
     return await applySync(session, target, options, planOptions);
   } finally {
@@ -155,12 +147,26 @@ export async function syncSchema(driver: Driver, target: SyncTarget, options: Sy
 }
 
 /**
- * Applies the plan inside an open transaction (PGlite; `convoy dev`'s automatic changes), under
- * the transaction-scoped advisory lock: plain index builds, all or nothing. A failed step
- * returns `outcome: "failed"`; the caller must roll back.
+ * Takes the sync advisory lock by polling the `try` variant: never blocking in
+ * `pg_advisory_lock`, since a statement blocked there holds a snapshot, and a running sync's
+ * `CREATE INDEX CONCURRENTLY` waits for every such snapshot to end: the two would deadlock.
  */
-export async function syncInTransaction(tx: Queryable, target: SyncTarget, options: SyncOptions = {}): Promise<SyncResult> {
-  await tx.query("SELECT pg_advisory_xact_lock($1)", [SYNC_LOCK_KEY]);
+async function pollLock(q: Queryable, fn: "pg_try_advisory_lock" | "pg_try_advisory_xact_lock", options: SyncOptions): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const got = await q.query<{ ok: boolean }>(`SELECT ${fn}($1) AS ok`, [SYNC_LOCK_KEY]);
+    if (got.rows[0]?.ok === true) return;
+    if (attempt === 0) options.onProgress?.("another sync is running; waiting for it to finish");
+    await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 1000)));
+  }
+}
+
+/**
+ * Applies the plan inside an open transaction (PGlite's whole sync), under the
+ * transaction-scoped advisory lock: plain index builds, all or nothing. A failed step returns
+ * `outcome: "failed"`; the caller must roll back.
+ */
+async function syncInTransaction(tx: Queryable, target: SyncTarget, options: SyncOptions = {}): Promise<SyncResult> {
+  await pollLock(tx, "pg_try_advisory_xact_lock", options);
   const planOptions = { pgSchema: options.pgSchema ?? DEFAULT_PG_SCHEMA, allowDrop: options.allowDrop === true, concurrent: false };
   return applySync(transactionSession(tx), target, options, planOptions);
 }
