@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import autocannon from "autocannon";
 import pg from "pg";
 import { createPgDriver } from "../packages/core/src/driver/index.js";
-import { ensureStorage } from "../packages/core/src/storage/ensure-storage.js";
+import { ensureSchema } from "../packages/core/src/schema-sync/ensure-schema.js";
 import { startCli, startScript, type CliProcess } from "../packages/core/test/cli/cli-process.js";
 import { createBenchDatabase, seedMessages } from "./lib/bench-database.js";
 
@@ -56,9 +56,9 @@ async function httpBench(): Promise<void> {
   const children: CliProcess[] = [];
   try {
     cpSync(join(root, "examples/playground/convoy"), join(app, "convoy"), { recursive: true });
-    const schema = (await import(pathToFileURL(join(app, "convoy/schema.ts")).href)) as { default: { json: Parameters<typeof ensureStorage>[1] } };
+    const schema = (await import(pathToFileURL(join(app, "convoy/schema.ts")).href)) as { default: Parameters<typeof ensureSchema>[1] };
     const driver = await createPgDriver({ connectionString: db.url, max: 2 });
-    await ensureStorage(driver, schema.default.json);
+    await ensureSchema({ driver, databaseUrl: db.url }, schema.default);
     await driver.close();
     const seed = new pg.Client({ connectionString: db.url });
     await seed.connect();

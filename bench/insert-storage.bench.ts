@@ -4,7 +4,7 @@
  * a plain expression index, through `pg`, in the same run, same concurrency.
  */
 import { defineSchema, defineTable } from "../packages/core/src/schema/index.js";
-import { ensureStorage } from "../packages/core/src/storage/ensure-storage.js";
+import { ensureSchema } from "../packages/core/src/schema-sync/ensure-schema.js";
 import { newCreationTime, newId } from "../packages/core/src/storage/ids.js";
 import { toStored } from "../packages/core/src/storage/stored-value.js";
 import { v } from "../packages/core/src/values/index.js";
@@ -19,7 +19,7 @@ export async function run(): Promise<void> {
   const { driver, raw } = bench;
   try {
     const schema = defineSchema({ docs: defineTable({ author: v.string(), body: v.string() }).index("by_author", ["author"]) });
-    await ensureStorage(driver, schema.json);
+    await ensureSchema({ driver, databaseUrl: bench.url }, schema);
     await raw.query("CREATE TABLE raw_docs (id text PRIMARY KEY, created double precision NOT NULL, data jsonb NOT NULL)");
     await raw.query("CREATE INDEX raw_docs_author ON raw_docs ((data->>'author'), created, id)");
     const doc = (i: number) => ({ author: `author${i % 1000}`, body: `message number ${i}` });

@@ -70,7 +70,7 @@ export async function run(): Promise<void> {
   const bench = await openBenchPair(CONCURRENCY);
   const { driver, raw } = bench;
   try {
-    const runtime = await createRuntime({ driver, schema, registry: createRegistrySync({ bench: { byAuthor, page, send, increment } }) });
+    const runtime = await createRuntime({ driver, schema, ensureStorage: { databaseUrl: bench.url }, registry: createRegistrySync({ bench: { byAuthor, page, send, increment } }) });
     console.log(`seeding ${DOCS} documents…`);
     await seedMessages(raw, DOCS, AUTHORS);
     const counterIds: string[] = [];

@@ -10,7 +10,7 @@ import pg from "pg";
 import { createPgDriver } from "../packages/core/src/driver/index.js";
 import { defineSchema, defineTable, type TableDefinition } from "../packages/core/src/schema/index.js";
 import { newCreationTime, newId } from "../packages/core/src/storage/ids.js";
-import { openSyncDriver, readPlan, syncSchema } from "../packages/core/src/sync/index.js";
+import { openSyncDriver, readPlan, syncSchema } from "../packages/core/src/schema-sync/index.js";
 import { v } from "../packages/core/src/values/index.js";
 import { createBenchDatabase } from "./lib/bench-database.js";
 import { percentile } from "./lib/stats.js";

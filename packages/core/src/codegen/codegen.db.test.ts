@@ -23,7 +23,7 @@ function readGenerated(functionsDir: string): Record<string, string> {
 }
 
 it("generates the committed files with the app's tables live on this database", async () => {
-  const runtime = await createRuntime({ driver: db().driver, schema: appSchema, registry: createRegistrySync(modules) });
+  const runtime = await createRuntime({ driver: db().driver, schema: appSchema, registry: createRegistrySync(modules), ensureStorage: { databaseUrl: db().databaseUrl } });
   await runtime.run("mutation", "notes:add", { title: "x", stars: 1n });
   const dir = mkdtempSync(join(tmpdir(), "convoy-codegen-db-"));
   try {

@@ -3,7 +3,7 @@ import { recordingQueryable, useDbHarness } from "../../test/db/harness.js";
 import { isFrameworkError } from "../errors/index.js";
 import { defineSchema, defineTable } from "../schema/index.js";
 import { AccessLog } from "../storage/access-log.js";
-import { loadCursorSecret } from "../storage/ensure-storage.js";
+import { loadCursorSecret } from "../storage/storage-check.js";
 import { v } from "../values/index.js";
 import { createDatabase, type DatabaseImpl, type Document } from "./index.js";
 import { DEFAULT_MAX_PAGE_SIZE, type PaginationResult } from "./query.js";

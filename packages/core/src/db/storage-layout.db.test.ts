@@ -1,14 +1,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { useTestDatabase } from "../../test/helpers/test-database.js";
+import { ensureStorageFor, useTestDatabase } from "../../test/helpers/test-database.js";
 import type { Queryable } from "../driver/index.js";
 import { isFrameworkError } from "../errors/index.js";
-import { defineSchema, defineTable } from "../schema/index.js";
+import { defineSchema, defineTable, type SchemaDefinition } from "../schema/index.js";
+import { ensureSchema } from "../schema-sync/ensure-schema.js";
 import { AccessLog } from "../storage/access-log.js";
 import type { Catalog } from "../storage/catalog.js";
-import { ensureStorage, loadCursorSecret } from "../storage/ensure-storage.js";
+import { loadCursorSecret } from "../storage/storage-check.js";
 import { loadCatalog } from "../storage/load-catalog.js";
 import { DOCUMENT_STORAGE, tableStorage } from "../storage/table-storage.js";
-import { COLUMNS_TABLE, createIndexSql, createTableSql } from "../sync/ddl.js";
+import { COLUMNS_TABLE, createIndexSql, createTableSql } from "../storage/layout.js";
 import { v } from "../values/index.js";
 import { createDatabase, type DatabaseImpl } from "./index.js";
 
@@ -26,13 +27,20 @@ const schema = defineSchema({
 const PROMOTED = new Map([["score", "score_col"]]);
 
 const database = useTestDatabase();
+
+/** Applies a schema through the planner; the descriptions of the statements it ran. */
+async function applySchema(target: SchemaDefinition): Promise<string[]> {
+  const { driver } = database();
+  const result = await ensureSchema({ driver, ...ensureStorageFor(driver) }, target);
+  return result.outcome === "applied" ? result.plan.steps.flatMap((step) => step.statements.map((statement) => statement.description)) : [];
+}
 let catalog: Catalog;
 let cursorSecret: string;
 
 beforeAll(async () => {
   const { driver } = database();
   // convoy's bookkeeping and the plain table through the planner, then the promoted table by hand
-  await ensureStorage(driver, defineSchema({ plain: schema.tables.plain }).json);
+  await applySchema(defineSchema({ plain: schema.tables.plain }));
   const storage = tableStorage(PROMOTED);
   await driver.query(createTableSql("public", "promoted", storage));
   await driver.query(createIndexSql("public", "promoted", "by_creation_time", [], { storage }));
@@ -88,15 +96,15 @@ async function scenario(table: "plain" | "promoted"): Promise<unknown[]> {
 
 describe("a field stored in a native column", () => {
   it("sync checks columns and index definitions against the layout: the promoted table is adopted as it is", async () => {
-    const steps = await ensureStorage(database().driver, schema.json);
+    const steps = await applySchema(schema);
     // the hand-built indexes match the definitions the layout gives: adopted, not rebuilt
-    expect(steps.map((step) => step.description)).toEqual([
+    expect(steps).toEqual([
       "register table promoted",
       "record the definition of promoted.by_creation_time",
       "record the definition of promoted.by_score",
       "record the schema hash and JSON",
     ]);
-    expect(await ensureStorage(database().driver, schema.json)).toEqual([]);
+    expect(await applySchema(schema)).toEqual([]);
   });
 
   it("loads the layout from convoy.columns into the catalog", () => {

@@ -66,7 +66,7 @@ describe("statement_timeout", () => {
         twoReads: queryGeneric({ args: {}, handler: async (ctx) => [await ctx.db.query("timed").first(), await ctx.db.query("timed").count()] }),
       },
     });
-    const runtime = await createRuntime({ driver: observed, schema, registry, limits: { timeoutMs: 2000, statementTimeoutMs: 60_000 } });
+    const runtime = await createRuntime({ driver: observed, schema, registry, ensureStorage: { databaseUrl: db().databaseUrl }, limits: { timeoutMs: 2000, statementTimeoutMs: 60_000 } });
     seen.length = 0; // what createRuntime itself ran
     await runtime.run("mutation", "timed:add", {});
     await runtime.run("query", "timed:twoReads", {});

@@ -133,7 +133,7 @@ const db = useTestDatabase();
 let runtime: Runtime;
 
 beforeAll(async () => {
-  runtime = await createRuntime({ driver: db().driver, schema, registry, retryDelay: { baseMs: 1, maxMs: 2 }, limits: { timeoutMs: 1500 } });
+  runtime = await createRuntime({ driver: db().driver, schema, registry, ensureStorage: { databaseUrl: db().databaseUrl }, retryDelay: { baseMs: 1, maxMs: 2 }, limits: { timeoutMs: 1500 } });
 });
 
 beforeEach(async () => {

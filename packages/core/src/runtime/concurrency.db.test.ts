@@ -32,7 +32,7 @@ const db = useTestDatabase();
 let runtime: Runtime;
 
 beforeAll(async () => {
-  runtime = await createRuntime({ driver: db().driver, schema, registry });
+  runtime = await createRuntime({ driver: db().driver, schema, registry, ensureStorage: { databaseUrl: db().databaseUrl } });
 });
 
 async function counterValues(): Promise<Record<string, number>> {

@@ -1,6 +1,6 @@
 import type { Queryable } from "../driver/index.js";
 import { createCursorKeys, type CursorKeys } from "../db/cursor.js";
-import { loadCursorSecret } from "../storage/ensure-storage.js";
+import { loadCursorSecret } from "../storage/storage-check.js";
 
 /** The environment variable holding the cursor signing secret(s): `current[,previous…]`. */
 export const CURSOR_SECRET_ENV = "CONVOY_CURSOR_SECRET";

@@ -265,7 +265,7 @@ const db = useTestDatabase();
 let runtime: Runtime;
 
 beforeAll(async () => {
-  runtime = await createRuntime({ driver: recordingDriver(db().driver), schema, registry: createRegistrySync({ fns }) });
+  runtime = await createRuntime({ driver: recordingDriver(db().driver), schema, registry: createRegistrySync({ fns }), ensureStorage: { databaseUrl: db().databaseUrl } });
 });
 
 beforeEach(async () => {

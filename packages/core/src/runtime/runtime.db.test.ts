@@ -82,7 +82,7 @@ let runtime: Runtime;
 const events: CallEvent[] = [];
 
 beforeAll(async () => {
-  runtime = await createRuntime({ driver: db().driver, schema, registry, maxAttempts: 4, retryDelay: { baseMs: 1, maxMs: 2 }, onCall: (event) => events.push(event) });
+  runtime = await createRuntime({ driver: db().driver, schema, registry, ensureStorage: { databaseUrl: db().databaseUrl }, maxAttempts: 4, retryDelay: { baseMs: 1, maxMs: 2 }, onCall: (event) => events.push(event) });
 });
 
 async function caught(promise: Promise<unknown>): Promise<unknown> {

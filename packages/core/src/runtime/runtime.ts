@@ -8,8 +8,10 @@ import type { FunctionRegistry } from "../functions/registry.js";
 import type { SchemaDefinition } from "../schema/schema-definition.js";
 import type { AccessLog } from "../storage/access-log.js";
 import type { Catalog } from "../storage/catalog.js";
-import { ensureStorage, DEFAULT_PG_SCHEMA } from "../storage/ensure-storage.js";
+import { ensureSchema } from "../schema-sync/ensure-schema.js";
+import { DEFAULT_PG_SCHEMA } from "../storage/layout.js";
 import { loadCatalog } from "../storage/load-catalog.js";
+import { requireStorage } from "../storage/storage-check.js";
 import { isConvoyError } from "../values/convoy-error.js";
 import type { Value } from "../values/value.js";
 import { CallContext, resolveCallLimits, type CallLimits } from "./call-context.js";
@@ -29,10 +31,13 @@ export interface RuntimeOptions {
   /** The Postgres schema of the app's tables (default `public`). */
   pgSchema?: string;
   /**
-   * Create the tables and indexes the schema needs and the database lacks (default `true`).
-   * `convoy start` passes `false`: it never changes the database.
+   * Apply the schema to the database before serving, through `convoy sync`'s code path
+   * (`convoyTest` opts in; `convoy dev` applies it itself to print the steps). Default off: the
+   * runtime runs no DDL, and refuses to start when the database lacks Convoy's bookkeeping or
+   * a table or index of the schema (run `convoy sync` first). On Postgres pass
+   * `{ databaseUrl }`: the sync runs on its own connection.
    */
-  ensureStorage?: boolean;
+  ensureStorage?: boolean | { databaseUrl?: string | undefined };
   /** Attempts per mutation when it conflicts (default 10), then `CONFLICT`. */
   maxAttempts?: number;
   /** Backoff between attempts: first ceiling and cap in ms (defaults 5 and 250). */
@@ -160,8 +165,9 @@ function positiveInteger(value: number | undefined, fallback: number, what: stri
 }
 
 /**
- * Start a runtime: creates what the schema needs in the database (unless
- * `ensureStorage: false`), loads the cursor secret and builds the catalog.
+ * Start a runtime: checks that the database has what the schema needs (created by
+ * `convoy sync`; throws `UNAVAILABLE` naming what is missing otherwise; runs no DDL unless
+ * `ensureStorage`), loads the cursor secret and builds the catalog.
  *
  * @example
  * const driver = await createDriver({ databaseUrl: process.env.DATABASE_URL });
@@ -183,9 +189,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     ((error: unknown) => {
       console.error("convoy: an after-commit hook failed", error);
     });
-  if (options.ensureStorage !== false) await ensureStorage(driver, schema.json, { schema: pgSchema });
-  const cursorSecret = await resolveCursorKeys(driver, options.cursorKeys);
+  const ensure = options.ensureStorage ?? false;
+  if (ensure !== false) await ensureSchema({ driver, ...(ensure === true ? {} : ensure) }, schema, { pgSchema });
   const catalog = await loadCatalog(driver, schema, pgSchema);
+  await requireStorage(driver, catalog);
+  const cursorSecret = await resolveCursorKeys(driver, options.cursorKeys);
   let engine: Engine = { registry: options.registry, catalog, cursorSecret };
   const gate = new ConflictGate();
   const listeners = new Set<CallListener>();

@@ -2,7 +2,7 @@ import type { GenericValidator } from "../values/validators.js";
 import type { SchemaDefinition } from "../schema/schema-definition.js";
 import { tableTag } from "./ids.js";
 import { qualified } from "./sql/identifiers.js";
-import { DEFAULT_PG_SCHEMA } from "./ensure-storage.js";
+import { DEFAULT_PG_SCHEMA } from "./layout.js";
 import { DOCUMENT_STORAGE, tableStorage, type RecordedColumns, type TableStorage } from "./table-storage.js";
 
 export type { RecordedColumns };

@@ -1,7 +1,7 @@
 import type { Queryable } from "../driver/index.js";
 import type { SchemaDefinition } from "../schema/schema-definition.js";
 import { createCatalog, type Catalog } from "./catalog.js";
-import { DEFAULT_PG_SCHEMA } from "./ensure-storage.js";
+import { DEFAULT_PG_SCHEMA } from "./layout.js";
 import { loadRecordedColumns } from "./recorded-columns.js";
 
 /**

@@ -1,5 +1,5 @@
 import type { Queryable } from "../driver/index.js";
-import { COLUMNS_TABLE, COLUMNS_TABLE_NAME } from "../sync/ddl.js";
+import { COLUMNS_TABLE, COLUMNS_TABLE_NAME } from "./layout.js";
 import { CONVOY_SCHEMA } from "./sql/sort-key-function.js";
 import type { RecordedColumns } from "./table-storage.js";
 

@@ -83,7 +83,7 @@ async function loadSchemaModule(modules: ModuleRecord): Promise<Record<string, M
   return loaded;
 }
 
-async function createServerDatabase(serverUrl: string): Promise<{ driver: Driver; close(): Promise<void> }> {
+async function createServerDatabase(serverUrl: string): Promise<{ driver: Driver; databaseUrl: string; close(): Promise<void> }> {
   const name = `convoy_test_${Date.now()}_${randomBytes(4).toString("hex")}`;
   const admin = await createPgDriver({ connectionString: serverUrl, max: 1 });
   try {
@@ -96,6 +96,7 @@ async function createServerDatabase(serverUrl: string): Promise<{ driver: Driver
   const driver = await createPgDriver({ connectionString: url.toString(), max: 10 });
   return {
     driver,
+    databaseUrl: url.toString(),
     async close() {
       await driver.close();
       const dropper = await createPgDriver({ connectionString: serverUrl, max: 1 });
@@ -116,7 +117,7 @@ async function startHarness(schema: SchemaDefinition | undefined, modules: Modul
     options.databaseUrl === undefined || options.databaseUrl === ""
       ? await (async () => {
           const driver = await createPgliteDriver();
-          return { driver, close: () => driver.close() };
+          return { driver, databaseUrl: undefined, close: () => driver.close() };
         })()
       : await createServerDatabase(options.databaseUrl);
   try {
@@ -124,6 +125,8 @@ async function startHarness(schema: SchemaDefinition | undefined, modules: Modul
       driver: database.driver,
       schema: resolvedSchema,
       registry,
+      // The harness's fresh database gets the schema through `convoy sync`'s code path.
+      ensureStorage: database.databaseUrl === undefined ? true : { databaseUrl: database.databaseUrl },
       ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
     });
     return { runtime, close: () => database.close() };

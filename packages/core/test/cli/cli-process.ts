@@ -8,8 +8,8 @@ const MAIN = fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url));
 const TSX = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/loader.mjs")).href;
 
 /** Runs the CLI from source (through tsx) to completion. */
-export function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ["--import", TSX, MAIN, ...args], { cwd, env: { ...process.env, ...env }, encoding: "utf8", timeout: 60_000 });
+export function runCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, timeoutMs = 60_000): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, ["--import", TSX, MAIN, ...args], { cwd, env: { ...process.env, ...env }, encoding: "utf8", timeout: timeoutMs });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -6,6 +6,7 @@ import { createRegistrySync } from "../../src/functions/registry.js";
 import type { HandlerOptions } from "../../src/http/handler-options.js";
 import { startTestServer, type TestServer } from "../../src/http/fixtures/test-server.js";
 import { createRuntime } from "../../src/runtime/index.js";
+import { ensureStorageFor } from "../helpers/test-database.js";
 import { appSchema, modules } from "./fixture/convoy/_generated/functions.js";
 
 /**
@@ -16,7 +17,7 @@ import { appSchema, modules } from "./fixture/convoy/_generated/functions.js";
  * const client = new ConvoyHttpClient(server.url);
  */
 export async function startFixtureServer(driver: Driver, options: Partial<HandlerOptions> = {}): Promise<TestServer> {
-  const runtime = await createRuntime({ driver, schema: appSchema, registry: createRegistrySync(modules) });
+  const runtime = await createRuntime({ driver, schema: appSchema, registry: createRegistrySync(modules), ensureStorage: ensureStorageFor(driver) });
   return startTestServer(driver, { cors: { origins: "*" }, ...options }, runtime);
 }
 

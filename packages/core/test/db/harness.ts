@@ -4,7 +4,8 @@ import { createDatabase, type DatabaseImpl } from "../../src/db/index.js";
 import type { SchemaDefinition } from "../../src/schema/schema-definition.js";
 import { AccessLog } from "../../src/storage/access-log.js";
 import { createCatalog, type Catalog } from "../../src/storage/catalog.js";
-import { ensureStorage, loadCursorSecret } from "../../src/storage/ensure-storage.js";
+import { ensureSchema } from "../../src/schema-sync/ensure-schema.js";
+import { loadCursorSecret } from "../../src/storage/storage-check.js";
 import { useTestDatabase, type TestDatabase } from "../helpers/test-database.js";
 
 /** One test file's database with a schema applied, and a way to run ctx.db calls in a transaction. */
@@ -16,7 +17,7 @@ export interface DbHarness {
 }
 
 /**
- * Sets up a fresh database for the current test file: `ensureStorage` for the schema (tables,
+ * Sets up a fresh database for the current test file: the schema applied through `convoy sync`'s code path (tables,
  * indexes and Convoy's SQL helpers), the cursor secret.
  */
 export function useDbHarness(schema: SchemaDefinition): DbHarness {
@@ -25,7 +26,7 @@ export function useDbHarness(schema: SchemaDefinition): DbHarness {
   let cursorSecret = "";
   beforeAll(async () => {
     const { driver } = database();
-    await ensureStorage(driver, schema.json);
+    await ensureSchema({ driver, databaseUrl: database().databaseUrl }, schema);
     cursorSecret = await loadCursorSecret(driver);
     catalog = createCatalog(schema);
   });

@@ -20,6 +20,18 @@ export interface TestDatabaseOptions {
   icuLocale?: string;
 }
 
+/** The URL of each test database's driver (Postgres only), for {@link ensureStorageFor}. */
+const urlsByDriver = new WeakMap<Driver, string>();
+
+/**
+ * `createRuntime`'s `ensureStorage` for a test database's driver: applying the schema on a
+ * real server needs the database's URL (the sync opens its own connection, as `convoy sync` does).
+ */
+export function ensureStorageFor(driver: Driver): { databaseUrl?: string } {
+  const databaseUrl = urlsByDriver.get(driver);
+  return databaseUrl === undefined ? {} : { databaseUrl };
+}
+
 const DEFAULT_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres";
 
 /** Which driver the database suites run on: env `CONVOY_TEST_DRIVER` = `pglite` (default) or `postgres`. */
@@ -67,6 +79,7 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
   url.pathname = `/${name}`;
   const databaseUrl = url.toString();
   const driver = await createPgDriver({ connectionString: databaseUrl, max: 5 });
+  urlsByDriver.set(driver, databaseUrl);
   let closing: Promise<void> | undefined;
   return {
     driver,

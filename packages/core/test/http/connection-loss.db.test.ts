@@ -28,7 +28,7 @@ describe("database connections lost under load", () => {
 
   beforeAll(async () => {
     const driver = db().kind === "pg" ? await createPgDriver({ connectionString: db().databaseUrl!, max: 8 }) : db().driver;
-    const runtime = await createRuntime({ driver, schema, registry });
+    const runtime = await createRuntime({ driver, schema, registry, ensureStorage: { databaseUrl: db().databaseUrl } });
     const server = createServer({ runtime });
     await new Promise<void>((resolve) => server.listen(0, resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

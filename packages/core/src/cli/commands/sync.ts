@@ -1,8 +1,8 @@
 import type { Command } from "commander";
 import { join } from "node:path";
 import { InvalidArgumentError } from "commander";
-import { formatPlan, formatResult, openSyncDriver, readSchemaHash, readSyncLog, syncSchema, type SyncResult } from "../../sync/index.js";
-import { bundleAndLoadApp } from "../lib/bundle-app.js";
+import { formatPlan, formatResult, openSyncDriver, readSchemaHash, readSyncLog, syncSchema, type SyncResult } from "../../schema-sync/index.js";
+import { loadSchemaOnly } from "../lib/load-schema.js";
 import { resolveConfig } from "../lib/config.js";
 import { logger } from "../lib/logger.js";
 import { describeDatabase, openDatabase } from "../lib/open-database.js";
@@ -29,7 +29,7 @@ export function addSyncCommand(program: Command): void {
   program
     .command("sync")
     .description("make the database match the schema (servers/CI): advisory lock, concurrent index builds, data checks, never drops unless --allow-drop")
-    .option("--dry-run", "print the plan (summary, exact SQL, the lock each statement takes) and change nothing")
+    .option("--dry-run", "print the plan (summary, exact SQL, the lock each statement takes) and change nothing; exit 1 when it cannot apply")
     .option("--check", "exit 1 when anything is pending (for CI); changes nothing")
     .option("--json", "print the plan and outcome as JSON")
     .option("--force", "apply even when existing documents fail a changed validator")
@@ -46,11 +46,12 @@ export function addSyncCommand(program: Command): void {
           await printStatus(flags, driver, config);
           return;
         }
-        const app = await bundleAndLoadApp(config.projectDir, config.functionsDir, join(config.stateDir, "build"));
+        // Only schema.ts and what it imports: a stale _generated/ or a broken function module never stops a sync.
+        const schema = await loadSchemaOnly(config.projectDir, config.functionsDir, join(config.stateDir, "build"));
         const mode = flags.dryRun === true ? "dry-run" : flags.check === true ? "check" : "apply";
         const json = flags.json === true;
         if (!json) logger.info(`${logger.bold("convoy sync")} ${mode === "apply" ? "" : `(${mode}) `}on ${describeDatabase(config)}`);
-        const result = await syncSchema(driver, app.schema, {
+        const result = await syncSchema(driver, schema, {
           mode,
           pgSchema: config.pgSchema,
           force: flags.force === true,
@@ -88,7 +89,7 @@ async function printStatus(flags: SyncFlags, driver: Awaited<ReturnType<typeof o
   const databaseHash = await readSchemaHash(driver);
   let codeHash: string | null = null;
   try {
-    codeHash = (await bundleAndLoadApp(config.projectDir, config.functionsDir, join(config.stateDir, "build"))).schema.hash;
+    codeHash = (await loadSchemaOnly(config.projectDir, config.functionsDir, join(config.stateDir, "build"))).hash;
   } catch (error) {
     if (flags.json !== true) logger.warn(`could not load the app's schema: ${error instanceof Error ? error.message : String(error)}`);
   }

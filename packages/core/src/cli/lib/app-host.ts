@@ -4,13 +4,22 @@ import { createRuntime, type CallListener, type Runtime } from "../../runtime/in
 import { runCodegen } from "../../codegen/index.js";
 import type { Value } from "../../values/value.js";
 import type { FunctionType } from "../../functions/index.js";
-import { bundleAndLoadApp, type LoadedApp } from "./bundle-app.js";
+import { isFrameworkError } from "../../errors/index.js";
+import { ensureSchema, type SyncResult } from "../../schema-sync/index.js";
+import { AppLoadError, bundleAndLoadApp, type LoadedApp } from "./bundle-app.js";
 import type { ResolvedConfig } from "./config.js";
 
 /** How an app host treats the database and the code. */
 export interface AppHostOptions {
-  /** `dev` (also `convoy run`): codegen on load and apply additive schema changes; `start`: change nothing. */
+  /**
+   * `dev` (also `convoy run`): codegen on load and apply schema changes through `convoy sync`'s
+   * code path (a change that existing documents do not match is refused); `start`: change nothing.
+   */
   mode: "dev" | "start";
+  /** Told what a schema change applied (dev). */
+  onSchemaApplied?: (result: SyncResult) => void;
+  /** Progress of a schema change (waiting for another sync, each step as it starts). */
+  onSchemaProgress?: (message: string) => void;
   onCall?: CallListener;
   /** Checks a loaded version before it is served (e.g. `convoy start`'s schema-hash check); throwing refuses it. */
   verify?: (app: LoadedApp) => Promise<void>;
@@ -42,12 +51,12 @@ export class AppHost {
       const app = await bundleAndLoadApp(this.config.projectDir, this.config.functionsDir, join(this.config.stateDir, "build"));
       await this.options.verify?.(app);
       if (this.runtime === undefined || app.schema.hash !== this.schemaHash) {
+        if (this.options.mode === "dev") await this.applySchema(app);
         this.runtime = await createRuntime({
           driver: this.driver,
           schema: app.schema,
           registry: app.registry,
           pgSchema: this.config.pgSchema,
-          ensureStorage: this.options.mode === "dev",
           ...(this.options.onCall ? { onCall: this.options.onCall } : {}),
           ...(this.config.cursorKeys === undefined ? {} : { cursorKeys: this.config.cursorKeys }),
         });
@@ -59,6 +68,22 @@ export class AppHost {
     })();
     this.loading = next;
     return next;
+  }
+
+  /** Applies the version's schema as `convoy sync` would; a refusal keeps the old version serving. */
+  private async applySchema(app: LoadedApp): Promise<void> {
+    let result: SyncResult;
+    try {
+      result = await ensureSchema({ driver: this.driver, databaseUrl: this.config.databaseUrl }, app.schema, {
+        pgSchema: this.config.pgSchema,
+        source: "dev",
+        ...(this.options.onSchemaProgress === undefined ? {} : { onProgress: this.options.onSchemaProgress }),
+      });
+    } catch (error) {
+      if (isFrameworkError(error, "SCHEMA_VALIDATION")) throw new AppLoadError(error.message);
+      throw error;
+    }
+    if (result.outcome === "applied") this.options.onSchemaApplied?.(result);
   }
 
   /** The runtime serving now. */

@@ -60,7 +60,8 @@ export async function bundleAndLoadApp(projectDir: string, functionsDir: string,
   return { registry, schema: loaded.appSchema ?? defineSchema({}, { schemaValidation: false }), bundle: outfile };
 }
 
-function formatBuildFailure(error: unknown, projectDir: string): string {
+/** An esbuild failure as `file:line:col: error: text` lines. */
+export function formatBuildFailure(error: unknown, projectDir: string): string {
   const failure = error as Partial<esbuild.BuildFailure>;
   if (!Array.isArray(failure.errors)) return error instanceof Error ? error.message : String(error);
   return failure.errors

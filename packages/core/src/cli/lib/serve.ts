@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { CallLog, createDashboardRoutes, DASHBOARD_PATH } from "../../dashboard/index.js";
 import { createServer } from "../../http/index.js";
-import { schemaMismatch } from "../../sync/index.js";
+import { describeApplied, schemaMismatch, type SyncResult } from "../../schema-sync/index.js";
 import type { CallEvent } from "../../runtime/index.js";
 import { AppHost } from "./app-host.js";
 import type { LoadedApp } from "./bundle-app.js";
@@ -36,8 +36,8 @@ function logCall(event: CallEvent): void {
 }
 
 /**
- * Opens the database, loads the app and serves it over HTTP. In dev, missing tables and
- * indexes are created and any origin may call the API; in start, nothing in the database
+ * Opens the database, loads the app and serves it over HTTP. In dev, schema changes are
+ * applied as `convoy sync` applies them (and printed) and any origin may call the API; in start, nothing in the database
  * changes and CORS allows only the configured origins.
  */
 export async function serve(config: ResolvedConfig, options: ServeOptions): Promise<RunningServer> {
@@ -55,7 +55,16 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
         calls.add(event);
       }
     : (event: CallEvent) => event.ok || logCall(event);
-  const host = new AppHost(config, driver, { mode: options.mode, onCall, ...(options.checkSchema === true ? { verify } : {}) });
+  const onSchemaApplied = (result: SyncResult) => {
+    for (const line of describeApplied(result)) logger.success(`schema: ${line}`);
+  };
+  const onSchemaProgress = (message: string) => logger.info(logger.dim(`schema: … ${message}`));
+  const host = new AppHost(config, driver, {
+    mode: options.mode,
+    onCall,
+    ...(dev ? { onSchemaApplied, onSchemaProgress } : {}),
+    ...(options.checkSchema === true ? { verify } : {}),
+  });
   try {
     await host.reload();
   } catch (error) {

@@ -37,7 +37,7 @@ export function formatPlan(plan: SyncPlan, style: FormatStyle = plain, options: 
         lines.push(
           style.dim(`-- ${String(i + 1)}. ${statement.description}`),
           style.dim(`-- lock: ${statement.lock}${where}: ${LOCK_EFFECT[statement.lock]}${statement.concurrent ? "; runs outside a transaction" : ""}`),
-          `${statement.sql};${statement.params === undefined ? "" : style.dim(` -- params: ${JSON.stringify(statement.params)}`)}`,
+          `${statement.sql};${statement.params === undefined ? "" : style.dim(` -- params: ${JSON.stringify(statement.params.map(elideParam))}`)}`,
         );
       }
     });
@@ -45,12 +45,20 @@ export function formatPlan(plan: SyncPlan, style: FormatStyle = plain, options: 
   return lines.join("\n");
 }
 
-/** The data-check part of a result. */
+const MAX_PARAM_LENGTH = 120;
+
+/** A long parameter (the schema JSON) shortened for people; the plan itself keeps it whole. */
+function elideParam(param: unknown): unknown {
+  if (typeof param !== "string" || param.length <= MAX_PARAM_LENGTH) return param;
+  return `${param.slice(0, 60)}… (${String(param.length)} characters)`;
+}
+
+/** The data-check part of a result: ✔ when a table's documents all match, ✗ when some do not. */
 export function formatChecks(checks: readonly DocumentCheck[]): string[] {
   return checks.map((check) => {
-    if (check.failing === 0) return `documents of ${check.table}: ${String(check.checked)} checked, all match the new validator`;
+    if (check.failing === 0) return `✔ documents of ${check.table}: ${String(check.checked)} checked, all match the new validator`;
     const examples = check.examples.map((e) => `    ${e.id}: ${e.message}`).join("\n");
-    return `documents of ${check.table}: ${String(check.failing)} of ${String(check.checked)} do not match the new validator, e.g.\n${examples}`;
+    return `✗ documents of ${check.table}: ${String(check.failing)} of ${String(check.checked)} do not match the new validator, e.g.\n${examples}`;
   });
 }
 
@@ -69,7 +77,7 @@ export function formatResult(result: SyncResult): string {
       break;
     case "refused":
       lines.push(
-        "refused: existing documents do not match the new validator; nothing was changed. Fix the documents (or the validator) and sync again, " +
+        "refused: existing documents do not match the new validator, so the plan cannot apply; nothing was changed. Fix the documents (or the validator) and sync again, " +
           (result.plan.kept.some((k) => k.kind === "field") ? "pass --allow-drop to remove the fields the schema dropped, " : "") +
           "or pass --force to apply anyway",
       );
@@ -84,4 +92,44 @@ export function formatResult(result: SyncResult): string {
     }
   }
   return lines.join("\n");
+}
+
+function took(ms: number | undefined): string {
+  if (ms === undefined) return "";
+  return ms >= 1000 ? ` (${(ms / 1000).toFixed(1)} s)` : ` (${ms.toFixed(0)} ms)`;
+}
+
+/**
+ * What an applied sync did, one past-tense line per step that ran ("created table messages",
+ * "built index messages.by_author (2.1 s)"), plus the data checks: what `convoy dev` prints.
+ */
+export function describeApplied(result: SyncResult): string[] {
+  const lines: string[] = [];
+  for (const { step, status, durationMs } of result.results) {
+    if (status !== "applied" || step.statements.length === 0) continue;
+    switch (step.kind) {
+      case "bookkeeping":
+        lines.push("created Convoy's bookkeeping schema and SQL functions");
+        break;
+      case "create_table":
+        lines.push(step.adopt ? `registered the existing table ${step.table}` : `created table ${step.table}`);
+        break;
+      case "create_index":
+        lines.push(`built index ${step.table}.${step.index}${took(durationMs)}`);
+        break;
+      case "rebuild_invalid_index":
+        lines.push(`rebuilt the invalid index ${step.table}.${step.index}${took(durationMs)}`);
+        break;
+      case "replace_index":
+        lines.push(`rebuilt index ${step.table}.${step.index} with its new definition${took(durationMs)}`);
+        break;
+      case "record_schema":
+        lines.push(`recorded schema ${step.hash.slice(0, 12)}`);
+        break;
+      default:
+        lines.push(`${step.description}${took(durationMs)}`);
+    }
+  }
+  for (const check of result.checks) lines.push(`checked ${String(check.checked)} document${check.checked === 1 ? "" : "s"} of ${check.table} against the new schema`);
+  return lines;
 }

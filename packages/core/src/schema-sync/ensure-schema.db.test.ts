@@ -2,9 +2,11 @@ import { describe, expect, it } from "vitest";
 import { useTestDatabase } from "../../test/helpers/test-database.js";
 import { defineSchema, defineTable } from "../schema/index.js";
 import { v } from "../values/v.js";
-import { ensureStorage, loadCursorSecret } from "./ensure-storage.js";
-import { newCreationTime, newId } from "./ids.js";
-import { toStored } from "./stored-value.js";
+import { newCreationTime, newId } from "../storage/ids.js";
+import { loadCursorSecret } from "../storage/storage-check.js";
+import { toStored } from "../storage/stored-value.js";
+import { ensureSchema } from "./ensure-schema.js";
+import type { SyncResult } from "./run-sync.js";
 
 const schema = defineSchema({
   messages: defineTable({ author: v.string(), body: v.string(), profile: v.optional(v.object({ city: v.string() })) })
@@ -13,11 +15,18 @@ const schema = defineSchema({
   users: defineTable({ name: v.string() }),
 });
 
-describe("ensureStorage", () => {
+/** The statements an ensure ran (none when the database was up to date). */
+function statementsRun(result: SyncResult): string[] {
+  if (result.outcome !== "applied") return [];
+  return result.plan.steps.flatMap((step) => step.statements.map((statement) => statement.description));
+}
+
+describe("ensureSchema (the dev/test opt-in, through convoy sync's code path)", () => {
   const db = useTestDatabase();
+  const ensure = (target: Parameters<typeof ensureSchema>[1]) => ensureSchema({ driver: db().driver, databaseUrl: db().databaseUrl }, target).then(statementsRun);
 
   it("creates plain tables with a jsonb document and system columns", async () => {
-    const steps = await ensureStorage(db().driver, schema.json);
+    const steps = await ensure(schema);
     expect(steps.length).toBeGreaterThan(0);
     const { rows } = await db().driver.query<{ table_name: string; column_name: string; data_type: string; collation_name: string | null }>(
       `SELECT table_name, column_name, data_type, collation_name FROM information_schema.columns
@@ -60,7 +69,7 @@ describe("ensureStorage", () => {
   it("is idempotent: a second ensure runs nothing and changes nothing", async () => {
     const before = await db().driver.query("SELECT relname, relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE nspname IN ('public', 'convoy') ORDER BY relname");
     const secret = await loadCursorSecret(db().driver);
-    expect(await ensureStorage(db().driver, schema.json)).toEqual([]);
+    expect(await ensure(schema)).toEqual([]);
     const after = await db().driver.query("SELECT relname, relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE nspname IN ('public', 'convoy') ORDER BY relname");
     expect(after.rows).toEqual(before.rows);
     expect(await loadCursorSecret(db().driver)).toBe(secret);
@@ -68,9 +77,9 @@ describe("ensureStorage", () => {
 
   it("adds only what is missing when the schema grows", async () => {
     const grown = defineSchema({ ...schema.tables, tags: defineTable({ label: v.string() }).index("by_label", ["label"]) });
-    const steps = await ensureStorage(db().driver, grown.json);
+    const steps = await ensure(grown);
     // The DDL, plus the records the sync planner keeps: each index's definition and the schema hash.
-    expect(steps.map((s) => s.description)).toEqual([
+    expect(steps).toEqual([
       "create table tags",
       "register table tags",
       "create index tags.by_creation_time",
@@ -97,7 +106,7 @@ describe("ensureStorage", () => {
 
   it("runs concurrently without racing (advisory lock)", async () => {
     const fresh = defineSchema({ racers: defineTable({ n: v.number() }).index("by_n", ["n"]) });
-    const results = await Promise.all([ensureStorage(db().driver, fresh.json), ensureStorage(db().driver, fresh.json)]);
+    const results = await Promise.all([ensure(fresh), ensure(fresh)]);
     // create + register the table, two indexes with their recorded definitions, the schema hash
     expect(results.map((steps) => steps.length).sort()).toEqual([0, 7]);
   });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { defineSchema, defineTable } from "../schema/index.js";
 import { v } from "../values/v.js";
-import { indexDefinition, type IndexComment } from "./ddl.js";
+import { indexDefinition } from "../storage/layout.js";
+import type { IndexComment } from "./ddl.js";
 import type { DatabaseState, IntrospectedIndex, IntrospectedTable } from "./introspect.js";
 import { planSync } from "./plan.js";
 import { SyncError } from "./sync-error.js";

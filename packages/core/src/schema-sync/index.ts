@@ -8,13 +8,14 @@
  * const result = await syncSchema(driver, schema);           // apply
  * if (result.outcome === "refused") console.log(result.checks);
  */
-export { syncSchema, syncInTransaction, readPlan, type SyncOptions, type SyncResult, type SyncStepResult, type SyncTarget } from "./run-sync.js";
+export { syncSchema, readPlan, type SyncOptions, type SyncResult, type SyncStepResult, type SyncTarget } from "./run-sync.js";
 export { planSync, expectedIndexes, type PlanOptions } from "./plan.js";
 export { introspect, type DatabaseState, type IntrospectedIndex, type IntrospectedTable } from "./introspect.js";
 export { checkDocuments, type DocumentCheck, type FailingDocument } from "./check-documents.js";
 export { readSyncLog, planSql, type SyncLogEntry } from "./sync-log.js";
 export { readSchemaHash, openSyncDriver, schemaMismatch } from "./sync-driver.js";
-export { formatPlan, formatResult } from "./format-plan.js";
+export { formatPlan, formatResult, describeApplied } from "./format-plan.js";
+export { ensureSchema, describeRefusal, type EnsureDatabase, type EnsureOptions } from "./ensure-schema.js";
 export { SyncError } from "./sync-error.js";
 export * from "./plan-types.js";
-export { DEFAULT_PG_SCHEMA, SYNC_LOCK_KEY, createIndexSql, createTableSql } from "./ddl.js";
+export { SYNC_LOCK_KEY } from "./ddl.js";

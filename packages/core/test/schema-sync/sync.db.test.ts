@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { defineSchema, defineTable } from "../../src/schema/index.js";
 import { v } from "../../src/values/v.js";
-import { formatPlan, readPlan, readSyncLog, syncSchema } from "../../src/sync/index.js";
+import { formatPlan, readPlan, readSyncLog, syncSchema } from "../../src/schema-sync/index.js";
 import { useTestDatabase } from "../helpers/test-database.js";
 import { catalogSnapshot, insertDocuments, syncDriver } from "./sync-helpers.js";
 

@@ -1,7 +1,8 @@
 import type { Driver, Queryable } from "../driver/index.js";
 import type { SchemaJSON } from "../schema/schema-json.js";
 import { checkDocuments, type DocumentCheck } from "./check-documents.js";
-import { DEFAULT_PG_SCHEMA, SYNC_LOCK_KEY } from "./ddl.js";
+import { DEFAULT_PG_SCHEMA } from "../storage/layout.js";
+import { SYNC_LOCK_KEY } from "./ddl.js";
 import { driverSession, executeStatements, transactionSession, type LockPolicy, type SyncSession } from "./execute.js";
 import { introspect } from "./introspect.js";
 import { loadRecordedColumns } from "../storage/recorded-columns.js";
@@ -31,8 +32,6 @@ export interface SyncOptions extends LockPolicy {
   source?: string;
   /** Progress messages (waiting for the lock, each step as it starts). */
   onProgress?: (message: string) => void;
-  /** Skip the data check of changed validators (`convoy dev`: writes are validated anyway). */
-  skipDocumentChecks?: boolean;
 }
 
 /** What happened to one step. */
@@ -47,7 +46,8 @@ export interface SyncStepResult {
  * The outcome of a sync, as data (like Kysely's `MigrationResultSet`): easy to print, test and log.
  * - `up-to-date`: nothing pending; nothing done.
  * - `planned` (`dry-run`) / `pending` (`check`): steps are pending; nothing done.
- * - `refused`: existing documents fail a changed validator (see `checks`); nothing done.
+ * - `refused`: existing documents fail a changed validator (see `checks`); nothing done (in
+ *   `dry-run` and `check` too: the plan could not apply without `force`).
  * - `applied`: every step ran; `failed`: a step failed (`error`; earlier steps stay applied on a real server).
  */
 export interface SyncResult {
@@ -111,6 +111,8 @@ export async function syncSchema(driver: Driver, target: SyncTarget, options: Sy
     const plan = await inRolledBackTransaction(driver, (tx) => readPlan(tx, target, planOptions));
     const checks = await runChecks(driverSession(driver), plan, target.json, options);
     const pending = plan.steps.length > 0;
+    // The plan could not apply: say so now, not at the real sync.
+    if (checks.some((check) => check.failing > 0) && options.force !== true) return { outcome: "refused", plan, checks, results: [] };
     return { outcome: pending ? (mode === "check" ? "pending" : "planned") : "up-to-date", plan, checks, results: [] };
   }
 
@@ -137,15 +139,7 @@ export async function syncSchema(driver: Driver, target: SyncTarget, options: Sy
   }
 
   const session = driverSession(driver);
-  // Poll instead of blocking in pg_advisory_lock: a statement blocked there holds a snapshot,
-  // and the running sync's CREATE INDEX CONCURRENTLY waits for every such snapshot to end:
-  // the two would deadlock.
-  for (let attempt = 0; ; attempt++) {
-    const got = await driver.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1) AS ok", [SYNC_LOCK_KEY]);
-    if (got.rows[0]?.ok === true) break;
-    if (attempt === 0) options.onProgress?.("another sync is running; waiting for it to finish");
-    await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 1000)));
-  }
+  await pollLock(driver, "pg_try_advisory_lock", options);
   try {
     return await applySync(session, target, options, planOptions);
   } finally {
@@ -154,12 +148,26 @@ export async function syncSchema(driver: Driver, target: SyncTarget, options: Sy
 }
 
 /**
- * Applies the plan inside an open transaction (PGlite; `convoy dev`'s automatic changes), under
- * the transaction-scoped advisory lock: plain index builds, all or nothing. A failed step
- * returns `outcome: "failed"`; the caller must roll back.
+ * Takes the sync advisory lock by polling the `try` variant: never blocking in
+ * `pg_advisory_lock`, since a statement blocked there holds a snapshot, and a running sync's
+ * `CREATE INDEX CONCURRENTLY` waits for every such snapshot to end: the two would deadlock.
  */
-export async function syncInTransaction(tx: Queryable, target: SyncTarget, options: SyncOptions = {}): Promise<SyncResult> {
-  await tx.query("SELECT pg_advisory_xact_lock($1)", [SYNC_LOCK_KEY]);
+async function pollLock(q: Queryable, fn: "pg_try_advisory_lock" | "pg_try_advisory_xact_lock", options: SyncOptions): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const got = await q.query<{ ok: boolean }>(`SELECT ${fn}($1) AS ok`, [SYNC_LOCK_KEY]);
+    if (got.rows[0]?.ok === true) return;
+    if (attempt === 0) options.onProgress?.("another sync is running; waiting for it to finish");
+    await new Promise((resolve) => setTimeout(resolve, Math.min(50 * 2 ** attempt, 1000)));
+  }
+}
+
+/**
+ * Applies the plan inside an open transaction (PGlite's whole sync), under the
+ * transaction-scoped advisory lock: plain index builds, all or nothing. A failed step returns
+ * `outcome: "failed"`; the caller must roll back.
+ */
+async function syncInTransaction(tx: Queryable, target: SyncTarget, options: SyncOptions = {}): Promise<SyncResult> {
+  await pollLock(tx, "pg_try_advisory_xact_lock", options);
   const planOptions = { pgSchema: options.pgSchema ?? DEFAULT_PG_SCHEMA, allowDrop: options.allowDrop === true, concurrent: false };
   return applySync(transactionSession(tx), target, options, planOptions);
 }
@@ -183,7 +191,7 @@ async function runChecks(session: SyncSession, plan: SyncPlan, schema: SchemaJSO
 async function applySync(session: SyncSession, target: SyncTarget, options: SyncOptions, planOptions: { pgSchema: string; allowDrop: boolean; concurrent: boolean }): Promise<SyncResult> {
   const plan = await session.transaction((q) => readPlan(q, target, planOptions));
   if (plan.steps.length === 0) return { outcome: "up-to-date", plan, checks: [], results: [] };
-  const checks = options.skipDocumentChecks === true ? [] : await runChecks(session, plan, target.json, options);
+  const checks = await runChecks(session, plan, target.json, options);
   const results: SyncStepResult[] = plan.steps.map((step) => ({ step, status: "not-run" }));
   if (checks.some((check) => check.failing > 0) && options.force !== true) return { outcome: "refused", plan, checks, results };
 

@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import type { Queryable } from "../driver/index.js";
 import { CONVOY_VERSION } from "../version.js";
-import { SYNC_LOG_TABLE } from "./ddl.js";
+import { SYNC_LOG_TABLE } from "../storage/layout.js";
 import type { SyncPlan } from "./plan-types.js";
 
 /** How an attempt to apply a plan ended. */

@@ -6,23 +6,8 @@ import { DB_FUNCTIONS_SQL } from "../storage/sql/filter-functions.js";
 import { literal, qualified, quoteIdent, quoteName } from "../storage/sql/identifiers.js";
 import { CONVOY_SCHEMA, SORT_KEY_FUNCTION, SORT_KEY_FUNCTION_SQL } from "../storage/sql/sort-key-function.js";
 import type { ValidatorJSON } from "../values/validator-json.js";
-import {
-  BOOKKEEPING_SQL,
-  DEFAULT_PG_SCHEMA,
-  META_TABLE,
-  NEW_INDEX_PREFIX,
-  OLD_INDEX_PREFIX,
-  SCHEMA_HASH_KEY,
-  SCHEMA_JSON_KEY,
-  TABLES_TABLE,
-  commentIndexSql,
-  createIndexSql,
-  createTableSql,
-  indexDefinition,
-  tableColumns,
-  temporaryIndexName,
-  type IndexComment,
-} from "./ddl.js";
+import { BOOKKEEPING_SQL, DEFAULT_PG_SCHEMA, META_TABLE, SCHEMA_HASH_KEY, SCHEMA_JSON_KEY, TABLES_TABLE, createIndexSql, createTableSql, indexDefinition, tableColumns } from "../storage/layout.js";
+import { NEW_INDEX_PREFIX, OLD_INDEX_PREFIX, commentIndexSql, temporaryIndexName, type IndexComment } from "./ddl.js";
 import { indexMethodAndColumns, type DatabaseState, type IntrospectedIndex, type IntrospectedTable } from "./introspect.js";
 import type { KeptItem, PlanStep, SyncPlan, SyncStatement } from "./plan-types.js";
 import { SyncError } from "./sync-error.js";

@@ -4,7 +4,8 @@ import { ARITH_FUNCTION } from "../storage/sql/filter-functions.js";
 import { CONVOY_SCHEMA, SORT_KEY_FUNCTION } from "../storage/sql/sort-key-function.js";
 import { loadRecordedColumns } from "../storage/recorded-columns.js";
 import { tableStorage, type RecordedColumns } from "../storage/table-storage.js";
-import { META_TABLE, SCHEMA_HASH_KEY, SCHEMA_JSON_KEY, TABLES_TABLE, createTableSql, parseIndexComment, type IndexComment } from "./ddl.js";
+import { META_TABLE, SCHEMA_HASH_KEY, SCHEMA_JSON_KEY, TABLES_TABLE, createTableSql } from "../storage/layout.js";
+import { parseIndexComment, type IndexComment } from "./ddl.js";
 
 /** A column as Postgres reports it. */
 export interface IntrospectedColumn {

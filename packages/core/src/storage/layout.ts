@@ -1,15 +1,17 @@
-import { createHash } from "node:crypto";
-import { indexColumnsSql } from "../storage/field-expression.js";
-import { CREATION_TIME_COLUMN, DOCUMENT_STORAGE, ID_COLUMN, type TableStorage } from "../storage/table-storage.js";
-import { indexNameFor } from "../storage/index-names.js";
-import { qualified, quoteIdent, quoteName } from "../storage/sql/identifiers.js";
-import { CONVOY_SCHEMA } from "../storage/sql/sort-key-function.js";
+import { indexColumnsSql } from "./field-expression.js";
+import { CREATION_TIME_COLUMN, DOCUMENT_STORAGE, ID_COLUMN, type TableStorage } from "./table-storage.js";
+import { indexNameFor } from "./index-names.js";
+import { qualified, quoteIdent, quoteName } from "./sql/identifiers.js";
+import { CONVOY_SCHEMA } from "./sql/sort-key-function.js";
+
+/*
+ * How Convoy lays out its data in Postgres: one table per schema table, its indexes, and the
+ * bookkeeping in the `convoy` schema. Only the schema-sync planner runs this DDL; the runtime
+ * reads the layout (and checks that it exists) but never creates it.
+ */
 
 /** Postgres schema used for user tables when none is configured. */
 export const DEFAULT_PG_SCHEMA = "public";
-
-/** Advisory lock key: one sync (or dev "ensure") at a time per database. "conv". */
-export const SYNC_LOCK_KEY = 0x636f6e76;
 
 /** Convoy's bookkeeping tables, quoted. */
 export const META_TABLE = qualified(CONVOY_SCHEMA, "meta");
@@ -18,6 +20,9 @@ export const SYNC_LOG_TABLE = qualified(CONVOY_SCHEMA, "sync_log");
 /** Promoted fields: the top-level fields stored in a native column of their own (read into the catalog). */
 export const COLUMNS_TABLE = qualified(CONVOY_SCHEMA, "columns");
 export const COLUMNS_TABLE_NAME = "columns";
+
+/** The `convoy.meta` key of the secret that signs pagination cursors. */
+export const CURSOR_SECRET_KEY = "cursor_secret";
 
 /** `convoy.meta` keys holding the schema the database was last synced to. */
 export const SCHEMA_HASH_KEY = "schema_hash";
@@ -33,13 +38,6 @@ export const BOOKKEEPING_SQL: readonly string[] = [
      PRIMARY KEY (pg_schema, table_name)
    )`,
   `CREATE TABLE IF NOT EXISTS ${META_TABLE} (key text PRIMARY KEY, value text NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS ${COLUMNS_TABLE} (
-     pg_schema text NOT NULL,
-     table_name text NOT NULL,
-     field text NOT NULL,
-     column_name text NOT NULL,
-     PRIMARY KEY (pg_schema, table_name, field)
-   )`,
   // Signs pagination cursors; shared by every server on this database, never sent to clients.
   `INSERT INTO ${META_TABLE} (key, value) VALUES ('cursor_secret', encode(sha256(gen_random_uuid()::text::bytea || clock_timestamp()::text::bytea), 'hex')) ON CONFLICT DO NOTHING`,
   `CREATE TABLE IF NOT EXISTS ${SYNC_LOG_TABLE} (
@@ -54,6 +52,13 @@ export const BOOKKEEPING_SQL: readonly string[] = [
      error text,
      convoy_version text NOT NULL,
      host text NOT NULL
+   )`,
+  `CREATE TABLE IF NOT EXISTS ${COLUMNS_TABLE} (
+     pg_schema text NOT NULL,
+     table_name text NOT NULL,
+     field text NOT NULL,
+     column_name text NOT NULL,
+     PRIMARY KEY (pg_schema, table_name, field)
    )`,
 ];
 
@@ -98,42 +103,4 @@ export function createIndexSql(
 ): string {
   const name = options.name ?? indexNameFor(table, index);
   return `CREATE INDEX ${options.concurrently === true ? "CONCURRENTLY " : ""}IF NOT EXISTS ${quoteIdent(name)} ON ${qualified(pgSchema, table)} (${indexDefinition(fields, options.storage)})`;
-}
-
-/** What Convoy records on each of its indexes (as the index's `COMMENT`), so sync knows what it was built from. */
-export interface IndexComment {
-  convoy: 1;
-  table: string;
-  index: string;
-  fields: string[];
-  definition: string;
-}
-
-const COMMENT_PREFIX = "convoy:";
-
-/** `COMMENT ON INDEX` recording an index's definition. */
-export function commentIndexSql(pgSchema: string, indexName: string, comment: IndexComment): string {
-  const text = `${COMMENT_PREFIX}${JSON.stringify(comment)}`;
-  return `COMMENT ON INDEX ${qualified(pgSchema, indexName)} IS '${text.replaceAll("'", "''")}'`;
-}
-
-/** Parses a recorded index comment; `null` when the comment is not Convoy's. */
-export function parseIndexComment(text: string | null): IndexComment | null {
-  if (text?.startsWith(COMMENT_PREFIX) !== true) return null;
-  try {
-    const parsed = JSON.parse(text.slice(COMMENT_PREFIX.length)) as Partial<IndexComment>;
-    if (parsed.convoy !== 1 || typeof parsed.definition !== "string" || !Array.isArray(parsed.fields)) return null;
-    return parsed as IndexComment;
-  } catch {
-    return null;
-  }
-}
-
-/** Prefixes of the temporary names used while an index is replaced (build new, swap, drop old). */
-export const NEW_INDEX_PREFIX = "convoy_new_";
-export const OLD_INDEX_PREFIX = "convoy_old_";
-
-/** The deterministic temporary name of an index being replaced (fits Postgres's 63 bytes). */
-export function temporaryIndexName(prefix: string, table: string, index: string): string {
-  return `${prefix}${createHash("sha256").update(`${table}\0${index}`).digest("hex").slice(0, 16)}`;
 }

@@ -2,7 +2,7 @@ import type { Driver } from "../../src/driver/index.js";
 import { newCreationTime, newId } from "../../src/storage/ids.js";
 import { toStored } from "../../src/storage/stored-value.js";
 import type { Value } from "../../src/values/value.js";
-import { openSyncDriver } from "../../src/sync/index.js";
+import { openSyncDriver } from "../../src/schema-sync/index.js";
 import type { TestDatabase } from "../helpers/test-database.js";
 
 /** A driver fit for `syncSchema`: a one-connection session on a real server, the database's own PGlite. */

@@ -1,5 +1,5 @@
 import { createDriver, type Driver, type Queryable } from "../driver/index.js";
-import { META_TABLE, SCHEMA_HASH_KEY } from "./ddl.js";
+import { META_TABLE, SCHEMA_HASH_KEY } from "../storage/layout.js";
 
 /**
  * The driver `syncSchema` needs: on a real server ONE dedicated connection that is never closed

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createPgDriver } from "../../src/driver/index.js";
 import { defineSchema, defineTable } from "../../src/schema/index.js";
 import { v } from "../../src/values/v.js";
-import { readSyncLog, syncSchema } from "../../src/sync/index.js";
+import { readSyncLog, syncSchema } from "../../src/schema-sync/index.js";
 import { newCreationTime, newId } from "../../src/storage/ids.js";
 import { useTestDatabase } from "../helpers/test-database.js";
 import { insertDocuments, syncDriver } from "./sync-helpers.js";

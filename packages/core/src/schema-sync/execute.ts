@@ -5,7 +5,7 @@ import type { SyncStatement } from "./plan-types.js";
 /**
  * Where a sync's statements run. On a real server: one dedicated session (a `max: 1` pool) that
  * holds the advisory lock, runs `CONCURRENTLY` statements outside transactions and groups the
- * others into short transactions. On PGlite (and for `convoy dev`): one open transaction.
+ * others into short transactions. On PGlite: one open transaction.
  */
 export interface SyncSession {
   /** `true` when everything already runs inside one transaction. */
