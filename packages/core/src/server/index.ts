@@ -45,7 +45,13 @@ export {
 export type { GenericDatabaseReader, GenericDatabaseWriter, NamedTableInfo, PatchValue, WithOptionalSystemFields } from "./database.js";
 export type { Cursor, OrderedQuery, PaginationOptions, PaginationResult, Query, QueryInitializer } from "./query.js";
 export type { Expression, ExpressionOrValue, FilterBuilder } from "./filter-builder.js";
-export type { IndexRange, IndexRangeBuilder, LowerBoundIndexRangeBuilder, UpperBoundIndexRangeBuilder } from "./index-range-builder.js";
+export type {
+  IndexRange,
+  IndexRangeBuilder,
+  LowerBoundAfterUpperIndexRangeBuilder,
+  LowerBoundIndexRangeBuilder,
+  UpperBoundIndexRangeBuilder,
+} from "./index-range-builder.js";
 export type { DocumentByInfo, FieldPaths, FieldTypeFromFieldPath, IndexNames, NamedIndex } from "./field-types.js";
 export {
   anyApi,
