@@ -1,7 +1,8 @@
 import { getFunctionName, type AnyFunctionReference, type FunctionArgs, type FunctionReference, type FunctionReturnType } from "../functions/function-reference.js";
 import { decodeValue, encodeValue } from "../values/encoding.js";
 import type { JSONValue, Value } from "../values/value.js";
-import { ConvoyRequestError } from "./request-error.js";
+import { isErrorCode } from "../errors/error-codes.js";
+import { ConvoyRequestError, type ConvoyRequestErrorCode } from "./request-error.js";
 
 /** Returns the current auth token, or `null` when signed out. */
 export type AuthTokenFetcher = () => string | null | undefined | Promise<string | null | undefined>;
@@ -54,7 +55,7 @@ type ArgsParameter<TReference extends AnyFunctionReference> =
 
 const RETRY_BASE_MS = 100;
 /** Transport failures after which a query is sent again (with 503 answers). */
-const RETRYABLE_CODES = new Set(["NETWORK_ERROR", "TIMEOUT"]);
+const RETRYABLE_CODES: ReadonlySet<ConvoyRequestErrorCode> = new Set(["NETWORK_ERROR", "TIMEOUT"]);
 
 /**
  * Calls Convoy queries and mutations over HTTP, typed by function references.
@@ -169,7 +170,8 @@ export class ConvoyHttpClient {
       return decodeValue(answer.value ?? null);
     }
     const error = answer?.error;
-    throw new ConvoyRequestError(error?.code ?? (response.status === 503 ? "UNAVAILABLE" : "INTERNAL"), error?.message ?? `HTTP ${response.status}`, response.status, {
+    const code = isErrorCode(error?.code) ? error.code : response.status === 503 ? "UNAVAILABLE" : "INTERNAL";
+    throw new ConvoyRequestError(code, error?.message ?? `HTTP ${response.status}`, response.status, {
       ...(error?.data === undefined ? {} : { data: decodeValue(error.data) }),
       ...(error?.path === undefined ? {} : { path: error.path }),
     });

@@ -81,6 +81,7 @@ export {
   type UserIdentity,
 } from "../functions/index.js";
 export { paginationOptsValidator } from "../db/index.js";
+export { ERROR_CODES, FrameworkError, isErrorCode, isFrameworkError, type ErrorCode, type FrameworkErrorOptions } from "../errors/index.js";
 export { createHandler, createFetchHandler, createServer, type HandlerOptions, type HttpLimits, type CorsOptions, type HttpRuntime } from "../http/index.js";
 export { createRuntime, type Runtime, type RuntimeOptions, type RunResult } from "../runtime/index.js";
 export { createRegistry, createRegistrySync, type FunctionRegistry } from "../functions/index.js";
