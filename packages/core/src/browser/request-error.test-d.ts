@@ -15,7 +15,8 @@ describe("ConvoyRequestError.code", () => {
     const error = new ConvoyRequestError("ARGS_INVALID", "bad", 400);
     if (error.code === "APPLICATION_ERROR") expectTypeOf(error.code).toEqualTypeOf<"APPLICATION_ERROR">();
     // @ts-expect-error not a code
-    void new ConvoyRequestError("NOPE", "bad", 400);
+    const wrong = new ConvoyRequestError("NOPE", "bad", 400);
+    expectTypeOf(wrong).toEqualTypeOf<ConvoyRequestError>();
     // @ts-expect-error a typo no longer compiles
     if (error.code === "ARGS_INVALD") return;
   });
