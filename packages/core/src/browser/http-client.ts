@@ -33,6 +33,12 @@ export interface CallOptions {
 export interface CallAccess {
   readTables: string[];
   writtenTables: string[];
+  /**
+   * `false` when the server sent no access headers (its `accessHeaders` option is off, the
+   * default outside `convoy dev`): the call may have read or written any table, and the table
+   * lists are empty. Absent means reported.
+   */
+  reported?: boolean;
 }
 
 /** A listener of {@link ConvoyHttpClient.onAccess}. */
@@ -40,12 +46,14 @@ export type AccessListener = (kind: "query" | "mutation", name: string, access: 
 
 /**
  * Whether a write could have changed what a read saw: the tables `read` read intersect the
- * tables `write` wrote. The one place the invalidation rule lives, for every adapter.
+ * tables `write` wrote, or either side was not reported by the server (then it may be any
+ * table). The one place the invalidation rule lives, for every adapter.
  *
  * @example
  * accessOverlaps({ readTables: ["messages"], writtenTables: [] }, { readTables: [], writtenTables: ["messages"] }); // true
  */
-export function accessOverlaps(read: Pick<CallAccess, "readTables">, write: Pick<CallAccess, "writtenTables">): boolean {
+export function accessOverlaps(read: Pick<CallAccess, "readTables" | "reported">, write: Pick<CallAccess, "writtenTables" | "reported">): boolean {
+  if (read.reported === false || write.reported === false) return true;
   return write.writtenTables.some((table) => read.readTables.includes(table));
 }
 
@@ -164,7 +172,9 @@ export class ConvoyHttpClient {
     }
     const answer = parseAnswer(text);
     if (response.ok && answer !== null && "value" in answer) {
-      const access = { readTables: headerList(response, "x-convoy-reads"), writtenTables: headerList(response, "x-convoy-writes") };
+      const reported = response.headers.has("x-convoy-reads") && response.headers.has("x-convoy-writes");
+      const access: CallAccess = { readTables: headerList(response, "x-convoy-reads"), writtenTables: headerList(response, "x-convoy-writes") };
+      if (!reported) access.reported = false;
       for (const listener of this.accessListeners) listener(kind, name, access);
       options?.onAccess?.(access);
       return decodeValue(answer.value ?? null);

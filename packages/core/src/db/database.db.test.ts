@@ -144,7 +144,7 @@ describe("insert", () => {
       const message = await db.insert("messages", { author: "a", body: "b" });
       const user = await db.insert("users", { name: "u", best: message, friends: [null] });
       await db.insert("users", { name: "v", friends: [user, null] });
-      await expectCode(db.insert("users", { name: "w", best: user }), "SCHEMA_VALIDATION", /expected an id of table "messages"/);
+      await expectCode(db.insert("users", { name: "w", best: user }), "SCHEMA_VALIDATION", /best: expected Id<"messages">, got an id of another table/);
       await expectCode(db.insert("users", { name: "w", friends: [message] }), "SCHEMA_VALIDATION", /friends\[0\]/);
       await expectCode(db.insert("users", { name: "w", best: "not-an-id" }), "SCHEMA_VALIDATION");
     });

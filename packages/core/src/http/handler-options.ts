@@ -71,6 +71,13 @@ export interface HandlerOptions {
   logger?: HttpLogger;
   /** How long `GET /api/health` waits for the database before answering 503, in ms (default 5000). */
   healthTimeoutMs?: number;
+  /**
+   * Send `X-Convoy-Reads` / `X-Convoy-Writes` (the tables each call read and wrote) with every
+   * successful call (default `false`; `convoy dev` turns it on). `@convoy/react-query` uses them
+   * to invalidate only the queries a mutation affected; without them it invalidates every
+   * Convoy query after each mutation. They reveal which tables a function touches.
+   */
+  accessHeaders?: boolean;
 }
 
 /** {@link HandlerOptions} with every default filled in. */
@@ -84,6 +91,7 @@ export interface ResolvedHandlerOptions {
   staticDir: string | undefined;
   logger: HttpLogger;
   healthTimeoutMs: number;
+  accessHeaders: boolean;
 }
 
 export const DEFAULT_LIMITS: Required<HttpLimits> = {
@@ -143,5 +151,6 @@ export function resolveHandlerOptions(options: HandlerOptions): ResolvedHandlerO
     staticDir: options.staticDir,
     logger: options.logger ?? defaultLogger,
     healthTimeoutMs: positiveInteger("healthTimeoutMs", options.healthTimeoutMs, 5000),
+    accessHeaders: options.accessHeaders === true,
   };
 }

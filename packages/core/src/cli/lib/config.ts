@@ -19,6 +19,8 @@ export interface ConvoyConfig {
   limits?: { maxBodyBytes?: number; maxDepth?: number; maxArrayLength?: number };
   /** Origins allowed by CORS in `convoy start` (dev allows any). */
   corsOrigins?: string[];
+  /** Send `X-Convoy-Reads`/`X-Convoy-Writes` in `convoy start` (default false; dev always sends them). */
+  accessHeaders?: boolean;
 }
 
 /** The configuration a command runs with, after defaults, config file, environment and flags. */
@@ -32,6 +34,7 @@ export interface ResolvedConfig {
   stateDir: string;
   limits: NonNullable<ConvoyConfig["limits"]>;
   corsOrigins: string[];
+  accessHeaders: boolean;
 }
 
 export const DEFAULT_PORT = 3700;
@@ -57,6 +60,7 @@ export async function resolveConfig(projectDir: string, overrides: ConfigOverrid
     stateDir: join(dir, ".convoy"),
     limits: config.limits ?? {},
     corsOrigins: config.corsOrigins ?? [],
+    accessHeaders: config.accessHeaders === true,
   };
 }
 
