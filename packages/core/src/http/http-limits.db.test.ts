@@ -1,3 +1,4 @@
+import { request as httpRequest } from "node:http";
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useTestDatabase } from "../../test/helpers/test-database.js";
@@ -104,6 +105,53 @@ describe("body size limit", () => {
     const { raw, closedByServer } = await rawExchange(server.port, head);
     expect(parseRawResponse(raw)?.status).toBe(413);
     expect(closedByServer).toBe(true);
+    await healthyPromptly();
+  });
+
+  it.each([
+    ["chunked", false],
+    ["with Content-Length", true],
+  ])("a node:http client that sends a whole 5 MiB body (%s) before reading gets the 413 answer, not a reset", async (_label, withLength) => {
+    const total = 5 * MiB;
+    const outcome = await new Promise<{ status: number; json: unknown; sentAll: boolean; error?: Error }>((resolve) => {
+      const headers: Record<string, string | number> = { "Content-Type": "application/json" };
+      if (withLength) headers["Content-Length"] = total;
+      const req = httpRequest({ host: "127.0.0.1", port: server.port, method: "POST", path: "/api/mutation/items:add", headers });
+      let sentAll = false;
+      let answer: { status: number; json: unknown } | undefined;
+      req.on("error", (error) => {
+        resolve({ status: 0, json: null, sentAll, error });
+      });
+      req.on("response", (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (text += chunk));
+        res.on("end", () => {
+          answer = { status: res.statusCode ?? 0, json: JSON.parse(text) };
+          if (sentAll) resolve({ ...answer, sentAll });
+        });
+      });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < total) {
+          sent += chunk.length;
+          if (!req.write(chunk)) {
+            req.once("drain", pump);
+            return;
+          }
+        }
+        req.end(() => {
+          sentAll = true;
+          if (answer !== undefined) resolve({ ...answer, sentAll });
+        });
+      };
+      pump();
+    });
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.sentAll).toBe(true);
+    expect(outcome.status).toBe(413);
+    expect(outcome.json).toEqual({ error: { code: "PAYLOAD_TOO_LARGE", message: expect.any(String), data: { maxBytes: MiB } } });
     await healthyPromptly();
   });
 
