@@ -49,7 +49,8 @@ export class ConvoyQueryClient {
     this.queryClient = queryClient;
     connected.set(queryClient, this);
     this.stopListening = client.onAccess((kind, _name, access) => {
-      if (kind === "mutation" && access.writtenTables.length > 0) void this.track(this.invalidateAfter(access));
+      // Unreported access (the server's accessHeaders are off): the mutation may have written anything.
+      if (kind === "mutation" && (access.reported === false || access.writtenTables.length > 0)) void this.track(this.invalidateAfter(access));
     });
   }
 

@@ -39,7 +39,7 @@ interface Setup {
   wrapper: (props: { children: ReactNode }) => ReactNode;
 }
 
-function setup(): Setup {
+function setup(url = server.url): Setup {
   const fetches: Record<string, number> = {};
   const counting: typeof fetch = (input, init) => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
@@ -47,7 +47,7 @@ function setup(): Setup {
     fetches[name] = (fetches[name] ?? 0) + 1;
     return fetch(input, init);
   };
-  const client = new ConvoyHttpClient(server.url, { fetch: counting });
+  const client = new ConvoyHttpClient(url, { fetch: counting });
   const queryClient = new QueryClient();
   const convoy = new ConvoyQueryClient(client, queryClient);
   const wrapper = ({ children }: { children: ReactNode }) => <QueryClientProvider client={queryClient}>{children}</QueryClientProvider>;
@@ -186,6 +186,21 @@ describe("@convoy/react-query", () => {
     await queryClient.invalidateQueries({ queryKey: convoyQueryKey(api.notes.list) });
     expect(queryClient.getQueryState(convoyQuery(api.notes.list, {}).queryKey)?.isInvalidated).toBe(true);
     expect(fetches).toEqual({ "notes:list": 1 });
+  });
+
+  it("invalidates every Convoy query after a mutation when the server sends no access headers", async () => {
+    const quiet = await startFixtureServer(db().driver, { accessHeaders: false });
+    try {
+      const { queryClient, convoy } = setup(quiet.url);
+      await queryClient.query(convoyQuery(api.notes.list, {}));
+      await queryClient.query(convoyQuery(api.tags.list, {}));
+      await convoy.mutation(api.notes.add, { title: "a", stars: 1n });
+      // the server did not say what the mutation wrote: tags:list may be stale too
+      expect(queryClient.getQueryState(convoyQuery(api.notes.list, {}).queryKey)?.isInvalidated).toBe(true);
+      expect(queryClient.getQueryState(convoyQuery(api.tags.list, {}).queryKey)?.isInvalidated).toBe(true);
+    } finally {
+      await quiet.close();
+    }
   });
 
   it("says how to connect when no ConvoyQueryClient is connected", async () => {

@@ -1,7 +1,8 @@
 import { getFunctionName, type AnyFunctionReference, type FunctionArgs, type FunctionReference, type FunctionReturnType } from "../functions/function-reference.js";
 import { decodeValue, encodeValue } from "../values/encoding.js";
 import type { JSONValue, Value } from "../values/value.js";
-import { ConvoyRequestError } from "./request-error.js";
+import { isErrorCode } from "../errors/error-codes.js";
+import { ConvoyRequestError, type ConvoyRequestErrorCode } from "./request-error.js";
 
 /** Returns the current auth token, or `null` when signed out. */
 export type AuthTokenFetcher = () => string | null | undefined | Promise<string | null | undefined>;
@@ -32,6 +33,12 @@ export interface CallOptions {
 export interface CallAccess {
   readTables: string[];
   writtenTables: string[];
+  /**
+   * `false` when the server sent no access headers (its `accessHeaders` option is off, the
+   * default outside `convoy dev`): the call may have read or written any table, and the table
+   * lists are empty. Absent means reported.
+   */
+  reported?: boolean;
 }
 
 /** A listener of {@link ConvoyHttpClient.onAccess}. */
@@ -39,12 +46,14 @@ export type AccessListener = (kind: "query" | "mutation", name: string, access: 
 
 /**
  * Whether a write could have changed what a read saw: the tables `read` read intersect the
- * tables `write` wrote. The one place the invalidation rule lives, for every adapter.
+ * tables `write` wrote, or either side was not reported by the server (then it may be any
+ * table). The one place the invalidation rule lives, for every adapter.
  *
  * @example
  * accessOverlaps({ readTables: ["messages"], writtenTables: [] }, { readTables: [], writtenTables: ["messages"] }); // true
  */
-export function accessOverlaps(read: Pick<CallAccess, "readTables">, write: Pick<CallAccess, "writtenTables">): boolean {
+export function accessOverlaps(read: Pick<CallAccess, "readTables" | "reported">, write: Pick<CallAccess, "writtenTables" | "reported">): boolean {
+  if (read.reported === false || write.reported === false) return true;
   return write.writtenTables.some((table) => read.readTables.includes(table));
 }
 
@@ -54,7 +63,7 @@ type ArgsParameter<TReference extends AnyFunctionReference> =
 
 const RETRY_BASE_MS = 100;
 /** Transport failures after which a query is sent again (with 503 answers). */
-const RETRYABLE_CODES = new Set(["NETWORK_ERROR", "TIMEOUT"]);
+const RETRYABLE_CODES: ReadonlySet<ConvoyRequestErrorCode> = new Set(["NETWORK_ERROR", "TIMEOUT"]);
 
 /**
  * Calls Convoy queries and mutations over HTTP, typed by function references.
@@ -163,13 +172,16 @@ export class ConvoyHttpClient {
     }
     const answer = parseAnswer(text);
     if (response.ok && answer !== null && "value" in answer) {
-      const access = { readTables: headerList(response, "x-convoy-reads"), writtenTables: headerList(response, "x-convoy-writes") };
+      const reported = response.headers.has("x-convoy-reads") && response.headers.has("x-convoy-writes");
+      const access: CallAccess = { readTables: headerList(response, "x-convoy-reads"), writtenTables: headerList(response, "x-convoy-writes") };
+      if (!reported) access.reported = false;
       for (const listener of this.accessListeners) listener(kind, name, access);
       options?.onAccess?.(access);
       return decodeValue(answer.value ?? null);
     }
     const error = answer?.error;
-    throw new ConvoyRequestError(error?.code ?? (response.status === 503 ? "UNAVAILABLE" : "INTERNAL"), error?.message ?? `HTTP ${response.status}`, response.status, {
+    const code = isErrorCode(error?.code) ? error.code : response.status === 503 ? "UNAVAILABLE" : "INTERNAL";
+    throw new ConvoyRequestError(code, error?.message ?? `HTTP ${response.status}`, response.status, {
       ...(error?.data === undefined ? {} : { data: decodeValue(error.data) }),
       ...(error?.path === undefined ? {} : { path: error.path }),
     });

@@ -20,7 +20,8 @@ export {
   type CallOptions,
   type ConvoyHttpClientOptions,
 } from "./http-client.js";
-export { ConvoyRequestError } from "./request-error.js";
+export { ConvoyRequestError, type ConvoyRequestErrorCode } from "./request-error.js";
+export type { ErrorCode } from "../errors/error-codes.js";
 export {
   getFunctionName,
   makeFunctionReference,

@@ -86,8 +86,9 @@ function checkRangeValue(index: ResolvedIndex, method: string, field: string, va
 
 /**
  * The `q` of `withIndex(name, q => …)`: records the range and throws at call time on anything
- * Convex rejects (a field out of order, `eq` after a bound, two lower or two upper bounds, an
- * upper bound before a lower one, a field the index does not have).
+ * Convex rejects (a field out of order, `eq` after a bound, two lower or two upper bounds,
+ * bounds on different fields, a field the index does not have). The two bounds may come in
+ * either order: `q.lt("n", 9).gt("n", 2)` is the range of `q.gt("n", 2).lt("n", 9)`.
  */
 export class IndexRangeBuilderImpl {
   /** Brand of the typed `IndexRange` (type only). */
@@ -126,9 +127,7 @@ export class IndexRangeBuilderImpl {
   private lowerBound(op: "gt" | "gte", field: string, value: unknown): this {
     this.checkField(op, field);
     if (this.range.lower !== null) throw rangeError(this.index, `${op}("${field}") is a second lower bound (there is already ${this.range.lower.op})`);
-    if (this.range.upper !== null) throw rangeError(this.index, `${op}("${field}") must come before the upper bound (${this.range.upper.op})`);
-    this.expectNext(op, field);
-    this.boundField = field;
+    this.boundSameField(op, field, "upper");
     this.range.lower = { op, value: checkRangeValue(this.index, op, field, value) };
     return this;
   }
@@ -136,14 +135,19 @@ export class IndexRangeBuilderImpl {
   private upperBound(op: "lt" | "lte", field: string, value: unknown): this {
     this.checkField(op, field);
     if (this.range.upper !== null) throw rangeError(this.index, `${op}("${field}") is a second upper bound (there is already ${this.range.upper.op})`);
-    if (this.boundField !== null) {
-      if (field !== this.boundField) throw rangeError(this.index, `${op}("${field}") must bound the same field as the lower bound ("${this.boundField}")`);
-    } else {
-      this.expectNext(op, field);
-      this.boundField = field;
-    }
+    this.boundSameField(op, field, "lower");
     this.range.upper = { op, value: checkRangeValue(this.index, op, field, value) };
     return this;
+  }
+
+  /** The first bound picks the next index field; the other bound (in either order) must name the same one. */
+  private boundSameField(op: RangeBound["op"], field: string, other: "lower" | "upper"): void {
+    if (this.boundField !== null) {
+      if (field !== this.boundField) throw rangeError(this.index, `${op}("${field}") must bound the same field as the ${other} bound ("${this.boundField}")`);
+      return;
+    }
+    this.expectNext(op, field);
+    this.boundField = field;
   }
 
   private checkField(method: string, field: unknown): asserts field is string {

@@ -8,6 +8,7 @@ import { decodeCursor, encodeCursor, queryDigest, type CursorKeys, type CursorPo
 import type { DocumentCache } from "./document-cache.js";
 import { decodeRow, type Document, type DocumentRow } from "./documents.js";
 import { FilterBuilderImpl, FilterExpression, type FilterNode } from "./filter-builder.js";
+import { QueryArgumentError } from "./query-argument-error.js";
 import { IndexRangeBuilderImpl, resolveIndex, type IndexRange } from "./index-range.js";
 import { PASSES_FILTERS_COLUMN, compileCount, compileSelect, type CompiledQuery, type Position, type QueryPlan } from "./query-compiler.js";
 import { FILTER_ERROR_STATES } from "../storage/sql/filter-functions.js";
@@ -159,7 +160,7 @@ export class QueryImpl {
   }
 
   async take(n: number): Promise<Document[]> {
-    if (!Number.isSafeInteger(n) || n < 0) throw new FrameworkError("INTERNAL", `take(n): n must be a non-negative integer, got ${String(n)}`);
+    if (!Number.isSafeInteger(n) || n < 0) throw new QueryArgumentError(`take(n): n must be a non-negative integer, got ${String(n)}`, n);
     if (n === 0) return [];
     const rows = await this.fetch(null, n);
     this.recordRead(null, rows.length === n ? rows.at(-1)! : null);

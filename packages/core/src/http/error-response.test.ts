@@ -26,13 +26,41 @@ describe("errorResponse", () => {
 
   it("hides unknown errors, SQL and connection details outside dev mode", () => {
     const unknown = errorResponse(new TypeError("x is undefined at SELECT *"), { dev: false });
-    expect(unknown).toEqual({ status: 500, serverFault: true, body: { error: { code: "INTERNAL", message: "internal server error" } } });
+    expect(unknown).toEqual({
+      status: 500,
+      serverFault: true,
+      errorId: expect.stringMatching(/^[0-9a-f]{8}$/),
+      body: { error: { code: "INTERNAL", message: `internal server error (error id ${unknown.errorId})`, errorId: unknown.errorId } },
+    });
     const sql = errorResponse(new DatabaseError('relation "secret" does not exist', { sqlState: "42P01" }), { dev: false });
-    expect(sql.body).toEqual({ error: { code: "INTERNAL", message: "internal server error" } });
+    expect(sql.body).toEqual({ error: { code: "INTERNAL", message: `internal server error (error id ${sql.errorId})`, errorId: sql.errorId } });
     const down = errorResponse(new FrameworkError("UNAVAILABLE", "database unavailable: connect ECONNREFUSED 10.0.0.5:5432"), { dev: false });
     expect(down).toEqual({ status: 503, serverFault: false, body: { error: { code: "UNAVAILABLE", message: "the database is unavailable; retry later" } } });
     const thrownString = errorResponse("just a string", { dev: false });
-    expect(thrownString.body.error).toEqual({ code: "INTERNAL", message: "internal server error" });
+    expect(thrownString.body.error).toMatchObject({ code: "INTERNAL", message: expect.stringMatching(/^internal server error \(error id [0-9a-f]{8}\)$/) });
+  });
+
+  it("outside dev mode, INTERNAL and RETURNS_INVALID framework errors name no internals: a generic message and a fresh error id", () => {
+    const internals = [
+      new FrameworkError("INTERNAL", 'index "by_x" does not exist on table "secret_table" (its indexes: …)'),
+      new FrameworkError("INTERNAL", "cannot read /srv/app/convoy/messages.ts", { data: { file: "/srv/app" } }),
+      new FrameworkError("RETURNS_INVALID", "returns.password: expected number, got string"),
+    ];
+    const ids = new Set<string>();
+    for (const error of internals) {
+      const response = errorResponse(error, { dev: false });
+      expect(response.status).toBe(500);
+      expect(response.serverFault).toBe(true);
+      expect(response.body.error).toEqual({ code: error.code, message: `internal server error (error id ${response.errorId})`, errorId: response.errorId });
+      expect(JSON.stringify(response.body)).not.toMatch(/secret|srv|password|by_x/);
+      ids.add(response.errorId!);
+    }
+    expect(ids.size).toBe(internals.length);
+    // dev keeps the detail
+    expect(errorResponse(internals[0], { dev: true }).body.error.message).toContain("secret_table");
+    expect(errorResponse(internals[0], { dev: true }).errorId).toBeUndefined();
+    // client mistakes keep their message outside dev too
+    expect(errorResponse(new FrameworkError("ARGS_INVALID", "args.a: expected string"), { dev: false }).body.error.message).toBe("args.a: expected string");
   });
 
   it("shows the message and the stack in dev mode", () => {

@@ -27,8 +27,8 @@ export type CoreHandler = (request: CoreRequest) => Promise<CoreResponse | null>
 export function createCoreHandler(options: ResolvedHandlerOptions): CoreHandler {
   const checkHealth = healthCheckOf(options.runtime);
   const failure = (error: unknown, headers: Record<string, string>): { response: CoreResponse; code: ErrorCode } => {
-    const { status, body, serverFault } = errorResponse(error, { dev: options.dev });
-    if (serverFault) options.logger.error(`convoy: ${body.error.code}: ${errorText(error)}`, error);
+    const { status, body, serverFault, errorId } = errorResponse(error, { dev: options.dev });
+    if (serverFault) options.logger.error(`convoy: ${body.error.code}${errorId === undefined ? "" : ` (error id ${errorId})`}: ${errorText(error)}`, error);
     try {
       return { response: jsonResponse(status, body, headers), code: body.error.code };
     } catch {
@@ -80,7 +80,7 @@ export function createCoreHandler(options: ResolvedHandlerOptions): CoreHandler 
       if (!isValidFunctionName(name)) throw new FrameworkError("NOT_FOUND", `no public ${route.kind} named ${JSON.stringify(name)}`);
       const args = request.method === "GET" ? argsFromSearch(request.search, options.limits) : argsFromBody(await readJsonBody(request), options.limits);
       const { value, log } = await options.runtime.run(route.kind, name, args, { allowInternal: false, identity: null });
-      const response = jsonResponse(200, { value: encodeResult(name, value) }, { ...headers, ...accessHeaders(log) });
+      const response = jsonResponse(200, { value: encodeResult(name, value) }, options.accessHeaders ? { ...headers, ...accessHeaders(log) } : headers);
       reportCall(name, route.kind, started, undefined);
       return response;
     } catch (error) {
@@ -166,17 +166,18 @@ export function isJsonContentType(header: string | undefined): boolean {
   return true;
 }
 
-/** Encode a function's result for the wire; a result that cannot be encoded is the function's fault. */
 /**
  * `X-Convoy-Reads` / `X-Convoy-Writes`: the tables a call read and wrote, so clients can
  * invalidate cached queries after a mutation (`@convoy/react-query` does). Headers, not body
- * fields, so the body stays exactly `{"value": …}`.
+ * fields, so the body stays exactly `{"value": …}`. Sent only with the `accessHeaders` option
+ * (on under `convoy dev`): they tell anyone which tables a function touches.
  */
 function accessHeaders(log: CallTables | undefined): Record<string, string> {
   if (log === undefined) return {};
   return { "X-Convoy-Reads": [...log.tablesRead()].sort().join(","), "X-Convoy-Writes": [...log.tablesWritten()].sort().join(",") };
 }
 
+/** Encode a function's result for the wire; a result that cannot be encoded is the function's fault. */
 function encodeResult(name: string, value: Value): JSONValue {
   try {
     return encodeValue(value);

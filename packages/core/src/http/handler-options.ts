@@ -81,6 +81,13 @@ export interface HandlerOptions {
   healthTimeoutMs?: number;
   /** Routes tried first, before the API and static files (see {@link ExtraRoutes}). */
   extraRoutes?: ExtraRoutes;
+  /**
+   * Send `X-Convoy-Reads` / `X-Convoy-Writes` (the tables each call read and wrote) with every
+   * successful call (default `false`; `convoy dev` turns it on). `@convoy/react-query` uses them
+   * to invalidate only the queries a mutation affected; without them it invalidates every
+   * Convoy query after each mutation. They reveal which tables a function touches.
+   */
+  accessHeaders?: boolean;
 }
 
 /** {@link HandlerOptions} with every default filled in. */
@@ -95,6 +102,7 @@ export interface ResolvedHandlerOptions {
   logger: HttpLogger;
   healthTimeoutMs: number;
   extraRoutes: ExtraRoutes | undefined;
+  accessHeaders: boolean;
 }
 
 export const DEFAULT_LIMITS: Required<HttpLimits> = {
@@ -155,5 +163,6 @@ export function resolveHandlerOptions(options: HandlerOptions): ResolvedHandlerO
     logger: options.logger ?? defaultLogger,
     healthTimeoutMs: positiveInteger("healthTimeoutMs", options.healthTimeoutMs, 5000),
     extraRoutes: options.extraRoutes,
+    accessHeaders: options.accessHeaders === true,
   };
 }

@@ -43,8 +43,8 @@ async function request(path: string, init: RequestInit = {}, base = server.url):
   return { status: response.status, headers: response.headers, json };
 }
 
-function post(path: string, body: unknown, headers: Record<string, string> = { "Content-Type": "application/json" }): Promise<Answer> {
-  return request(path, { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) });
+function post(path: string, body: unknown, headers: Record<string, string> = { "Content-Type": "application/json" }, base = server.url): Promise<Answer> {
+  return request(path, { method: "POST", headers, body: typeof body === "string" ? body : JSON.stringify(body) }, base);
 }
 
 function getQuery(name: string, args?: unknown): Promise<Answer> {
@@ -59,9 +59,11 @@ async function rowCount(): Promise<number> {
 function expectError(answer: Answer, status: number, code: string, extra: Record<string, unknown> = {}): void {
   expect(answer.status).toBe(status);
   expect(answer.headers.get("content-type")).toBe("application/json; charset=utf-8");
-  expect(answer.json).toEqual({ error: { code, message: expect.any(String), ...extra } });
-  const error = (answer.json as { error: Record<string, unknown> }).error;
+  const { errorId, ...error } = (answer.json as { error: Record<string, unknown> }).error;
+  expect({ error }).toEqual({ error: { code, message: expect.any(String), ...extra } });
   expect(Object.keys(error).every((key) => ["code", "message", "data", "path"].includes(key))).toBe(true);
+  // server faults carry the id they were logged under
+  expect(errorId === undefined || (status >= 500 && typeof errorId === "string")).toBe(true);
 }
 
 describe("success", () => {
@@ -105,15 +107,27 @@ describe("success", () => {
     expect(await head.text()).toBe("");
   });
 
-  it("reports the tables a call read and wrote in X-Convoy-Reads / X-Convoy-Writes", async () => {
+  it("sends no X-Convoy-Reads / X-Convoy-Writes by default (production)", async () => {
     const added = await post("/api/mutation/items:add", { args: { name: "pen", qty: 1 } });
     expect(added.status).toBe(200);
-    expect(added.headers.get("x-convoy-reads")).toBe("");
-    expect(added.headers.get("x-convoy-writes")).toBe("items");
-    const listed = await post("/api/query/items:list", { args: {} });
-    expect(listed.headers.get("x-convoy-reads")).toBe("items");
-    expect(listed.headers.get("x-convoy-writes")).toBe("");
-    expect(listed.json).toEqual({ value: [expect.objectContaining({ name: "pen", qty: 1 })] });
+    expect(added.headers.has("x-convoy-reads")).toBe(false);
+    expect(added.headers.has("x-convoy-writes")).toBe(false);
+  });
+
+  it("with accessHeaders, reports the tables a call read and wrote in X-Convoy-Reads / X-Convoy-Writes", async () => {
+    const reporting = await startTestServer(db().driver, { accessHeaders: true }, server.runtime);
+    try {
+      const added = await post("/api/mutation/items:add", { args: { name: "pen", qty: 1 } }, undefined, reporting.url);
+      expect(added.status).toBe(200);
+      expect(added.headers.get("x-convoy-reads")).toBe("");
+      expect(added.headers.get("x-convoy-writes")).toBe("items");
+      const listed = await post("/api/query/items:list", { args: {} }, undefined, reporting.url);
+      expect(listed.headers.get("x-convoy-reads")).toBe("items");
+      expect(listed.headers.get("x-convoy-writes")).toBe("");
+      expect(listed.json).toEqual({ value: [expect.objectContaining({ name: "pen", qty: 1 })] });
+    } finally {
+      await reporting.close();
+    }
   });
 
   it("reports every call to onCall with its outcome", async () => {
@@ -250,10 +264,15 @@ describe("error codes", () => {
 
   it("INTERNAL (500) with a generic message and no stack; the real error is logged", async () => {
     server.errors.length = 0;
+    server.messages.length = 0;
     const answer = await post("/api/mutation/items:crash", { args: {} });
     expectError(answer, 500, "INTERNAL");
     const text = JSON.stringify(answer.json);
     expect(text).not.toMatch(/secret|SELECT|stack|at /);
+    // the error id in the answer is the one logged with the real error
+    const { errorId, message } = (answer.json as { error: { errorId: string; message: string } }).error;
+    expect(message).toBe(`internal server error (error id ${errorId})`);
+    expect(server.messages.some((line) => line.includes(`(error id ${errorId})`) && line.includes("secret detail"))).toBe(true);
     expect(server.errors).toEqual([expect.objectContaining({ message: "secret detail: SELECT password FROM admins" })]);
     expect(await rowCount()).toBe(0);
   });
@@ -482,7 +501,9 @@ describe("fetch handler", () => {
       const viaNode = await request(path, init);
       const response = await fetchHandler(new Request(`http://localhost${path}`, init));
       const text = await response.text();
-      expect({ status: response.status, json: JSON.parse(text) as unknown }, path).toEqual({ status: viaNode.status, json: viaNode.json });
+      // error ids are fresh per failure: compare the rest
+      const withoutId = (json: unknown): string => JSON.stringify(json).replace(/[0-9a-f]{8}/g, "<id>");
+      expect({ status: response.status, json: withoutId(JSON.parse(text)) }, path).toEqual({ status: viaNode.status, json: withoutId(viaNode.json) });
       expect(response.headers.get("content-type")).toBe(viaNode.headers.get("content-type"));
     }
   });

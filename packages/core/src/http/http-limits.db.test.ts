@@ -1,3 +1,4 @@
+import { request as httpRequest } from "node:http";
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useTestDatabase } from "../../test/helpers/test-database.js";
@@ -104,6 +105,51 @@ describe("body size limit", () => {
     const { raw, closedByServer } = await rawExchange(server.port, head);
     expect(parseRawResponse(raw)?.status).toBe(413);
     expect(closedByServer).toBe(true);
+    await healthyPromptly();
+  });
+
+  it.each([
+    ["chunked", false],
+    ["with Content-Length", true],
+  ])("a node:http client streaming a 5 MiB body (%s) reads the 413 answer, without a connection reset", async (_label, withLength) => {
+    const total = 5 * MiB;
+    const outcome = await new Promise<{ status: number; json: unknown; errors: Error[] }>((resolve) => {
+      const headers: Record<string, string | number> = { "Content-Type": "application/json" };
+      if (withLength) headers["Content-Length"] = total;
+      const req = httpRequest({ host: "127.0.0.1", port: server.port, method: "POST", path: "/api/mutation/items:add", headers });
+      const errors: Error[] = [];
+      let answer = { status: 0, json: null as unknown };
+      req.on("error", (error) => errors.push(error));
+      req.on("response", (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => (text += chunk));
+        res.on("end", () => {
+          answer = { status: res.statusCode ?? 0, json: JSON.parse(text) };
+        });
+      });
+      // Settled once the connection is gone (the client ends it after a Connection: close answer).
+      req.on("close", () => {
+        resolve({ ...answer, errors });
+      });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      let sent = 0;
+      const pump = (): void => {
+        while (sent < total && !req.destroyed) {
+          sent += chunk.length;
+          if (!req.write(chunk)) {
+            req.once("drain", pump);
+            return;
+          }
+        }
+        if (!req.destroyed) req.end();
+      };
+      pump();
+    });
+    // Before the drain, the server closed with unread input: the client saw EPIPE/ECONNRESET.
+    expect(outcome.errors).toEqual([]);
+    expect(outcome.status).toBe(413);
+    expect(outcome.json).toEqual({ error: { code: "PAYLOAD_TOO_LARGE", message: expect.any(String), data: { maxBytes: MiB } } });
     await healthyPromptly();
   });
 

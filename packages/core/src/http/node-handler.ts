@@ -3,6 +3,7 @@ import type { CoreRequest, CoreResponse } from "./core-types.js";
 import { createCoreHandler, notFoundResponse, plainErrorResponse } from "./handle-request.js";
 import { resolveHandlerOptions, type HandlerOptions } from "./handler-options.js";
 import { readNodeBody } from "./read-node-body.js";
+import { FrameworkError } from "../errors/framework-error.js";
 
 /**
  * A `node:http` request listener; also Connect/Express middleware: with `next`, requests
@@ -12,6 +13,15 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: (er
 
 /** How long a socket whose body was refused may linger (sending the answer) before it is destroyed. */
 const LINGER_MS = 2000;
+/**
+ * After answering a body it will not read (too large, or not needed), the server keeps reading
+ * and discarding it for up to this long and this many bytes, then closes: a client that sends
+ * its whole body before reading the answer then gets the answer instead of a connection reset
+ * (closing a socket with unread input makes the kernel send RST, which can destroy the answer
+ * in flight). Past either bound the socket is destroyed.
+ */
+const DRAIN_MAX_MS = 2000;
+const DRAIN_MAX_BYTES = 16 * 1024 * 1024;
 
 /**
  * Mount Convoy's HTTP API in any Node server (SPEC §6): `POST /api/query/<name>`,
@@ -32,7 +42,7 @@ export function createHandler(options: HandlerOptions): NodeHandler {
   return (req, res, next) => {
     const method = (req.method ?? "GET").toUpperCase();
     const { path, search } = splitTarget(req.url ?? "/");
-    let body: "unread" | "read" | "refused" = "unread";
+    let body: "unread" | "read" | "refused" | "too-large" = "unread";
     const request: CoreRequest = {
       method,
       path,
@@ -49,7 +59,7 @@ export function createHandler(options: HandlerOptions): NodeHandler {
           body = "read";
           return bytes;
         } catch (error) {
-          body = "refused";
+          body = error instanceof FrameworkError && error.code === "PAYLOAD_TOO_LARGE" ? "too-large" : "refused";
           throw error;
         }
       },
@@ -60,14 +70,16 @@ export function createHandler(options: HandlerOptions): NodeHandler {
           next();
           return;
         }
-        // Close the connection when the body was refused or left unread: its remaining bytes
-        // are never read (Node would otherwise drain them to reuse the connection).
-        const close = body === "refused" || (body === "unread" && hasBody(req));
-        writeResponse(req, res, method, response ?? notFoundResponse(path), close);
+        // Close the connection when the body was refused or left unread (Node would otherwise
+        // drain it without bound to reuse the connection); drain a too-large or unread body a
+        // bounded while first, so the client reads the answer (a timed-out one is not worth it).
+        const unread = body === "unread" && hasBody(req);
+        const close = body === "refused" || body === "too-large" || unread;
+        writeResponse(req, res, method, response ?? notFoundResponse(path), close, (body === "too-large" || unread) && drainable(req));
       },
       (error: unknown) => {
         resolved.logger.error("convoy: unexpected failure in the HTTP handler", error);
-        writeResponse(req, res, method, plainErrorResponse(error), true);
+        writeResponse(req, res, method, plainErrorResponse(error), true, false);
       },
     );
   };
@@ -94,7 +106,14 @@ function hasBody(req: IncomingMessage): boolean {
   return length !== undefined && length.trim() !== "0";
 }
 
-function writeResponse(req: IncomingMessage, res: ServerResponse, method: string, response: CoreResponse, close: boolean): void {
+/** Whether the rest of the body is worth draining: still arriving, and not declared beyond the drain bound. */
+function drainable(req: IncomingMessage): boolean {
+  if (req.readableEnded || req.destroyed) return false;
+  const length = Number(req.headers["content-length"] ?? "0");
+  return !(length > DRAIN_MAX_BYTES);
+}
+
+function writeResponse(req: IncomingMessage, res: ServerResponse, method: string, response: CoreResponse, close: boolean, drain: boolean): void {
   if (res.headersSent || res.writableEnded || res.destroyed) return;
   // A string body goes out in one write together with the headers; a Buffer would take a writev of two.
   const body = response.body;
@@ -102,7 +121,15 @@ function writeResponse(req: IncomingMessage, res: ServerResponse, method: string
   if (response.status !== 204 && response.status !== 304) headers["Content-Length"] = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
   if (close) headers.Connection = "close";
   res.writeHead(response.status, headers);
-  res.end(method === "HEAD" || response.status === 204 ? undefined : body);
+  const payload = method === "HEAD" || response.status === 204 ? undefined : body;
+  if (drain) {
+    // Send the whole answer (Content-Length tells the client it is complete) but end the
+    // response, which makes Node close the socket, only once the body is drained.
+    if (payload !== undefined) res.write(payload);
+    drainThenEnd(req, res);
+    return;
+  }
+  res.end(payload);
   if (close) {
     // Node ends the socket after this response; make sure it goes away even if the client
     // never closes its side (the unread body stays unread).
@@ -111,4 +138,40 @@ function writeResponse(req: IncomingMessage, res: ServerResponse, method: string
       setTimeout(() => socket.destroy(), LINGER_MS).unref();
     });
   }
+}
+
+/** Reads and discards the rest of the body (bounded), then ends the response; Node then closes the connection. */
+function drainThenEnd(req: IncomingMessage, res: ServerResponse): void {
+  const socket = req.socket;
+  let drained = 0;
+  const finish = (destroy: boolean): void => {
+    clearTimeout(timer);
+    req.off("data", onData);
+    req.off("end", onEnd);
+    req.off("close", onClose);
+    res.end();
+    if (destroy) socket.destroy();
+    else {
+      res.once("finish", () => {
+        setTimeout(() => socket.destroy(), LINGER_MS).unref();
+      });
+    }
+  };
+  const onData = (chunk: Buffer): void => {
+    drained += chunk.length;
+    if (drained > DRAIN_MAX_BYTES) finish(true);
+  };
+  const onEnd = (): void => {
+    finish(false);
+  };
+  const onClose = (): void => {
+    finish(true);
+  };
+  const timer = setTimeout(() => {
+    finish(true);
+  }, DRAIN_MAX_MS);
+  req.on("data", onData);
+  req.on("end", onEnd);
+  req.on("close", onClose);
+  req.resume();
 }

@@ -11,8 +11,8 @@ const ignore = (): void => undefined;
  *   paused, so TCP back-pressure stops the client) and rejects with `PAYLOAD_TOO_LARGE`;
  * - a body not complete within `timeoutMs`, or cut off by the client, rejects with
  *   `BAD_REQUEST`.
- * After a rejection the caller must answer with `Connection: close`: the rest of the body is
- * never read.
+ * After a rejection the caller must answer with `Connection: close`: this function reads no
+ * more of the body (the Node handler drains a too-large one, bounded, after answering).
  *
  * @example
  * const body = await readNodeBody(req, 1024 * 1024, 10_000);

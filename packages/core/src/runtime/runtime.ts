@@ -21,6 +21,7 @@ import { ConflictGate } from "./conflict-gate.js";
 import { createMutationCtx, createQueryCtx, invokeFunction, lookupFunction, type AnyMutationCtx, type AnyQueryCtx, type Engine } from "./invoke.js";
 import { resolveCursorKeys } from "./cursor-key-config.js";
 import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from "./retry.js";
+import { attributeToArgs } from "./attribute-to-args.js";
 import { validateArgs } from "./validate-call.js";
 
 /** Options of {@link createRuntime}. */
@@ -346,7 +347,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         runOptions.identity ?? null,
         // Every attempt (a query's single-statement attempt too) gets a fresh copy: a handler
         // that changes its arguments cannot change the caller's, nor what a rerun sees.
-        (scope) => invokeFunction(current, scope, found, cloneValue(pristine), true),
+        // An invalid take(n) whose n came from the args is the caller's mistake (ARGS_INVALID).
+        async (scope) => {
+          try {
+            return await invokeFunction(current, scope, found, cloneValue(pristine), true);
+          } catch (error) {
+            throw attributeToArgs(error, pristine);
+          }
+        },
         kind === "query" ? found.fn : undefined,
       );
     },

@@ -33,6 +33,16 @@ describe("defineTable / defineSchema names", () => {
     expect(() => defineTable(v.string() as never)).toThrow(/v\.object/);
   });
 
+  it("rejects top-level field names starting with _ (as Convex), naming the field; nested ones are fine", () => {
+    expect(() => defineTable({ author: v.string(), _secret: v.string() })).toThrow(/field "_secret" starts with "_"/);
+    expect(() => defineTable({ _id: v.string() })).toThrow(/field "_id" is a system field/);
+    expect(() => defineTable({ _creationTime: v.number() })).toThrow(/field "_creationTime" is a system field/);
+    expect(() => defineTable(v.union(v.object({ kind: v.literal("a") }), v.object({ kind: v.literal("b"), _x: v.number() })))).toThrow(/field "_x"/);
+    expect(() => defineTable(v.object({ a: v.string(), _b: v.optional(v.string()) }))).toThrow(/field "_b"/);
+    expect(() => defineTable({ profile: v.object({ _private: v.string() }) })).not.toThrow();
+    expect(() => defineTable(v.any())).not.toThrow();
+  });
+
   it("rejects index names that collide or overflow in Postgres", () => {
     expect(() => defineSchema({ a: messages().index("b__c", ["author"]), a__b: defineTable({ c: v.string() }).index("c", ["c"]) })).toThrow(/already taken/);
     expect(() => defineSchema({ ["t".repeat(40)]: messages().index("i".repeat(30), ["author"]) })).toThrow(/longer than Postgres's 63/);

@@ -100,7 +100,20 @@ export function defineTable(input: PropertyValidators | DocumentValidator): Tabl
   if (validator.kind === "union" && validator.members.some((member) => member.kind !== "object")) {
     throw schemaDefinitionError("a table's v.union() must contain only v.object() members");
   }
+  const objects = validator.kind === "object" ? [validator] : validator.kind === "union" ? validator.members : [];
+  for (const member of objects) {
+    if (member.kind === "object") for (const field of Object.keys(member.fields)) checkTopLevelField(field);
+  }
   return new TableDefinition(validator);
+}
+
+/** As in Convex, top-level names starting with `_` are reserved for system fields (nested ones are free). */
+function checkTopLevelField(field: string): void {
+  if (!field.startsWith("_")) return;
+  if (field === "_id" || field === "_creationTime") {
+    throw schemaDefinitionError(`field "${field}" is a system field: every document has it, so a table must not declare it`);
+  }
+  throw schemaDefinitionError(`field "${field}" starts with "_", which is reserved for system fields at the top level of a document`);
 }
 
 function isValidator(input: unknown): input is DocumentValidator {

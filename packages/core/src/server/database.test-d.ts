@@ -52,6 +52,16 @@ describe("ctx.db reader", () => {
     void q.withIndex("by_author_likes", (r) => r.eq("author", "ada").gt("likes", 3).lte("likes", 9));
     void q.withIndex("by_city", (r) => r.eq("profile.city", "Paris"));
     void q.withIndex("by_creation_time", (r) => r.gt("_creationTime", 0));
+    // bounds in either order (as in Convex's backend)
+    void q.withIndex("by_author_likes", (r) => r.eq("author", "ada").lt("likes", 9).gt("likes", 3));
+    void q.withIndex("by_author_likes", (r) => {
+      const upper = r.eq("author", "ada").lt("likes", 9);
+      // @ts-expect-error a second upper bound
+      void upper.lte("likes", 3);
+      return upper;
+    });
+    // @ts-expect-error wrong value type in a lower bound after an upper one
+    void q.withIndex("by_author_likes", (r) => r.eq("author", "ada").lt("likes", 9).gt("likes", "3"));
     // @ts-expect-error wrong field name
     void q.withIndex("by_author", (r) => r.eq("body", "x"));
     // @ts-expect-error fields out of order

@@ -14,7 +14,7 @@ type NextIndexRangeBuilder<TDocument extends GenericDocument, TIndexFields exten
 /**
  * Builds the range of `withIndex(name, q => …)`, with Convex's rules, checked by the types:
  * `eq` on the index fields in order, then at most one lower bound (`gt`/`gte`) and one upper
- * bound (`lt`/`lte`) on the next field.
+ * bound (`lt`/`lte`) on the next field, in either order.
  *
  * @example
  * ctx.db.query("messages").withIndex("by_author_likes", (q) => q.eq("author", "ada").gt("likes", 3).lte("likes", 10))
@@ -31,8 +31,14 @@ export interface IndexRangeBuilder<TDocument extends GenericDocument, TIndexFiel
 export interface LowerBoundIndexRangeBuilder<TDocument extends GenericDocument, TIndexFieldName extends string> extends IndexRange {
   gt(fieldName: TIndexFieldName, value: FieldTypeFromFieldPath<TDocument, TIndexFieldName>): UpperBoundIndexRangeBuilder<TDocument, TIndexFieldName>;
   gte(fieldName: TIndexFieldName, value: FieldTypeFromFieldPath<TDocument, TIndexFieldName>): UpperBoundIndexRangeBuilder<TDocument, TIndexFieldName>;
-  lt(fieldName: TIndexFieldName, value: FieldTypeFromFieldPath<TDocument, TIndexFieldName>): IndexRange;
-  lte(fieldName: TIndexFieldName, value: FieldTypeFromFieldPath<TDocument, TIndexFieldName>): IndexRange;
+  lt(fieldName: TIndexFieldName, value: FieldTypeFromFieldPath<TDocument, TIndexFieldName>): LowerBoundAfterUpperIndexRangeBuilder<TDocument, TIndexFieldName>;
+  lte(fieldName: TIndexFieldName, value: FieldTypeFromFieldPath<TDocument, TIndexFieldName>): LowerBoundAfterUpperIndexRangeBuilder<TDocument, TIndexFieldName>;
+}
+
+/** After an upper bound written first: a lower bound on the same field, or nothing more. */
+export interface LowerBoundAfterUpperIndexRangeBuilder<TDocument extends GenericDocument, TIndexFieldName extends string> extends IndexRange {
+  gt(fieldName: TIndexFieldName, value: FieldTypeFromFieldPath<TDocument, TIndexFieldName>): IndexRange;
+  gte(fieldName: TIndexFieldName, value: FieldTypeFromFieldPath<TDocument, TIndexFieldName>): IndexRange;
 }
 
 /** After a lower bound: an upper bound on the same field, or nothing more. */

@@ -45,7 +45,13 @@ export {
 export type { GenericDatabaseReader, GenericDatabaseWriter, NamedTableInfo, PatchValue, WithOptionalSystemFields } from "./database.js";
 export type { Cursor, OrderedQuery, PaginationOptions, PaginationResult, Query, QueryInitializer } from "./query.js";
 export type { Expression, ExpressionOrValue, FilterBuilder } from "./filter-builder.js";
-export type { IndexRange, IndexRangeBuilder, LowerBoundIndexRangeBuilder, UpperBoundIndexRangeBuilder } from "./index-range-builder.js";
+export type {
+  IndexRange,
+  IndexRangeBuilder,
+  LowerBoundAfterUpperIndexRangeBuilder,
+  LowerBoundIndexRangeBuilder,
+  UpperBoundIndexRangeBuilder,
+} from "./index-range-builder.js";
 export type { DocumentByInfo, FieldPaths, FieldTypeFromFieldPath, IndexNames, NamedIndex } from "./field-types.js";
 export {
   anyApi,
@@ -75,6 +81,7 @@ export {
   type UserIdentity,
 } from "../functions/index.js";
 export { paginationOptsValidator } from "../db/index.js";
+export { ERROR_CODES, FrameworkError, isErrorCode, isFrameworkError, type ErrorCode, type FrameworkErrorOptions } from "../errors/index.js";
 export { createHandler, createFetchHandler, createServer, type HandlerOptions, type HttpLimits, type CorsOptions, type HttpRuntime } from "../http/index.js";
 export { createRuntime, DEFAULT_CALL_LIMITS, type CallLimits, type RunOptions, type Runtime, type RuntimeOptions, type RunResult } from "../runtime/index.js";
 export { createRegistry, createRegistrySync, type FunctionRegistry } from "../functions/index.js";

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { newId } from "../storage/ids.js";
 import { validateValue } from "./validate-value.js";
 import { v } from "./v.js";
 import type { GenericValidator } from "./validators.js";
@@ -25,7 +26,16 @@ describe("validateValue: primitives", () => {
     ["boolean", v.boolean(), [true, false], [[0, "expected boolean, got number"]]],
     ["null", v.null(), [null], [[undefined, "expected null, got undefined"], [{}, "expected null, got object"]]],
     ["bytes", v.bytes(), [new ArrayBuffer(0), new ArrayBuffer(3)], [[new Uint8Array(2), "expected bytes, got Uint8Array"], [[], "expected bytes, got array"]]],
-    ["id", v.id("users"), ["abc"], [[1, 'expected Id<"users">, got number']]],
+    [
+      "id",
+      v.id("users"),
+      [newId("users")],
+      [
+        [1, 'expected Id<"users">, got number'],
+        ["abc", 'expected Id<"users">, got a string that is not a document id: "abc"'],
+        [newId("messages"), 'expected Id<"users">, got an id of another table'],
+      ],
+    ],
     ["literal string", v.literal("a"), ["a"], [["b", 'expected "a", got "b"'], [1, 'expected "a", got 1']]],
     ["literal number", v.literal(0), [0], [[-0, "expected 0, got -0"], ["0", 'expected 0, got "0"']]],
     ["literal bigint", v.literal(5n), [5n], [[5, "expected 5n, got 5"]]],

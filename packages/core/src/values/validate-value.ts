@@ -1,4 +1,5 @@
 import { checkAnyValue, depthFailure } from "./check-value.js";
+import { tableTag, tagOfId } from "./id-format.js";
 import { int64RangeReason } from "./int64.js";
 import { reservedKeyReason } from "./reserved-keys.js";
 import { at, describeReceived, fail, isArrayBuffer, isPlainObject, toIssue, typeName, type Failure, type ValidationIssue } from "./validation-issue.js";
@@ -28,8 +29,9 @@ type OfKind<TKind extends ValidatorKind> = Extract<GenericValidator, { kind: TKi
 function check(validator: GenericValidator, value: unknown, depth: number): Failure | null {
   switch (validator.kind) {
     case "string":
-    case "id":
       return typeof value === "string" ? null : expected(validator, value);
+    case "id":
+      return checkId(validator, value);
     case "float64":
       return typeof value === "number" ? null : expected(validator, value);
     case "int64":
@@ -62,6 +64,15 @@ function check(validator: GenericValidator, value: unknown, depth: number): Fail
     case "union":
       return checkUnion(validator, value, depth);
   }
+}
+
+/** As Convex: the string must be an id, and of the validator's table (ids carry a table tag). */
+function checkId(validator: OfKind<"id">, value: unknown): Failure | null {
+  if (typeof value !== "string") return expected(validator, value);
+  const tag = tagOfId(value);
+  if (tag === null) return fail(`expected ${describeValidator(validator)}, got a string that is not a document id: ${describeReceived(value, true)}`);
+  if (tag !== tableTag(validator.tableName)) return fail(`expected ${describeValidator(validator)}, got an id of another table`);
+  return null;
 }
 
 function checkObject(validator: OfKind<"object">, value: unknown, depth: number): Failure | null {

@@ -3,7 +3,7 @@
  * Postgres: typed calls, value decoding, errors, auth, timeouts, aborts and retries.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ConvoyHttpClient, ConvoyRequestError, makeFunctionReference, type CallAccess } from "../../src/browser/index.js";
+import { accessOverlaps, ConvoyHttpClient, ConvoyRequestError, makeFunctionReference, type CallAccess } from "../../src/browser/index.js";
 import type { TestServer } from "../../src/http/fixtures/test-server.js";
 import { useTestDatabase } from "../helpers/test-database.js";
 import { api } from "./fixture/convoy/_generated/api.js";
@@ -216,5 +216,21 @@ describe("access reports", () => {
       ["query", "notes:list", { readTables: ["notes"], writtenTables: [] }],
       ["query", "admin/users:whoami", { readTables: [], writtenTables: [] }],
     ]);
+  });
+
+  it("marks access unreported when the server's accessHeaders are off (the default)", async () => {
+    const quiet = await startFixtureServer(db().driver, { accessHeaders: false });
+    try {
+      const client = new ConvoyHttpClient(quiet.url);
+      let access: CallAccess | undefined;
+      await client.mutation(api.notes.add, { title: "a", stars: 1n }, { onAccess: (seen) => (access = seen) });
+      expect(access).toEqual({ readTables: [], writtenTables: [], reported: false });
+      // unknown on either side: the write may have changed the read
+      expect(accessOverlaps({ readTables: ["tags"] }, access!)).toBe(true);
+      expect(accessOverlaps({ readTables: [], reported: false }, { writtenTables: ["notes"] })).toBe(true);
+      expect(accessOverlaps({ readTables: ["tags"] }, { writtenTables: ["notes"] })).toBe(false);
+    } finally {
+      await quiet.close();
+    }
   });
 });

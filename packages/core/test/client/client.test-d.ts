@@ -3,7 +3,7 @@
  * a user gets from `api`, `Doc`, `Id` and `ConvoyHttpClient`, and what does not compile.
  */
 import { describe, expectTypeOf, it } from "vitest";
-import { ConvoyHttpClient, type ConvoyRequestError, type FunctionArgs, type FunctionReturnType } from "../../src/browser/index.js";
+import { ConvoyHttpClient, type ConvoyRequestError, type ConvoyRequestErrorCode, type FunctionArgs, type FunctionReturnType } from "../../src/browser/index.js";
 import type { GenericId } from "../../src/values/value.js";
 import { api, internal } from "./fixture/convoy/_generated/api.js";
 import type { DataModel, Doc, Id, TableNames } from "./fixture/convoy/_generated/dataModel.js";
@@ -121,7 +121,7 @@ describe("ConvoyHttpClient", () => {
   });
 
   it("rejects with ConvoyRequestError fields", () => {
-    expectTypeOf<ConvoyRequestError["code"]>().toEqualTypeOf<string>();
+    expectTypeOf<ConvoyRequestError["code"]>().toEqualTypeOf<ConvoyRequestErrorCode>();
     expectTypeOf<ConvoyRequestError["status"]>().toEqualTypeOf<number>();
     expectTypeOf<ConvoyRequestError>().toHaveProperty("data");
     expectTypeOf<ConvoyRequestError>().toHaveProperty("message");

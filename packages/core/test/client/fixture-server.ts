@@ -10,7 +10,8 @@ import { ensureStorageFor } from "../helpers/test-database.js";
 import { appSchema, modules } from "./fixture/convoy/_generated/functions.js";
 
 /**
- * Serve the fixture app on a free port (CORS open, so a DOM `fetch` may call it too).
+ * Serve the fixture app on a free port (CORS open, so a DOM `fetch` may call it too; access
+ * headers on, as under `convoy dev`).
  *
  * @example
  * const server = await startFixtureServer(db().driver);
@@ -18,7 +19,7 @@ import { appSchema, modules } from "./fixture/convoy/_generated/functions.js";
  */
 export async function startFixtureServer(driver: Driver, options: Partial<HandlerOptions> = {}): Promise<TestServer> {
   const runtime = await createRuntime({ driver, schema: appSchema, registry: createRegistrySync(modules), ensureStorage: ensureStorageFor(driver) });
-  return startTestServer(driver, { cors: { origins: "*" }, ...options }, runtime);
+  return startTestServer(driver, { cors: { origins: "*" }, accessHeaders: true, ...options }, runtime);
 }
 
 /** What a {@link startFlakyProxy} saw: one entry per request, with the answer it gave. */

@@ -24,6 +24,8 @@ export interface ConvoyConfig {
    * `CONVOY_CURSOR_SECRET` (`new[,old…]`), else a secret stored in the database.
    */
   cursorKeys?: string[];
+  /** Send `X-Convoy-Reads`/`X-Convoy-Writes` in `convoy start` (default false; dev always sends them). */
+  accessHeaders?: boolean;
 }
 
 /** The configuration a command runs with, after defaults, config file, environment and flags. */
@@ -38,6 +40,7 @@ export interface ResolvedConfig {
   limits: NonNullable<ConvoyConfig["limits"]>;
   corsOrigins: string[];
   cursorKeys: string[] | undefined;
+  accessHeaders: boolean;
 }
 
 export const DEFAULT_PORT = 3700;
@@ -64,6 +67,7 @@ export async function resolveConfig(projectDir: string, overrides: ConfigOverrid
     limits: config.limits ?? {},
     corsOrigins: config.corsOrigins ?? [],
     cursorKeys: config.cursorKeys,
+    accessHeaders: config.accessHeaders === true,
   };
 }
 

@@ -14,10 +14,15 @@ export default defineSchema({
 const MESSAGES = `import { ConvoyError, v } from "@convoy/core/values";
 import { mutation, query } from "./_generated/server.js";
 
-/** The latest messages, newest first. */
+/** The latest messages, newest first (\`limit\`: 1 to 100, default 20). */
 export const list = query({
   args: { limit: v.optional(v.number()) },
-  handler: async (ctx, { limit }) => ctx.db.query("messages").order("desc").take(limit ?? 20),
+  handler: async (ctx, { limit = 20 }) => {
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      throw new ConvoyError({ reason: "limit must be a whole number from 1 to 100", limit });
+    }
+    return ctx.db.query("messages").order("desc").take(limit);
+  },
 });
 
 /** Messages by one author, through the by_author index. */

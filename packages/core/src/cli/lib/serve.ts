@@ -75,6 +75,7 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
     runtime: host,
     dev: options.mode === "dev",
     cors: { origins: options.mode === "dev" ? "*" : config.corsOrigins },
+    accessHeaders: options.mode === "dev" || config.accessHeaders,
     limits: config.limits,
     ...(options.staticDir === undefined ? {} : { staticDir: resolve(config.projectDir, options.staticDir) }),
     // the dashboard is at /_dashboard/, and at / unless a web app is served there
