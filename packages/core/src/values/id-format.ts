@@ -1,4 +1,5 @@
-import { sha256 } from "./sha256.js";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { utf8ToBytes } from "@noble/hashes/utils.js";
 
 /** Crockford-style base32, lowercase, in ASCII order so string order equals byte order. */
 export const ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
@@ -14,7 +15,7 @@ const ID_PATTERN = /^[0-9a-hjkmnp-tv-z]{26}$/;
 export function tableTag(tableName: string): number {
   let tag = tagCache.get(tableName);
   if (tag === undefined) {
-    const digest = sha256(tableName);
+    const digest = sha256(utf8ToBytes(tableName));
     tag = (digest[0]! << 16) | (digest[1]! << 8) | digest[2]!;
     tagCache.set(tableName, tag);
   }
