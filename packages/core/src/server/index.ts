@@ -75,7 +75,7 @@ export {
   type UserIdentity,
 } from "../functions/index.js";
 export { paginationOptsValidator } from "../db/index.js";
-export { createHandler, createFetchHandler, createServer, type HandlerOptions, type HttpLimits, type CorsOptions, type HttpRuntime } from "../http/index.js";
+export { createHandler, createFetchHandler, createServer, type HandlerOptions, type ServerOptions, type ConnectionLimits, type HttpLimits, type CorsOptions, type HttpRuntime } from "../http/index.js";
 export { createRuntime, type Runtime, type RuntimeOptions, type RunResult } from "../runtime/index.js";
 export { createRegistry, createRegistrySync, type FunctionRegistry } from "../functions/index.js";
 export { createDriver, type Driver, type CreateDriverOptions } from "../driver/index.js";
