@@ -111,3 +111,29 @@ describe("admission control", () => {
     await eventually(async () => (await echo(server.url, "x".repeat(1000))).status === 200);
   });
 });
+
+describe("health under load", () => {
+  it("answers while long transactions hold every connection, before they finish", async () => {
+    const server = await start({});
+    const driver = db().driver;
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let finished = 0;
+    // more transactions than the pool has connections (pg: 5; PGlite: one, the rest queue)
+    const long = Array.from({ length: 8 }, () =>
+      driver
+        .transaction({}, async (tx) => {
+          await tx.query("SELECT 1");
+          await gate;
+        })
+        .then(() => finished++),
+    );
+    const health = await fetch(`${server.url}/api/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ ok: true });
+    expect(finished).toBe(0);
+    release();
+    await Promise.all(long);
+    expect(finished).toBe(8);
+  });
+});
