@@ -8,7 +8,8 @@ const [maxConcurrentCalls = "256", maxBufferedBodyBytes = String(64 * 1024 * 102
 const driver = await createPgliteDriver();
 const server = createServer({
   runtime: await createAppRuntime(driver),
-  limits: { maxConcurrentCalls: Number(maxConcurrentCalls), maxBufferedBodyBytes: Number(maxBufferedBodyBytes) },
+  // a generous body deadline: on a loaded machine an admitted 1 MiB body may take a while to arrive
+  limits: { maxConcurrentCalls: Number(maxConcurrentCalls), maxBufferedBodyBytes: Number(maxBufferedBodyBytes), bodyTimeoutMs: 120_000 },
 });
 server.listen(0, "127.0.0.1", () => {
   console.log(`listening on ${(server.address() as AddressInfo).port}`);
