@@ -1,4 +1,5 @@
 import type { Driver } from "./driver.js";
+import type { Durability } from "./pglite/pglite-driver.js";
 
 /** Options of {@link createDriver}. */
 export interface CreateDriverOptions {
@@ -6,6 +7,11 @@ export interface CreateDriverOptions {
   databaseUrl?: string;
   /** Without `databaseUrl`: PGlite's data directory (omitted = in memory). */
   dataDir?: string;
+  /**
+   * With `dataDir`: `"fsync"` (default) acknowledges a commit only once it is on disk;
+   * `"relaxed"` skips the syncs (a process kill loses nothing, an OS crash may). See docs/drivers.md.
+   */
+  durability?: Durability;
   /** Pool size for the pg driver (default 10). */
   max?: number;
   /** `statement_timeout` of every pooled connection (pg), in ms (default 30 000; `0` = none). */
@@ -32,5 +38,8 @@ export async function createDriver(options: CreateDriverOptions = {}): Promise<D
     });
   }
   const { createPgliteDriver } = await import("./pglite/pglite-driver.js");
-  return createPgliteDriver(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
+  return createPgliteDriver({
+    ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
+    ...(options.durability === undefined ? {} : { durability: options.durability }),
+  });
 }

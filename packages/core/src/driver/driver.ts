@@ -56,5 +56,11 @@ export interface Driver extends Queryable {
   listen(channel: string, handler: NotificationHandler): Promise<() => Promise<void>>;
   /** Send a notification (delivered on commit when called inside a transaction via SQL). */
   notify(channel: string, payload: string): Promise<void>;
+  /**
+   * Resolves when the database is up, rejects with `UNAVAILABLE` otherwise, without queuing
+   * behind the calls in progress (`GET /api/health` uses it): pg checks on a connection of its
+   * own, PGlite answers from its state when busy.
+   */
+  health?(): Promise<void>;
   close(): Promise<void>;
 }

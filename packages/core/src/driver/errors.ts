@@ -15,6 +15,9 @@ const CONNECTION_ERROR_CODES = new Set([
   "ENETDOWN",
   "EAI_AGAIN",
   "ENOTCONN",
+  // out of file descriptors: no connection can be opened now
+  "EMFILE",
+  "ENFILE",
 ]);
 
 /**
@@ -34,6 +37,8 @@ const CONNECTION_MESSAGES: readonly RegExp[] = [
   /client was closed and is not queryable/i,
   /client has encountered a connection error/i,
   /connection refused/i,
+  // pg's client-side query_timeout: no answer on the link
+  /query read timeout/i,
   /the server closed the connection/i,
   /pglite is closed/i,
 ];

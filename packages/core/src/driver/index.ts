@@ -14,7 +14,7 @@
  */
 import type { Driver } from "./driver.js";
 import type { PgDriverOptions } from "./pg/pg-driver.js";
-import type { PgliteDriverOptions } from "./pglite/pglite-driver.js";
+import type { Durability, PgliteDriverOptions } from "./pglite/pglite-driver.js";
 
 export type {
   Driver,
@@ -27,7 +27,7 @@ export type {
 } from "./driver.js";
 export { createDriver, type CreateDriverOptions } from "./create-driver.js";
 export { isConnectionError, normalizeDriverError } from "./errors.js";
-export type { PgDriverOptions, PgliteDriverOptions };
+export type { Durability, PgDriverOptions, PgliteDriverOptions };
 
 /**
  * A driver over a `pg` Pool. Loads `pg` on first call (so importing this module never loads

@@ -4,6 +4,7 @@ import type { FunctionType } from "../functions/function-reference.js";
 import { encodeValue } from "../values/encoding.js";
 import type { JSONValue, Value } from "../values/value.js";
 import type { CallTables } from "./http-runtime.js";
+import { Admission, OverloadedError } from "./admission.js";
 import type { CoreRequest, CoreResponse } from "./core-types.js";
 import { corsHeaders, preflightHeaders } from "./cors.js";
 import { errorResponse, type ErrorBody } from "./error-response.js";
@@ -26,7 +27,13 @@ export type CoreHandler = (request: CoreRequest) => Promise<CoreResponse | null>
  */
 export function createCoreHandler(options: ResolvedHandlerOptions): CoreHandler {
   const checkHealth = healthCheckOf(options.runtime);
+  const admission = new Admission(options.limits);
   const failure = (error: unknown, headers: Record<string, string>): { response: CoreResponse; code: ErrorCode } => {
+    if (outOfDescriptors(error)) {
+      options.logger.error("convoy: out of file descriptors (EMFILE/ENFILE); answering 503", error);
+      error = descriptorsError(error);
+    }
+    if (error instanceof OverloadedError) headers["Retry-After"] = String(error.retryAfterSeconds);
     const { status, body, serverFault, errorId } = errorResponse(error, { dev: options.dev });
     if (serverFault) options.logger.error(`convoy: ${body.error.code}${errorId === undefined ? "" : ` (error id ${errorId})`}: ${errorText(error)}`, error);
     try {
@@ -65,6 +72,7 @@ export function createCoreHandler(options: ResolvedHandlerOptions): CoreHandler 
   const call = async (request: CoreRequest, route: Extract<Route, { type: "call" }>, headers: Record<string, string>): Promise<CoreResponse> => {
     const started = performance.now();
     let name = route.rawName;
+    let leave: (() => void) | undefined;
     try {
       const methods = allowedMethods(route);
       if (!methods.includes(request.method)) {
@@ -78,6 +86,7 @@ export function createCoreHandler(options: ResolvedHandlerOptions): CoreHandler 
       }
       name = decodeName(route.rawName);
       if (!isValidFunctionName(name)) throw new FrameworkError("NOT_FOUND", `no public ${route.kind} named ${JSON.stringify(name)}`);
+      leave = admission.enter(request.method === "GET" ? 0 : bodyShare(request.header("content-length"), options.limits.maxBodyBytes));
       const args = request.method === "GET" ? argsFromSearch(request.search, options.limits) : argsFromBody(await readJsonBody(request), options.limits);
       const { value, log } = await options.runtime.run(route.kind, name, args, { allowInternal: false, identity: null });
       const response = jsonResponse(200, { value: encodeResult(name, value) }, options.accessHeaders ? { ...headers, ...accessHeaders(log) } : headers);
@@ -87,6 +96,8 @@ export function createCoreHandler(options: ResolvedHandlerOptions): CoreHandler 
       const { response, code } = failure(error, headers);
       reportCall(name, route.kind, started, code);
       return response;
+    } finally {
+      leave?.();
     }
   };
 
@@ -184,6 +195,25 @@ function encodeResult(name: string, value: Value): JSONValue {
   } catch (error) {
     throw new FrameworkError("INTERNAL", `${name} returned a value that cannot be sent: ${errorText(error)}`, { cause: error });
   }
+}
+
+/** The body bytes a call reserves: its declared length (at most the limit), else the limit. */
+function bodyShare(contentLength: string | undefined, maxBodyBytes: number): number {
+  const declared = contentLength === undefined ? Number.NaN : Number(contentLength.trim());
+  return Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, maxBodyBytes) : maxBodyBytes;
+}
+
+/** Whether `error` is the process running out of file descriptors (`EMFILE`/`ENFILE`). */
+function outOfDescriptors(error: unknown): boolean {
+  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+  return code === "EMFILE" || code === "ENFILE";
+}
+
+/** Out of file descriptors is overload (503 with `Retry-After`), not a server fault. */
+function descriptorsError(error: unknown): FrameworkError {
+  const overloaded = new OverloadedError("the server has no file descriptors left; retry shortly");
+  overloaded.cause = error;
+  return overloaded;
 }
 
 function errorText(error: unknown): string {

@@ -18,6 +18,18 @@ export interface HttpLimits {
    * body gets `400 BAD_REQUEST` and the connection is closed.
    */
   bodyTimeoutMs?: number;
+  /**
+   * Admission control: most function calls in progress at once (default 256). Beyond it a
+   * call is refused at once with `503 UNAVAILABLE` and `Retry-After: 1`.
+   */
+  maxConcurrentCalls?: number;
+  /**
+   * Admission control: most request-body bytes buffered at once over all calls in progress
+   * (default 64 MiB, at least `maxBodyBytes`). A call's share is its `Content-Length`, else
+   * `maxBodyBytes`; a call that does not fit is refused with `503` and `Retry-After: 1`
+   * before its body is read.
+   */
+  maxBufferedBodyBytes?: number;
 }
 
 /** Which browser origins may call the API. */
@@ -110,6 +122,8 @@ export const DEFAULT_LIMITS: Required<HttpLimits> = {
   maxDepth: MAX_VALUE_DEPTH,
   maxArrayLength: 8192,
   bodyTimeoutMs: 10_000,
+  maxConcurrentCalls: 256,
+  maxBufferedBodyBytes: 64 * 1024 * 1024,
 };
 
 const defaultLogger: HttpLogger = {
@@ -147,13 +161,20 @@ export function resolveHandlerOptions(options: HandlerOptions): ResolvedHandlerO
   }
   const limits = options.limits ?? {};
   const origins = options.cors?.origins ?? false;
+  const maxBodyBytes = positiveInteger("limits.maxBodyBytes", limits.maxBodyBytes, DEFAULT_LIMITS.maxBodyBytes);
+  const maxBufferedBodyBytes = positiveInteger("limits.maxBufferedBodyBytes", limits.maxBufferedBodyBytes, Math.max(DEFAULT_LIMITS.maxBufferedBodyBytes, maxBodyBytes));
+  if (maxBufferedBodyBytes < maxBodyBytes) {
+    throw new FrameworkError("INTERNAL", `limits.maxBufferedBodyBytes (${maxBufferedBodyBytes}) must be at least limits.maxBodyBytes (${maxBodyBytes})`);
+  }
   return {
     runtime: options.runtime,
     limits: {
-      maxBodyBytes: positiveInteger("limits.maxBodyBytes", limits.maxBodyBytes, DEFAULT_LIMITS.maxBodyBytes),
+      maxBodyBytes,
       maxDepth: positiveInteger("limits.maxDepth", limits.maxDepth, DEFAULT_LIMITS.maxDepth),
       maxArrayLength: positiveInteger("limits.maxArrayLength", limits.maxArrayLength, DEFAULT_LIMITS.maxArrayLength),
       bodyTimeoutMs: positiveInteger("limits.bodyTimeoutMs", limits.bodyTimeoutMs, DEFAULT_LIMITS.bodyTimeoutMs),
+      maxConcurrentCalls: positiveInteger("limits.maxConcurrentCalls", limits.maxConcurrentCalls, DEFAULT_LIMITS.maxConcurrentCalls),
+      maxBufferedBodyBytes,
     },
     corsOrigins: origins === "*" ? "*" : origins === false ? false : new Set(origins.map(normalizeOrigin)),
     dev: options.dev === true,

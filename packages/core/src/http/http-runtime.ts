@@ -31,15 +31,16 @@ export interface HttpRuntime {
   run(kind: FunctionType, name: string, args: Record<string, Value>, options: HttpRunOptions): Promise<{ value: Value; log?: CallTables }>;
   /** Resolves when the database answers, rejects otherwise. When absent, `driver` runs `SELECT 1`. */
   health?(): Promise<void>;
-  /** The database, for the health check when there is no `health()`. */
-  readonly driver?: Queryable;
+  /** The database, for the health check when there is no `health()`: its own `health()`, else `SELECT 1`. */
+  readonly driver?: Queryable & { health?(): Promise<void> };
 }
 
-/** The health check of a runtime: its `health()`, else `SELECT 1` on its driver. */
+/** The health check of a runtime: its `health()`, else its driver's `health()`, else `SELECT 1` on its driver. */
 export function healthCheckOf(runtime: HttpRuntime): () => Promise<void> {
   if (typeof runtime.health === "function") return () => runtime.health!();
   const driver = runtime.driver;
   if (driver === undefined) return () => Promise.reject(new Error("the runtime has neither health() nor a driver"));
+  if (typeof driver.health === "function") return () => driver.health!();
   return async () => {
     await driver.query("SELECT 1");
   };

@@ -19,7 +19,9 @@
  */
 export { createHandler, type NodeHandler } from "./node-handler.js";
 export { createFetchHandler, type FetchHandler } from "./fetch-handler.js";
-export { createServer } from "./create-server.js";
+export { createServer, type ServerOptions } from "./create-server.js";
+export { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from "./socket-limits.js";
+export { OverloadedError } from "./admission.js";
 export { errorResponse, type ErrorBody, type ErrorResponse } from "./error-response.js";
 export { DEFAULT_LIMITS, type ExtraRoutes, type HttpCallEvent, type CorsOptions, type HandlerOptions, type HttpLimits, type HttpLogger } from "./handler-options.js";
 export type { CoreRequest, CoreResponse } from "./core-types.js";

@@ -3,6 +3,7 @@ import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
+import type { ConnectionLimits, HttpLimits } from "../../http/index.js";
 import { convoyImportsPlugin } from "./convoy-imports-plugin.js";
 
 /** `convoy.config.ts`: every field optional. */
@@ -15,8 +16,10 @@ export interface ConvoyConfig {
   databaseUrl?: string;
   /** The Postgres schema of the app's tables (default `public`). */
   pgSchema?: string;
-  /** Request limits of the HTTP API. */
-  limits?: { maxBodyBytes?: number; maxDepth?: number; maxArrayLength?: number };
+  /** Request limits of the HTTP API, admission control included (docs/http.md). */
+  limits?: Pick<HttpLimits, "maxBodyBytes" | "maxDepth" | "maxArrayLength" | "maxConcurrentCalls" | "maxBufferedBodyBytes">;
+  /** Bounds on the server's sockets: count and timeouts (docs/http.md). */
+  connections?: ConnectionLimits;
   /** Origins allowed by CORS in `convoy start` (dev allows any). */
   corsOrigins?: string[];
   /**
@@ -38,6 +41,7 @@ export interface ResolvedConfig {
   /** Where the embedded database and build output live. */
   stateDir: string;
   limits: NonNullable<ConvoyConfig["limits"]>;
+  connections: ConnectionLimits;
   corsOrigins: string[];
   cursorKeys: string[] | undefined;
   accessHeaders: boolean;
@@ -65,6 +69,7 @@ export async function resolveConfig(projectDir: string, overrides: ConfigOverrid
     pgSchema: config.pgSchema ?? "public",
     stateDir: join(dir, ".convoy"),
     limits: config.limits ?? {},
+    connections: config.connections ?? {},
     corsOrigins: config.corsOrigins ?? [],
     cursorKeys: config.cursorKeys,
     accessHeaders: config.accessHeaders === true,

@@ -41,7 +41,8 @@ function logCall(event: CallEvent): void {
  * changes and CORS allows only the configured origins.
  */
 export async function serve(config: ResolvedConfig, options: ServeOptions): Promise<RunningServer> {
-  const driver = await openDatabase(config);
+  // start: a commit is acknowledged once on disk; dev trades that for speed (docs/drivers.md)
+  const driver = await openDatabase(config, options.mode === "start" ? "fsync" : "relaxed");
   const verify = async (app: LoadedApp) => {
     const mismatch = await schemaMismatch(driver, app.schema.hash);
     if (mismatch !== null) throw new Error(mismatch);
@@ -77,6 +78,7 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
     cors: { origins: options.mode === "dev" ? "*" : config.corsOrigins },
     accessHeaders: options.mode === "dev" || config.accessHeaders,
     limits: config.limits,
+    connections: config.connections,
     ...(options.staticDir === undefined ? {} : { staticDir: resolve(config.projectDir, options.staticDir) }),
     // the dashboard is at /_dashboard/, and at / unless a web app is served there
     ...(dev ? { extraRoutes: createDashboardRoutes({ runtime: () => host.current(), calls, atRoot: options.staticDir === undefined }) } : {}),

@@ -3,6 +3,7 @@ import type { PoolClient, QueryResult as PgQueryResult } from "pg";
 import type { Driver, NotificationHandler, QueryResult, Queryable, Row, TransactionOptions } from "../driver.js";
 import { affectedRowCount, beginStatement, prepareParams, quoteChannel, untilAborted } from "../driver-utils.js";
 import { abortedCommitError, finishedTransactionError, isConnectionError, normalizeDriverError } from "../errors.js";
+import { FrameworkError } from "../../errors/framework-error.js";
 import { PgListener } from "./pg-listener.js";
 import { convoyPgTypes } from "./pg-types.js";
 
@@ -16,6 +17,13 @@ export interface PgDriverOptions {
   connectionTimeoutMillis?: number;
   /** Milliseconds an idle pooled connection is kept (default 10 000). */
   idleTimeoutMillis?: number;
+  /**
+   * Client-side safety net: a statement with no answer for this many ms fails with
+   * `UNAVAILABLE` and its connection is discarded (default 60 000; above any statement timeout).
+   */
+  queryTimeoutMillis?: number;
+  /** TCP keepalive probes start after the connection is idle this long, in ms (default 10 000), so a dead link is detected. */
+  keepAliveInitialDelayMillis?: number;
   /** Called with errors of idle pooled connections (they are dropped and replaced either way). */
   onIdleError?: (error: unknown) => void;
   /**
@@ -49,12 +57,22 @@ export function createPgDriver(options: PgDriverOptions): Driver {
     connectionString: options.connectionString,
     types: convoyPgTypes,
     connectionTimeoutMillis: options.connectionTimeoutMillis ?? 10_000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: options.keepAliveInitialDelayMillis ?? 10_000,
   };
+  const queryTimeout = options.queryTimeoutMillis ?? 60_000;
   const pool = new pg.Pool({
     ...clientConfig,
     ...(options.statementTimeoutMs === undefined ? {} : { statement_timeout: options.statementTimeoutMs }),
+    query_timeout: queryTimeout,
     max: options.max ?? 10,
     idleTimeoutMillis: options.idleTimeoutMillis ?? 10_000,
+  });
+  // `GET /api/health` checks on a connection of its own: a pool busy with calls does not delay it.
+  const healthPool = new pg.Pool({ ...clientConfig, query_timeout: Math.min(queryTimeout, 5000), max: 1, idleTimeoutMillis: 30_000 });
+  healthPool.on("error", () => undefined);
+  healthPool.on("connect", (client) => {
+    client.on("error", () => undefined);
   });
   // An idle connection that dies (server restart, pg_terminate_backend) is reported here;
   // the pool has already discarded it. Without a listener the process would crash.
@@ -159,11 +177,19 @@ export function createPgDriver(options: PgDriverOptions): Driver {
       quoteChannel(channel);
       await query("SELECT pg_notify($1, $2)", [channel, payload]);
     },
+    async health() {
+      try {
+        await healthPool.query("SELECT 1");
+      } catch (error) {
+        const normalized = normalizeDriverError(error);
+        throw isConnectionError(normalized) ? normalized : new FrameworkError("UNAVAILABLE", `database health check failed: ${String(error)}`, { cause: error });
+      }
+    },
     async close() {
       if (closed) return;
       closed = true;
       await listener.close();
-      await pool.end();
+      await Promise.all([pool.end(), healthPool.end()]);
     },
   };
 }

@@ -7,9 +7,18 @@
  */
 export class Mutex {
   #tail: Promise<void> = Promise.resolve();
+  #pending = 0;
+
+  /** Calls running or waiting. */
+  get pending(): number {
+    return this.#pending;
+  }
 
   run<T>(fn: () => Promise<T>): Promise<T> {
-    const result = this.#tail.then(fn);
+    this.#pending++;
+    const result = this.#tail.then(fn).finally(() => {
+      this.#pending--;
+    });
     this.#tail = result.then(
       () => undefined,
       () => undefined,

@@ -5,12 +5,29 @@ import { FrameworkError } from "../../errors/framework-error.js";
 import type { Driver, NotificationHandler, QueryResult, Queryable, Row, TransactionOptions } from "../driver.js";
 import { affectedRowCount, beginStatement, parseByteaHex, prepareParams, quoteChannel, untilAborted } from "../driver-utils.js";
 import { abortedCommitError, finishedTransactionError, normalizeDriverError } from "../errors.js";
+import { createDurableCommit, walPositionOf, WAL_POSITION_SQL, type DurableCommit, type WalPosition } from "./durable-commit.js";
 import { Mutex } from "./mutex.js";
+
+/**
+ * How commits reach the disk on an embedded data directory:
+ * - `"fsync"`: a commit is acknowledged only after its WAL record is synced to disk
+ *   (`fdatasync`); it survives a process kill, an OS crash and a power loss.
+ * - `"relaxed"`: commits are written to the OS (they survive a process kill) but never
+ *   synced; an OS crash or power loss can lose recent commits or corrupt the directory.
+ */
+export type Durability = "fsync" | "relaxed";
 
 /** Options of {@link createPgliteDriver}. */
 export interface PgliteDriverOptions {
   /** Directory holding the database files; omitted = in memory (lost on close). */
   dataDir?: string;
+  /** With `dataDir`: see {@link Durability} (default `"fsync"`). Ignored in memory. */
+  durability?: Durability;
+}
+
+/** Whether `dataDir` names a directory on the local disk (not in memory, not another PGlite scheme). */
+function isDiskDirectory(dataDir: string | undefined): dataDir is string {
+  return dataDir !== undefined && dataDir !== "" && !dataDir.includes("://");
 }
 
 const identity = (value: string): string => value;
@@ -58,6 +75,17 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
   } catch (error) {
     throw normalizeDriverError(error);
   }
+  let durable: DurableCommit | undefined;
+  if (isDiskDirectory(options.dataDir) && (options.durability ?? "fsync") === "fsync") {
+    durable = createDurableCommit(options.dataDir);
+    try {
+      // Whatever earlier runs (and initdb) left unsynced goes to disk before the first commit.
+      await durable.syncAll(walPositionOf((await db.query<Row>(WAL_POSITION_SQL)).rows[0]));
+    } catch (error) {
+      await db.close().catch(() => undefined);
+      throw normalizeDriverError(error);
+    }
+  }
   const mutex = new Mutex();
   const scope = new AsyncLocalStorage<TransactionScope>();
   const handlers = new Map<string, Set<NotificationHandler>>();
@@ -100,16 +128,33 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
     }
   }
 
+  /** Where the WAL ends now, when commits are synced (the caller holds the mutex). */
+  async function walPosition(): Promise<WalPosition | undefined> {
+    if (durable === undefined) return undefined;
+    return walPositionOf((await run(WAL_POSITION_SQL))?.rows[0]);
+  }
+
+  /** Wait until a commit ending at `position` is on disk (outside the mutex, so commits group). */
+  async function synced(position: WalPosition | undefined): Promise<void> {
+    if (durable !== undefined && position !== undefined) await durable.sync(position);
+  }
+
   async function query<TRow extends Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<TRow>> {
     assertOutsideTransaction("driver.query");
-    return toResult<TRow>(await mutex.run(() => run(sql, params)));
+    const { result, position } = await mutex.run(async () => {
+      const result = await run(sql, params);
+      // A statement on its own commits when it writes; unchanged WAL makes the sync a no-op.
+      return { result, position: await walPosition() };
+    });
+    await synced(position);
+    return toResult<TRow>(result);
   }
 
   async function transaction<T>(txOptions: TransactionOptions, fn: (tx: Queryable) => Promise<T>): Promise<T> {
     assertOutsideTransaction("driver.transaction");
     const begin = beginStatement(txOptions);
     const { signal } = txOptions;
-    return mutex.run(async () => {
+    const { value, position } = await mutex.run(async () => {
       // Aborted while queued (its call's deadline passed): start nothing.
       if (signal?.aborted === true) throw signal.reason as Error;
       await run(begin);
@@ -135,8 +180,11 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
       state.active = false;
       const commit = await run("COMMIT");
       if (commit?.command === "ROLLBACK") throw abortedCommitError();
-      return value;
+      return { value, position: txOptions.readOnly === true ? undefined : await walPosition() };
     });
+    // Acknowledged only once durable (mode "fsync"); the next transaction may run meanwhile.
+    await synced(position);
+    return value;
   }
 
   async function listen(channel: string, handler: NotificationHandler): Promise<() => Promise<void>> {
@@ -175,6 +223,13 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
       quoteChannel(channel);
       await query("SELECT pg_notify($1, $2)", [channel, payload]);
     },
+    async health() {
+      if (closed || db.closed) throw normalizeDriverError(new Error("PGlite is closed"));
+      // PGlite runs in this thread: while work holds the connection, the database is up and
+      // serving it (a statement cannot hang without stopping this process too). Idle: ask it.
+      if (mutex.pending > 0) return;
+      await mutex.run(() => run("SELECT 1"));
+    },
     close() {
       // Let queued work finish, then close; later calls fail with UNAVAILABLE.
       closing ??= mutex.run(async () => {
@@ -182,6 +237,8 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
         stopNotifications();
         handlers.clear();
         await db.close();
+        // The shutdown checkpoint rewrote data files and pg_control.
+        await durable?.syncAll();
       });
       return closing;
     },

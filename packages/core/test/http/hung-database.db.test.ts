@@ -1,0 +1,108 @@
+import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPgDriver, type Driver } from "../../src/driver/index.js";
+import { startTestServer, type TestServer } from "../../src/http/fixtures/test-server.js";
+import { testDriverKind, useTestDatabase } from "../helpers/test-database.js";
+
+/** A TCP proxy to Postgres that can stop forwarding (both directions, connections left open) and start again. */
+class HangingProxy {
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private hung = false;
+
+  constructor(private readonly target: { host: string; port: number }) {
+    this.server = createServer((client) => {
+      const upstream = connect(target.port, target.host);
+      for (const [from, to] of [
+        [client, upstream],
+        [upstream, client],
+      ] as const) {
+        this.sockets.add(from);
+        from.on("data", (chunk) => to.write(chunk));
+        from.on("error", () => to.destroy());
+        from.on("close", () => {
+          this.sockets.delete(from);
+          to.destroy();
+        });
+        if (this.hung) from.pause();
+      }
+    });
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** Stop forwarding: bytes wait in the kernel, like a link that stopped answering. */
+  hang(): void {
+    this.hung = true;
+    for (const socket of this.sockets) socket.pause();
+  }
+
+  heal(): void {
+    this.hung = false;
+    for (const socket of this.sockets) socket.resume();
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+const call = async (url: string, kind: "query" | "mutation", name: string, args: unknown) => {
+  const response = await fetch(`${url}/api/${kind}/${name}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ args }) });
+  const body = (await response.json()) as { error?: { code: string } };
+  return { status: response.status, code: body.error?.code };
+};
+
+/**
+ * The link to Postgres stops answering: calls end with 503 UNAVAILABLE (the driver's connect
+ * and query timeouts), health says 503, and once the link answers again calls are served and
+ * the pool recovers by itself. Postgres only (PGlite has no link).
+ */
+describe.runIf(testDriverKind() === "pg")("a database link that hangs", () => {
+  const db = useTestDatabase();
+  let proxy: HangingProxy;
+  let driver: Driver;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    const target = new URL(db().databaseUrl!);
+    proxy = new HangingProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    const viaProxy = new URL(target);
+    viaProxy.hostname = "127.0.0.1";
+    viaProxy.port = String(await proxy.listen());
+    driver = await createPgDriver({ connectionString: viaProxy.toString(), max: 3, connectionTimeoutMillis: 1000, queryTimeoutMillis: 1500 });
+    server = await startTestServer(driver);
+  });
+  afterAll(async () => {
+    await server.close();
+    await proxy.close();
+    await driver.close();
+  });
+
+  it("ends calls with 503 UNAVAILABLE while it hangs, and recovers once it forwards again", async () => {
+    expect((await call(server.url, "mutation", "items:add", { name: "before", qty: 1 })).status).toBe(200);
+
+    proxy.hang();
+    const during = await Promise.all([
+      ...Array.from({ length: 4 }, (_, i) => call(server.url, "mutation", "items:add", { name: `during${i}`, qty: 1 })),
+      ...Array.from({ length: 4 }, () => call(server.url, "query", "items:count", {})),
+    ]);
+    for (const result of during) expect(result).toEqual({ status: 503, code: "UNAVAILABLE" });
+    expect((await fetch(`${server.url}/api/health`)).status).toBe(503);
+
+    proxy.heal();
+    let recovered = false;
+    for (let attempt = 0; attempt < 100 && !recovered; attempt++) {
+      recovered = (await call(server.url, "query", "items:count", {})).status === 200;
+      if (!recovered) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(recovered).toBe(true);
+    const after = await Promise.all(Array.from({ length: 10 }, (_, i) => call(server.url, "mutation", "items:add", { name: `after${i}`, qty: 1 })));
+    expect(after.map((result) => result.status)).toEqual(Array(10).fill(200));
+    expect((await fetch(`${server.url}/api/health`)).status).toBe(200);
+  });
+});
