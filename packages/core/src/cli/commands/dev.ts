@@ -5,6 +5,9 @@ import { logger } from "../lib/logger.js";
 import { closeOnSignals, serve } from "../lib/serve.js";
 import { watchFunctions } from "../lib/watch-functions.js";
 import { parsePort } from "../lib/parse-port.js";
+import { startAdminServer } from "../lib/admin-server.js";
+import { advertiseDevServer } from "../lib/embedded-lock.js";
+import { embeddedLockFile } from "../lib/open-database.js";
 
 /** `convoy dev`: watch, codegen, apply safe schema changes, hot-swap functions, serve. */
 export function addDevCommand(program: Command): void {
@@ -17,6 +20,9 @@ export function addDevCommand(program: Command): void {
     .action(async (flags: { port?: number; db?: string; static?: string }) => {
       const config = await resolveConfig(process.cwd(), { port: flags.port, db: flags.db });
       const running = await serve(config, { mode: "dev", staticDir: flags.static });
+      // `convoy run` in another terminal cannot open the locked embedded database: it calls this process instead
+      const admin = config.databaseUrl === undefined ? await startAdminServer(running.host) : undefined;
+      if (admin !== undefined) advertiseDevServer(embeddedLockFile(config), admin.address);
       logger.success(`ready: ${logger.bold(running.url)}`);
       const stopWatching = watchFunctions(config.functionsDir, () => {
         const started = performance.now();
@@ -30,6 +36,7 @@ export function addDevCommand(program: Command): void {
       });
       closeOnSignals(async () => {
         await stopWatching();
+        await admin?.close();
         await running.close();
       });
     });
