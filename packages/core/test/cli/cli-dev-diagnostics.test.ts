@@ -1,6 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli, startCli, type CliProcess } from "./cli-process.js";
 
@@ -20,25 +21,19 @@ function lineOf(text: string, marker: string): number {
  * stacks of thrown errors that name the `.ts` file and line, not the bundle.
  */
 describe("convoy dev diagnostics", () => {
-  const dirs: string[] = [];
-  const running: CliProcess[] = [];
+  const dir = mkdtempSync(join(tmpdir(), "convoy-diag-"));
+  let dev: CliProcess | undefined;
   afterAll(async () => {
-    for (const dev of running) await dev.stop();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    await dev?.stop();
+    rmSync(dir, { recursive: true, force: true });
   }, 300_000);
 
-  function project(): string {
-    const dir = mkdtempSync(join(tmpdir(), "convoy-diag-"));
-    dirs.push(dir);
-    expect(runCli(["init"], dir).status).toBe(0);
-    return dir;
-  }
-
   it("prints a type error with its file and line, keeps serving, and source-maps a thrown error's stack", async () => {
-    const dir = project();
-    const dev = startCli(["dev", "--port", "0"], dir);
-    running.push(dev);
-    const [, url] = (await dev.waitFor(/ready: (http:\/\/localhost:\d+)/, 120_000)) as [string, string];
+    expect(runCli(["init"], dir).status).toBe(0);
+    // the repo's node_modules: the starter's test imports vitest, which the type-checker must resolve
+    symlinkSync(fileURLToPath(new URL("../../../../node_modules", import.meta.url)), join(dir, "node_modules"));
+    dev = startCli(["dev", "--port", "0"], dir);
+    const [, url] = (await dev.waitFor(/ready: (http:\/\/localhost:\d+)/, 240_000)) as [string, string];
 
     const file = join(dir, "convoy/messages.ts");
     const source = `${readFileSync(file, "utf8")}
@@ -52,7 +47,7 @@ export const boom = query({
 });
 `;
     writeFileSync(file, source);
-    const [, line] = (await dev.waitFor(/convoy\/messages\.ts:(\d+):\d+ - error TS2322: Type 'string' is not assignable to type 'number'/, 120_000)) as [string, string];
+    const [, line] = (await dev.waitFor(/convoy\/messages\.ts:(\d+):\d+ - error TS2322: Type 'string' is not assignable to type 'number'/, 240_000)) as [string, string];
     expect(Number(line)).toBe(lineOf(source, '"three"'));
     expect(dev.stderr()).not.toMatch(/error convoy\/messages\.ts:\d+:\d+ - error/);
     expect((await query(url, "messages:list")).status).toBe(200);
@@ -63,20 +58,21 @@ export const boom = query({
     expect(thrown.body.error.stack).not.toMatch(/\.convoy\/build/);
 
     writeFileSync(file, source.replace('"three"', "3"));
-    await dev.waitFor(/type errors fixed/, 120_000);
-  }, 300_000);
+    await dev.waitFor(/type errors fixed/, 240_000);
+    expect(await dev.stop()).toBe(0);
+    dev = undefined;
+  }, 600_000);
 
   it("does not type-check with --typecheck=disable", async () => {
-    const dir = project();
     const file = join(dir, "convoy/messages.ts");
-    writeFileSync(file, `${readFileSync(file, "utf8")}\nexport const typo = query({ args: {}, handler: async () => { const count: number = "three"; return count; } });\n`);
-    const dev = startCli(["dev", "--port", "0", "--typecheck=disable"], dir);
-    running.push(dev);
-    const [, url] = (await dev.waitFor(/ready: (http:\/\/localhost:\d+)/, 120_000)) as [string, string];
+    writeFileSync(file, `${readFileSync(file, "utf8")}\nexport const typo2 = query({ args: {}, handler: async () => { const count: number = "three"; return count; } });\n`);
+    rmSync(join(dir, ".convoy/tsconfig.typecheck.json"));
+    dev = startCli(["dev", "--port", "0", "--typecheck=disable"], dir);
+    const [, url] = (await dev.waitFor(/ready: (http:\/\/localhost:\d+)/, 240_000)) as [string, string];
     writeFileSync(file, `${readFileSync(file, "utf8")}\nexport const more = query({ args: {}, handler: async () => { const n: number = "n"; return n; } });\n`);
-    await dev.waitFor(/reloaded in \d+ ms/, 120_000);
+    await dev.waitFor(/reloaded in \d+ ms/, 240_000);
     expect((await query(url, "messages:more")).body).toEqual({ value: "n" });
     expect(existsSync(join(dir, ".convoy/tsconfig.typecheck.json"))).toBe(false);
     expect(dev.stdout() + dev.stderr()).not.toContain("error TS");
-  }, 300_000);
+  }, 600_000);
 });
