@@ -52,7 +52,12 @@ export const boom = query({
     expect(dev.stderr()).not.toMatch(/error convoy\/messages\.ts:\d+:\d+ - error/);
     expect((await query(url, "messages:list")).status).toBe(200);
 
-    const thrown = await query(url, "messages:boom");
+    // the type error may be reported before the hot swap lands
+    let thrown = await query(url, "messages:boom");
+    for (const deadline = Date.now() + 240_000; thrown.status === 404 && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      thrown = await query(url, "messages:boom");
+    }
     expect(thrown.status).toBe(500);
     expect(thrown.body.error.stack).toContain(`${join(dir, "convoy/messages.ts")}:${lineOf(source, "kaboom")}:`);
     expect(thrown.body.error.stack).not.toMatch(/\.convoy\/build/);
