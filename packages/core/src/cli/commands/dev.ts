@@ -34,7 +34,6 @@ export function addDevCommand(program: Command): void {
       // `convoy run` in another terminal cannot open the locked embedded database: it calls this process instead
       const admin = config.databaseUrl === undefined ? await startAdminServer(running.host) : undefined;
       if (admin !== undefined) advertiseDevServer(embeddedLockFile(config), admin.address);
-      logger.success(`ready: ${logger.bold(running.url)}`);
       const stopWatching = watchFunctions(config.functionsDir, () => {
         const started = performance.now();
         running.host.reload().then(
@@ -45,6 +44,8 @@ export function addDevCommand(program: Command): void {
           },
         );
       });
+      // watching before "ready": a save right after it is not missed
+      logger.success(`ready: ${logger.bold(running.url)}`);
       closeOnSignals(async () => {
         await stopWatching();
         typechecker?.stop();

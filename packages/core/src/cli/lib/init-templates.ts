@@ -55,8 +55,12 @@ import { expect, test } from "vitest";
 import { api } from "./_generated/api.js";
 import schema from "./schema.js";
 
-test("sending and listing messages", async () => {
-  const t = convoyTest(schema); // the functions in ./convoy, on a fresh in-memory PGlite
+// this folder's modules (vitest provides import.meta.glob), run on a fresh in-memory PGlite
+const modules = import.meta.glob(["./**/*.ts", "!./**/*.test.ts"]);
+
+// the first test also starts PGlite (a few seconds on a busy machine)
+test("sending and listing messages", { timeout: 60_000 }, async () => {
+  const t = convoyTest(schema, modules);
   await t.mutation(api.messages.send, { author: "ada", body: "hi" });
   const messages = await t.query(api.messages.list, {});
   expect(messages.map((m) => m.body)).toEqual(["hi"]);
@@ -73,6 +77,7 @@ export const TSCONFIG = `${JSON.stringify(
       strict: true,
       skipLibCheck: true,
       noEmit: true,
+      types: ["vite/client"],
     },
     include: ["convoy"],
   },
