@@ -8,7 +8,7 @@ import { parsePort } from "../lib/parse-port.js";
 import { startAdminServer } from "../lib/admin-server.js";
 import { advertiseDevServer } from "../lib/embedded-lock.js";
 import { embeddedLockFile } from "../lib/open-database.js";
-import { startTypecheck, TYPECHECK_MODES, type TypecheckMode } from "../lib/typecheck.js";
+import { startTypecheck, TYPECHECK_MODES, typescriptFor, type TypecheckMode } from "../lib/typecheck.js";
 
 /** `convoy dev`: watch, codegen, apply safe schema changes, hot-swap functions, serve. */
 export function addDevCommand(program: Command): void {
@@ -25,12 +25,8 @@ export function addDevCommand(program: Command): void {
     )
     .action(async (flags: { port?: number; db?: string; static?: string; typecheck: TypecheckMode }) => {
       const config = await resolveConfig(process.cwd(), { port: flags.port, db: flags.db });
-      // a separate process: type errors arrive later, the hot swap never waits for them
-      const typechecker = await startTypecheck(config, flags.typecheck);
-      const running = await serve(config, { mode: "dev", staticDir: flags.static }).catch((error: unknown) => {
-        typechecker?.stop();
-        throw error;
-      });
+      const typescript = typescriptFor(config, flags.typecheck);
+      const running = await serve(config, { mode: "dev", staticDir: flags.static });
       // `convoy run` in another terminal cannot open the locked embedded database: it calls this process instead
       const admin = config.databaseUrl === undefined ? await startAdminServer(running.host) : undefined;
       if (admin !== undefined) advertiseDevServer(embeddedLockFile(config), admin.address);
@@ -46,6 +42,8 @@ export function addDevCommand(program: Command): void {
       });
       // watching before "ready": a save right after it is not missed
       logger.success(`ready: ${logger.bold(running.url)}`);
+      // a separate process, started once serving: type errors arrive later, the hot swap never waits for them
+      const typechecker = await startTypecheck(config, typescript);
       closeOnSignals(async () => {
         await stopWatching();
         typechecker?.stop();

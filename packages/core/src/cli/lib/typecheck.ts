@@ -27,15 +27,8 @@ export interface Typechecker {
  * program, with the project's `typescript`), so a check never delays a hot swap. After each
  * check it prints TypeScript's errors with file:line, or that earlier errors are fixed.
  */
-export async function startTypecheck(config: ResolvedConfig, mode: TypecheckMode): Promise<Typechecker | undefined> {
-  if (mode === "disable") return undefined;
-  const typescript = resolveTypescript(config.projectDir);
-  if (typescript === undefined) {
-    const hint = "install it in the project (npm install -D typescript), or pass --typecheck=disable";
-    if (mode === "enable") throw new Error(`--typecheck=enable needs TypeScript: ${hint}`);
-    logger.warn(`not type-checking: TypeScript is not installed; ${hint}`);
-    return undefined;
-  }
+export async function startTypecheck(config: ResolvedConfig, typescript: string | undefined): Promise<Typechecker | undefined> {
+  if (typescript === undefined) return undefined;
   const configPath = await writeTypecheckConfig(config);
   const child: ChildProcess = fork(fileURLToPath(new URL(`./typecheck-process.${OWN_EXTENSION}`, import.meta.url)), [typescript, configPath, config.projectDir], {
     cwd: config.projectDir,
@@ -56,6 +49,22 @@ export async function startTypecheck(config: ResolvedConfig, mode: TypecheckMode
     if (code !== 0 && signal === null) logger.warn(`the type-checker stopped (exit code ${String(code)}); restart convoy dev to type-check again`);
   });
   return { stop: () => void child.kill() };
+}
+
+/**
+ * The TypeScript compiler `convoy dev` will type-check with, checked before the server starts:
+ * `undefined` when disabled, or when missing in `try` mode (with a warning); missing in
+ * `enable` mode throws.
+ */
+export function typescriptFor(config: ResolvedConfig, mode: TypecheckMode): string | undefined {
+  if (mode === "disable") return undefined;
+  const typescript = resolveTypescript(config.projectDir);
+  if (typescript === undefined) {
+    const hint = "install it in the project (npm install -D typescript), or pass --typecheck=disable";
+    if (mode === "enable") throw new Error(`--typecheck=enable needs TypeScript: ${hint}`);
+    logger.warn(`not type-checking: TypeScript is not installed; ${hint}`);
+  }
+  return typescript;
 }
 
 /** The project's TypeScript compiler, else the one next to this package (a workspace), else none. */
