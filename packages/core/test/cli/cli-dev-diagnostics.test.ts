@@ -58,7 +58,7 @@ export const boom = query({
       await new Promise((r) => setTimeout(r, 100));
       thrown = await query(url, "messages:boom");
     }
-    expect(thrown.status).toBe(500);
+    expect(thrown.status, dev.stdout() + dev.stderr()).toBe(500);
     expect(thrown.body.error.stack).toContain(`${join(dir, "convoy/messages.ts")}:${lineOf(source, "kaboom")}:`);
     expect(thrown.body.error.stack).not.toMatch(/\.convoy\/build/);
 

@@ -59,7 +59,7 @@ import schema from "./schema.js";
 const modules = import.meta.glob(["./**/*.ts", "!./**/*.test.ts"]);
 
 // the first test also starts PGlite (a few seconds on a busy machine)
-test("sending and listing messages", { timeout: 60_000 }, async () => {
+test("sending and listing messages", { timeout: 120_000 }, async () => {
   const t = convoyTest(schema, modules);
   await t.mutation(api.messages.send, { author: "ada", body: "hi" });
   const messages = await t.query(api.messages.list, {});
