@@ -30,7 +30,7 @@ export function addDevCommand(program: Command): void {
       // `convoy run` in another terminal cannot open the locked embedded database: it calls this process instead
       const admin = config.databaseUrl === undefined ? await startAdminServer(running.host) : undefined;
       if (admin !== undefined) advertiseDevServer(embeddedLockFile(config), admin.address);
-      const stopWatching = watchFunctions(config.functionsDir, () => {
+      const stopWatching = await watchFunctions(config.functionsDir, () => {
         const started = performance.now();
         running.host.reload().then(
           () => logger.success(`reloaded in ${(performance.now() - started).toFixed(0)} ms`),
