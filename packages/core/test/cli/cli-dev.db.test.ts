@@ -8,7 +8,9 @@ import { useTestDatabase } from "../helpers/test-database.js";
 import { runCli, startCli, type CliProcess } from "./cli-process.js";
 
 async function call(base: string, kind: "query" | "mutation", name: string, args: unknown): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${base}/api/${kind}/${name}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ args }) });
+  const send = () => fetch(`${base}/api/${kind}/${name}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ args }) });
+  // a kept-alive socket the server closed while the test blocked in spawnSync (runCli) fails once: retry on a new one
+  const response = await send().catch(send);
   return { status: response.status, body: await response.json() };
 }
 
