@@ -67,7 +67,7 @@ export function formatBuildFailure(error: unknown, projectDir: string): string {
   return failure.errors
     .map((message) => {
       const where = message.location ? `${relative(projectDir, join(projectDir, message.location.file))}:${message.location.line}:${message.location.column + 1}: ` : "";
-      return `${where}error: ${message.text}${message.location?.lineText ? `\n    ${message.location.lineText}` : ""}`;
+      return `${where}${message.text}${message.location?.lineText ? `\n    ${message.location.lineText}` : ""}`;
     })
     .join("\n");
 }

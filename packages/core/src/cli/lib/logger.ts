@@ -21,6 +21,10 @@ export const logger = {
   error(message: string): void {
     process.stderr.write(`${paint(process.stderr, "red", "error")} ${message}\n`);
   },
+  /** A problem report that names its own severity (e.g. TypeScript's `file:line:col - error TS…`), to stderr as is. */
+  report(message: string): void {
+    process.stderr.write(`${message}\n`);
+  },
   dim(text: string): string {
     return paint(process.stdout, "dim", text);
   },

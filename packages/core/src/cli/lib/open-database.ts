@@ -1,6 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { createDriver, type Driver, type Durability } from "../../driver/index.js";
+import { createDriver, isConnectionError, type Driver, type Durability } from "../../driver/index.js";
 import type { ResolvedConfig } from "./config.js";
 import { lockEmbeddedDatabase } from "./embedded-lock.js";
 
@@ -12,16 +12,30 @@ export function describeDatabase(config: ResolvedConfig): string {
   return `Postgres at ${url.host}${url.pathname}`;
 }
 
+/** The lock file of the embedded database (see `embedded-lock.ts`). */
+export function embeddedLockFile(config: ResolvedConfig): string {
+  return join(config.stateDir, "data.lock");
+}
+
 /**
  * The configured database: `--db`/`DATABASE_URL`/config, else PGlite persisted under
  * `.convoy/data`, locked to this process until the driver is closed. `durability` applies to
  * the embedded database only (default `"fsync"`; `convoy dev` relaxes it).
  */
 export async function openDatabase(config: ResolvedConfig, durability: Durability = "fsync"): Promise<Driver> {
-  if (config.databaseUrl !== undefined) return createDriver({ databaseUrl: config.databaseUrl });
+  if (config.databaseUrl !== undefined) {
+    const driver = await createDriver({ databaseUrl: config.databaseUrl });
+    try {
+      await driver.query("select 1");
+    } catch (error) {
+      await driver.close().catch(() => undefined);
+      throw explainConnectFailure(config.databaseUrl, error);
+    }
+    return driver;
+  }
   await mkdir(config.stateDir, { recursive: true });
   const dataDir = join(config.stateDir, "data");
-  const unlock = lockEmbeddedDatabase(join(config.stateDir, "data.lock"), dataDir);
+  const unlock = lockEmbeddedDatabase(embeddedLockFile(config), dataDir);
   try {
     const driver = await createDriver({ dataDir, durability });
     return {
@@ -44,4 +58,20 @@ export async function openDatabase(config: ResolvedConfig, durability: Durabilit
     unlock();
     throw error;
   }
+}
+
+/** A startup error that says what is wrong with the database URL and how to fix it. */
+function explainConnectFailure(databaseUrl: string, error: unknown): Error {
+  const url = new URL(databaseUrl);
+  const host = url.hostname === "" ? "localhost" : url.hostname;
+  const port = url.port === "" ? "5432" : url.port;
+  const name = decodeURIComponent(url.pathname.slice(1));
+  const sqlState = (error as { sqlState?: unknown }).sqlState ?? (error as { code?: unknown }).code;
+  if (sqlState === "3D000") {
+    const user = url.username === "" ? "" : ` -U ${decodeURIComponent(url.username)}`;
+    return new Error(`database "${name}" does not exist on the Postgres server at ${host}:${port}; create it with: createdb -h ${host} -p ${port}${user} ${name}`);
+  }
+  if (sqlState === "28P01" || sqlState === "28000") return new Error(`Postgres at ${host}:${port} refused the credentials in the database URL: ${error instanceof Error ? error.message : String(error)}`);
+  if (isConnectionError(error)) return new Error(`cannot reach Postgres at ${host}:${port} (${error instanceof Error ? error.message : String(error)}); is the server running?`);
+  return error instanceof Error ? error : new Error(String(error));
 }

@@ -23,11 +23,12 @@ async function fingerprint(dir: string): Promise<string> {
  * Calls `onChange` (debounced) whenever a file in the functions dir changes, ignoring
  * `_generated/` (which the reload itself writes). File-system events can be coalesced or lost
  * (two saves within the same timestamp tick); a cheap fingerprint of sizes and mtimes, checked
- * every `pollMs`, catches what the watcher missed. Returns a function that stops watching.
+ * every `pollMs`, catches what the watcher missed. Resolves, once watching, with a function that stops it.
  */
-export function watchFunctions(functionsDir: string, onChange: () => void, debounceMs = 40, pollMs = 500): () => Promise<void> {
+export async function watchFunctions(functionsDir: string, onChange: () => void, debounceMs = 40, pollMs = 500): Promise<() => Promise<void>> {
   let timer: NodeJS.Timeout | undefined;
-  let seen: Promise<string> = fingerprint(functionsDir);
+  // taken before returning, so a save right after the caller says "ready" is a change
+  let seen: Promise<string> = Promise.resolve(await fingerprint(functionsDir));
   const changed = () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
@@ -37,6 +38,7 @@ export function watchFunctions(functionsDir: string, onChange: () => void, debou
   };
   const watcher = watch(functionsDir, { ignoreInitial: true, ignored: IGNORED });
   watcher.on("all", changed);
+  await new Promise<void>((resolve) => watcher.once("ready", () => resolve()));
   const poll = setInterval(() => {
     void Promise.all([seen, fingerprint(functionsDir)]).then(([before, now]) => {
       if (now !== before) changed();
