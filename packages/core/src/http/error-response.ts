@@ -33,6 +33,10 @@ export interface ErrorResponse {
 
 const GENERIC_INTERNAL = "internal server error";
 const GENERIC_UNAVAILABLE = "the database is unavailable; retry later";
+const GENERIC_TIMEOUT = "the call did not finish within its time limit";
+
+/** 5xx codes that are conditions of operation, not bugs: no error id, no server-fault log. */
+const OPERATIONAL_CODES: ReadonlySet<ErrorCode> = new Set(["UNAVAILABLE", "TIMEOUT"]);
 
 /** A short random id (8 hex digits) for one server fault; browser-safe (no node:crypto). */
 function newErrorId(): string {
@@ -48,7 +52,8 @@ function newErrorId(): string {
  * - a `FrameworkError` keeps its code, message, `path` and `data`, except outside development
  *   mode: server faults (`INTERNAL`, `RETURNS_INVALID`, database errors: messages that may
  *   name SQL, tables or files) get a generic message with an error id instead, and connection
- *   failures (which may name hosts) a generic `UNAVAILABLE` message;
+ *   failures (which may name hosts) a generic `UNAVAILABLE` message; `UNAVAILABLE` and `TIMEOUT`
+ *   are conditions of operation, not server faults (no error id, no fault log);
  * - anything else is `INTERNAL`, with a generic message and an error id outside development mode.
  * The error id is in `errorId` (and in the message), for the caller to log the real error
  * under. In development mode (`convoy dev`) server faults and application errors carry the
@@ -72,9 +77,9 @@ export function errorResponse(error: unknown, options: { dev: boolean }): ErrorR
     return build("APPLICATION_ERROR", error.message, { data }, dev ? error : undefined, false);
   }
   if (error instanceof FrameworkError) {
-    const serverFault = httpStatusOf(error.code) >= 500 && error.code !== "UNAVAILABLE";
+    const serverFault = httpStatusOf(error.code) >= 500 && !OPERATIONAL_CODES.has(error.code);
     if (!dev && (serverFault || error instanceof DatabaseError)) return generic(error.code, serverFault);
-    const message = !dev && error.code === "UNAVAILABLE" ? GENERIC_UNAVAILABLE : error.message;
+    const message = dev ? error.message : error.code === "UNAVAILABLE" ? GENERIC_UNAVAILABLE : error.message;
     const extra: { data?: unknown; path?: string } = {};
     if (error.data !== undefined) extra.data = error.data;
     if (error.path !== undefined) extra.path = error.path;
@@ -87,7 +92,7 @@ export function errorResponse(error: unknown, options: { dev: boolean }): ErrorR
 
 /** The answer to a server fault outside dev mode: the code, a generic message and an error id, nothing else. */
 function generic(code: ErrorCode, serverFault: boolean): ErrorResponse {
-  if (!serverFault) return build(code, GENERIC_INTERNAL, {}, undefined, false);
+  if (!serverFault) return build(code, code === "TIMEOUT" ? GENERIC_TIMEOUT : code === "UNAVAILABLE" ? GENERIC_UNAVAILABLE : GENERIC_INTERNAL, {}, undefined, false);
   const errorId = newErrorId();
   const response = build(code, `${GENERIC_INTERNAL} (error id ${errorId})`, {}, undefined, true);
   response.body.error.errorId = errorId;
