@@ -12,7 +12,8 @@ const coreAliases = Object.fromEntries(
 
 /**
  * Three projects: `unit` (no database), and the database suites (`*.db.test.ts`) run twice,
- * unchanged, once on embedded PGlite and once on the real PostgreSQL server.
+ * unchanged, once on embedded PGlite and once on the real PostgreSQL server. `*.pg.test.ts`
+ * suites need a network link to the database (a TCP proxy in between): the real server only.
  */
 export default defineConfig({
   resolve: {
@@ -28,7 +29,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["packages/*/src/**/*.test.{ts,tsx}", "packages/*/test/**/*.test.{ts,tsx}", "examples/*/test/**/*.test.ts"], exclude: ["**/*.db.test.{ts,tsx}", "**/node_modules/**"] },
+        test: { name: "unit", include: ["packages/*/src/**/*.test.{ts,tsx}", "packages/*/test/**/*.test.{ts,tsx}", "examples/*/test/**/*.test.ts"], exclude: ["**/*.{db,pg}.test.{ts,tsx}", "**/node_modules/**"] },
       },
       {
         extends: true,
@@ -36,7 +37,7 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: "postgres", include: ["packages/*/src/**/*.db.test.{ts,tsx}", "packages/*/test/**/*.db.test.{ts,tsx}"], env: { CONVOY_TEST_DRIVER: "postgres" } },
+        test: { name: "postgres", include: ["packages/*/src/**/*.{db,pg}.test.{ts,tsx}", "packages/*/test/**/*.{db,pg}.test.{ts,tsx}"], env: { CONVOY_TEST_DRIVER: "postgres" } },
       },
     ],
   },

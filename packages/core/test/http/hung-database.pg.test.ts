@@ -2,7 +2,7 @@ import { connect, createServer, type AddressInfo, type Server, type Socket } fro
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPgDriver, type Driver } from "../../src/driver/index.js";
 import { startTestServer, type TestServer } from "../../src/http/fixtures/test-server.js";
-import { testDriverKind, useTestDatabase } from "../helpers/test-database.js";
+import { useTestDatabase } from "../helpers/test-database.js";
 
 /** A TCP proxy to Postgres that can stop forwarding (both directions, connections left open) and start again. */
 class HangingProxy {
@@ -62,7 +62,7 @@ const call = async (url: string, kind: "query" | "mutation", name: string, args:
  * and query timeouts), health says 503, and once the link answers again calls are served and
  * the pool recovers by itself. Postgres only (PGlite has no link).
  */
-describe.runIf(testDriverKind() === "pg")("a database link that hangs", () => {
+describe("a database link that hangs", () => {
   const db = useTestDatabase();
   let proxy: HangingProxy;
   let driver: Driver;
