@@ -1,7 +1,9 @@
 import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPgDriver, type Driver } from "../../src/driver/index.js";
-import { startTestServer, type TestServer } from "../../src/http/fixtures/test-server.js";
+import { createAppRegistry, schema } from "../../src/http/fixtures/app.js";
+import { createAppRuntime, startTestServer, type TestServer } from "../../src/http/fixtures/test-server.js";
+import { createRuntime } from "../../src/runtime/index.js";
 import { useTestDatabase } from "../helpers/test-database.js";
 
 /** A TCP proxy to Postgres that can stop forwarding (both directions, connections left open) and start again. */
@@ -75,7 +77,9 @@ describe("a database link that hangs", () => {
     viaProxy.hostname = "127.0.0.1";
     viaProxy.port = String(await proxy.listen());
     driver = await createPgDriver({ connectionString: viaProxy.toString(), max: 3, connectionTimeoutMillis: 1000, queryTimeoutMillis: 1500 });
-    server = await startTestServer(driver);
+    // the schema is applied on the real server first; the runtime over the proxy only reads it
+    await createAppRuntime(db().driver);
+    server = await startTestServer(driver, {}, await createRuntime({ driver, schema, registry: createAppRegistry() }));
   });
   afterAll(async () => {
     await server.close();
