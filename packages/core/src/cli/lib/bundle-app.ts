@@ -24,16 +24,14 @@ export class AppLoadError extends Error {
 let generation = 0;
 
 /**
- * Bundles `_generated/functions.ts` (every module and the schema) with esbuild into
- * `<buildDir>/app-<n>.mjs` and imports it. Each load gets a new file name, so Node's module
- * cache never serves a stale version; older bundles are removed.
+ * Bundles one entry of the user's code (and what it imports; packages stay external, Convoy's
+ * own imports resolve to this CLI's modules) into one ESM file with an inline source map. A
+ * build failure is an {@link AppLoadError} with esbuild's messages.
  */
-export async function bundleAndLoadApp(projectDir: string, functionsDir: string, buildDir: string): Promise<LoadedApp> {
-  await mkdir(buildDir, { recursive: true });
-  const outfile = join(buildDir, `app-${process.pid}-${++generation}.mjs`);
+export async function bundleEntry(projectDir: string, entry: string, outfile: string): Promise<void> {
   try {
     await esbuild.build({
-      entryPoints: [join(functionsDir, GENERATED_DIR, "functions.ts")],
+      entryPoints: [entry],
       outfile,
       bundle: true,
       platform: "node",
@@ -48,6 +46,17 @@ export async function bundleAndLoadApp(projectDir: string, functionsDir: string,
   } catch (error) {
     throw new AppLoadError(formatBuildFailure(error, projectDir));
   }
+}
+
+/**
+ * Bundles `_generated/functions.ts` (every module and the schema) with esbuild into
+ * `<buildDir>/app-<n>.mjs` and imports it. Each load gets a new file name, so Node's module
+ * cache never serves a stale version; older bundles are removed.
+ */
+export async function bundleAndLoadApp(projectDir: string, functionsDir: string, buildDir: string): Promise<LoadedApp> {
+  await mkdir(buildDir, { recursive: true });
+  const outfile = join(buildDir, `app-${process.pid}-${++generation}.mjs`);
+  await bundleEntry(projectDir, join(functionsDir, GENERATED_DIR, "functions.ts"), outfile);
   let loaded: { modules?: ModuleRecord; appSchema?: SchemaDefinition };
   try {
     loaded = (await import(pathToFileURL(outfile).href)) as typeof loaded;

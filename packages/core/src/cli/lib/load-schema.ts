@@ -2,10 +2,8 @@ import { existsSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import * as esbuild from "esbuild";
 import { SchemaDefinition, defineSchema } from "../../schema/index.js";
-import { AppLoadError, formatBuildFailure } from "./bundle-app.js";
-import { convoyImportsPlugin } from "./convoy-imports-plugin.js";
+import { AppLoadError, bundleEntry } from "./bundle-app.js";
 
 const SCHEMA_FILES = ["schema.ts", "schema.js", "schema.mts", "schema.mjs"];
 
@@ -21,23 +19,7 @@ export async function loadSchemaOnly(projectDir: string, functionsDir: string, b
   if (file === undefined) return defineSchema({}, { schemaValidation: false });
   await mkdir(buildDir, { recursive: true });
   const outfile = join(buildDir, `schema-${String(process.pid)}-${String(++generation)}.mjs`);
-  try {
-    await esbuild.build({
-      entryPoints: [join(functionsDir, file)],
-      outfile,
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      packages: "external",
-      plugins: [convoyImportsPlugin],
-      sourcemap: "inline",
-      logLevel: "silent",
-      absWorkingDir: projectDir,
-    });
-  } catch (error) {
-    throw new AppLoadError(formatBuildFailure(error, projectDir));
-  }
+  await bundleEntry(projectDir, join(functionsDir, file), outfile);
   let loaded: { default?: unknown };
   try {
     loaded = (await import(pathToFileURL(outfile).href)) as typeof loaded;
