@@ -1,14 +1,12 @@
 import { FrameworkError } from "../errors/index.js";
 import type { CatalogTable } from "../storage/catalog.js";
 import type { StoredTable } from "../storage/table-storage.js";
-import { isIdOfTable } from "../storage/ids.js";
 import { fieldValue, toHex } from "../storage/index-key.js";
 import { sortKey } from "../storage/sort-key.js";
 import { fromStored, toStored, type StoredValue } from "../storage/stored-value.js";
 import { checkValue } from "../values/check-value.js";
 import { validateValue } from "../values/validate-value.js";
-import { formatPath, isPlainObject, type PathSegment } from "../values/validation-issue.js";
-import type { GenericValidator } from "../values/validators.js";
+import { formatPath, type PathSegment } from "../values/validation-issue.js";
 import type { Value } from "../values/value.js";
 
 /** A document as ctx.db returns it: system fields first, then the user fields. */
@@ -125,10 +123,6 @@ export function prepareFields(table: CatalogTable, fields: Record<string, Value 
   if (schemaValidation) {
     const schemaIssue = validateValue(table.validator, fields, "document");
     if (schemaIssue !== null) throw schemaError(table, `the document does not match the schema: ${schemaIssue.message}`, schemaIssue.path);
-    const idProblem = idIssue(table.validator, fields, []);
-    if (idProblem !== null) {
-      throw schemaError(table, `the document does not match the schema: ${formatPath("document", idProblem.path)}: ${idProblem.reason}`, idProblem.path);
-    }
   }
   try {
     return toStored(fields, "document");
@@ -138,59 +132,3 @@ export function prepareFields(table: CatalogTable, fields: Record<string, Value 
   }
 }
 
-interface IdProblem {
-  path: PathSegment[];
-  reason: string;
-}
-
-/**
- * The first `v.id("t")` position holding an id of another table, walking the validator with a
- * value that already passed `validateValue`. In a union, some member must accept the value with
- * its ids in the right tables.
- */
-function idIssue(validator: GenericValidator, value: unknown, path: PathSegment[]): IdProblem | null {
-  if (value === undefined) return null;
-  switch (validator.kind) {
-    case "id":
-      return typeof value === "string" && isIdOfTable(value, validator.tableName)
-        ? null
-        : { path, reason: `expected an id of table "${validator.tableName}", got ${JSON.stringify(value)}` };
-    case "array":
-      if (!Array.isArray(value)) return null;
-      for (let i = 0; i < value.length; i++) {
-        const problem = idIssue(validator.element, value[i], [...path, i]);
-        if (problem !== null) return problem;
-      }
-      return null;
-    case "object": {
-      if (!isPlainObject(value)) return null;
-      for (const key of Object.keys(validator.fields)) {
-        if (!Object.hasOwn(value, key)) continue;
-        const problem = idIssue(validator.fields[key]!, value[key], [...path, key]);
-        if (problem !== null) return problem;
-      }
-      return null;
-    }
-    case "record": {
-      if (!isPlainObject(value)) return null;
-      for (const key of Object.keys(value)) {
-        if (value[key] === undefined) continue;
-        const problem = idIssue(validator.key, key, [...path, key]) ?? idIssue(validator.value, value[key], [...path, key]);
-        if (problem !== null) return problem;
-      }
-      return null;
-    }
-    case "union": {
-      let first: IdProblem | null = null;
-      for (const member of validator.members) {
-        if (validateValue(member, value) !== null) continue;
-        const problem = idIssue(member, value, path);
-        if (problem === null) return null;
-        first ??= problem;
-      }
-      return first;
-    }
-    default:
-      return null;
-  }
-}
