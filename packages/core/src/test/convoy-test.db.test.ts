@@ -5,6 +5,7 @@ import { createPgDriver } from "../driver/index.js";
 import { testDriverKind } from "../../test/helpers/test-database.js";
 import { ConvoyError } from "../values/convoy-error.js";
 import { anyApi } from "../functions/any-api.js";
+import { mutationGeneric, queryGeneric } from "../functions/function-builders.js";
 import { api, internal } from "./fixtures/convoy/_generated/api.js";
 import schema from "./fixtures/convoy/schema.js";
 import { convoyTest, type ConvoyTestOptions } from "./index.js";
@@ -131,5 +132,23 @@ describe("convoyTest", () => {
     } finally {
       await admin.close();
     }
+  });
+});
+
+describe("convoyTest withIdentity", () => {
+  const whoami = {
+    "./auth.ts": {
+      whoami: queryGeneric({ handler: (ctx) => ctx.auth.getUserIdentity() }),
+      whoamiNested: mutationGeneric({ handler: (ctx) => ctx.runQuery(anyApi.auth!.whoami!, {}) }),
+    },
+  };
+
+  it("gives calls the identity, nested calls too, and leaves the base harness anonymous", async () => {
+    const t = track(convoyTest(undefined, whoami, options));
+    const asAda = t.withIdentity({ subject: "ada", name: "Ada" });
+    const expected = { subject: "ada", name: "Ada", issuer: "https://convoy.test", tokenIdentifier: "https://convoy.test|ada" };
+    expect(await asAda.query("auth:whoami")).toEqual(expected);
+    expect(await asAda.mutation("auth:whoamiNested")).toEqual(expected);
+    expect(await t.query("auth:whoami")).toBeNull();
   });
 });

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { createPgDriver, createPgliteDriver, type Driver } from "../driver/index.js";
+import { identityFromTestClaims, type IdentityClaims } from "../auth/user-identity.js";
 import { FrameworkError } from "../errors/framework-error.js";
-import type { AnyMutationReference, AnyQueryReference, GenericMutationCtx } from "../functions/context.js";
+import type { AnyMutationReference, AnyQueryReference, GenericMutationCtx, UserIdentity } from "../functions/context.js";
 import type { FunctionReturnType, OptionalRestArgs } from "../functions/function-reference.js";
 import { moduleKeyPrefix, modulePathFromKey } from "../functions/function-name.js";
 import { createRegistry, type ModuleRecord, type ModuleSource } from "../functions/registry.js";
@@ -41,6 +42,16 @@ export interface ConvoyTest<TDataModel extends GenericDataModel> {
   mutation(name: string, args?: Record<string, unknown>): Promise<unknown>;
   /** Run code with a mutation ctx (writable `ctx.db`) in one transaction: set up data, inspect it. */
   run<TValue>(handler: (ctx: GenericMutationCtx<TDataModel>) => Promise<TValue>): Promise<TValue>;
+  /**
+   * The same harness (same database), whose `query`/`mutation` calls carry this identity
+   * (`issuer` defaults to `https://convoy.test`, `tokenIdentifier` to `"<issuer>|<subject>"`).
+   * `run` stays administrative (no identity, no rules).
+   *
+   * @example
+   * const asAda = t.withIdentity({ subject: "ada", name: "Ada" });
+   * await asAda.mutation(api.messages.send, { body: "hi" });
+   */
+  withIdentity(claims: IdentityClaims): ConvoyTest<TDataModel>;
   /** Close the database (and drop it, with `databaseUrl`). Later calls throw. */
   close(): Promise<void>;
   /** Same as {@link close}, for `await using t = convoyTest(...)`. */
@@ -175,21 +186,22 @@ export function convoyTest<TSchema extends SchemaDefinition<any> | undefined = u
     const started = await starting.catch(() => undefined);
     await started?.close();
   };
-  const t = {
+  const withIdentity = (identity: UserIdentity | null): ConvoyTest<DataModelOf<TSchema>> => ({
     async query(reference: AnyQueryReference | string, args?: unknown) {
       const { runtime } = await harness();
-      return (await runtime.run("query", reference, args, { allowInternal: true })).value;
+      return (await runtime.run("query", reference, args, { allowInternal: true, identity })).value;
     },
     async mutation(reference: AnyMutationReference | string, args?: unknown) {
       const { runtime } = await harness();
-      return (await runtime.run("mutation", reference, args, { allowInternal: true })).value;
+      return (await runtime.run("mutation", reference, args, { allowInternal: true, identity })).value;
     },
     async run<TValue>(handler: (ctx: GenericMutationCtx<DataModelOf<TSchema>>) => Promise<TValue>): Promise<TValue> {
       const { runtime } = await harness();
       return (await runtime.runHandler("mutation", (ctx) => handler(ctx as unknown as GenericMutationCtx<DataModelOf<TSchema>>))).value;
     },
+    withIdentity: (claims: IdentityClaims) => withIdentity(identityFromTestClaims(claims)),
     close,
     [Symbol.asyncDispose]: close,
-  };
-  return t as ConvoyTest<DataModelOf<TSchema>>;
+  }) as ConvoyTest<DataModelOf<TSchema>>;
+  return withIdentity(null);
 }

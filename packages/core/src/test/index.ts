@@ -39,3 +39,4 @@
  */
 export { convoyTest, type ConvoyTest, type ConvoyTestOptions, type DataModelOf } from "./convoy-test.js";
 export { loadFunctionsDir } from "./load-functions-dir.js";
+export type { IdentityClaims } from "../auth/user-identity.js";
