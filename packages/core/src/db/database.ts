@@ -12,6 +12,7 @@ import { rowSql } from "../storage/row-sql.js";
 import { columnValues, decodeRow, indexKeysOf, prepareFields, type Document, type DocumentRow } from "./documents.js";
 import type { CursorKeys } from "./cursor.js";
 import { QueryImpl } from "./query.js";
+import type { ReadBudget } from "./read-budget.js";
 
 /** What {@link createDatabase} needs: one open transaction and the schema. */
 export interface DatabaseOptions {
@@ -32,6 +33,8 @@ export interface DatabaseOptions {
   cache?: DocumentCache;
   /** Bounds of the call (`paginate` clamps `numItems` to `maxPageSize`; default 1024, `DEFAULT_MAX_PAGE_SIZE`). */
   limits?: { readonly maxPageSize: number };
+  /** The call's read limits, shared by its nested calls; omitted = unbounded. */
+  budget?: ReadBudget;
 }
 
 const SYSTEM_FIELDS = new Set(["_id", "_creationTime"]);
@@ -59,8 +62,8 @@ export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
 
   /** Starts a query over a table (by default in `by_creation_time` order). */
   query(tableName: string): QueryImpl {
-    const { tx, log, cursorSecret, cache, writable, limits } = this.options;
-    const context = { tx, log, cursorSecret, ...(limits === undefined ? {} : { maxPageSize: limits.maxPageSize }) };
+    const { tx, log, cursorSecret, cache, writable, limits, budget } = this.options;
+    const context = { tx, log, cursorSecret, ...(budget === undefined ? {} : { budget }), ...(limits === undefined ? {} : { maxPageSize: limits.maxPageSize }) };
     // Rows a mutation queried are often written next: remember them (queries only use gets).
     return QueryImpl.create(cache === undefined || !writable ? context : { ...context, cache }, this.table(tableName));
   }
@@ -142,6 +145,12 @@ export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
 
   /** The row of `id` as this transaction sees it: from the call's cache, else one `SELECT` (then cached). */
   private async fetchRow(table: CatalogTable, id: string): Promise<DocumentRow | null> {
+    const row = await this.fetchRowUncharged(table, id);
+    if (row !== null) this.options.budget?.charge([row]);
+    return row;
+  }
+
+  private async fetchRowUncharged(table: CatalogTable, id: string): Promise<DocumentRow | null> {
     const cache = this.options.cache;
     if (cache === undefined) return (await this.options.tx.query<DocumentRow>(rowSql(table).get, [id])).rows[0] ?? null;
     const cached = cache.get(id);

@@ -12,6 +12,7 @@ import { QueryArgumentError } from "./query-argument-error.js";
 import { IndexRangeBuilderImpl, resolveIndex, type IndexRange } from "./index-range.js";
 import { PASSES_FILTERS_COLUMN, compileCount, compileSelect, type CompiledQuery, type Position, type QueryPlan } from "./query-compiler.js";
 import { FILTER_ERROR_STATES } from "../storage/sql/filter-functions.js";
+import { readInBatches, type ReadBudget } from "./read-budget.js";
 
 /** Rows fetched per statement by async iteration. */
 export const ITERATION_BATCH_SIZE = 100;
@@ -29,6 +30,8 @@ export interface QueryContext {
   cache?: DocumentCache;
   /** `paginate` clamps `numItems` to this (default {@link DEFAULT_MAX_PAGE_SIZE}). */
   maxPageSize?: number;
+  /** The call's read limits: every row fetched is charged, large reads are fetched in batches. */
+  budget?: ReadBudget;
 }
 
 /** The options of `paginate`, as Convex defines them. */
@@ -332,10 +335,17 @@ export class QueryImpl {
   }
 
   private async fetch(after: Position | null, limit: number | null): Promise<Document[]> {
+    const budget = this.context.budget;
+    if (budget === undefined) return this.fetchBatch(after, limit);
+    return readInBatches(budget, this.table, limit, (last: Document | null, n) => this.fetchBatch(last === null ? after : this.positionOf(last), n));
+  }
+
+  private async fetchBatch(after: Position | null, limit: number | null): Promise<Document[]> {
     const { sql, params } = compileSelect(this.state.plan, { after, limit });
     const cache = this.context.cache;
     const version = cache?.version();
     const rows = (await this.run(sql, params)).rows as DocumentRow[];
+    this.context.budget?.charge(rows, this.table);
     const documents = new Array<Document>(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
@@ -351,6 +361,7 @@ export class QueryImpl {
     const cache = this.context.cache;
     const version = cache?.version();
     const rows = (await this.run(sql, params)).rows as (DocumentRow & Record<typeof PASSES_FILTERS_COLUMN, boolean>)[];
+    this.context.budget?.charge(rows, this.table);
     return rows.map((row) => {
       const passes = row[PASSES_FILTERS_COLUMN];
       if (version !== undefined) cache!.remember(row._id, row, version);

@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   CONFLICT: 409,
+  /** A call went past one of its limits, e.g. documents or bytes read (SPEC addition). */
+  LIMIT_EXCEEDED: 400,
   UNAVAILABLE: 503,
   /** The call ran past its deadline (SPEC addition). */
   TIMEOUT: 504,

@@ -1,5 +1,6 @@
 import { FrameworkError } from "../errors/framework-error.js";
 import type { UserIdentity } from "../functions/context.js";
+import { DEFAULT_READ_LIMITS } from "../db/read-budget.js";
 import { AccessLog } from "../storage/access-log.js";
 
 /** Bounds on the work of one call (see `RuntimeOptions.limits`). */
@@ -10,10 +11,23 @@ export interface CallLimits {
   statementTimeoutMs: number;
   /** Largest page `paginate` returns: a larger `numItems` is clamped to it. */
   maxPageSize: number;
+  /** Documents `ctx.db` may return in one call, nested calls included; past it: `LIMIT_EXCEEDED`. */
+  maxDocumentsRead: number;
+  /** Bytes of stored JSON those documents may hold; past it: `LIMIT_EXCEEDED`. */
+  maxBytesRead: number;
 }
 
-/** Defaults of {@link CallLimits}: 30 s per call and per statement, pages of at most 1024 documents. */
-export const DEFAULT_CALL_LIMITS: Readonly<CallLimits> = Object.freeze({ timeoutMs: 30_000, statementTimeoutMs: 30_000, maxPageSize: 1024 });
+/**
+ * Defaults of {@link CallLimits}: 30 s per call and per statement, pages of at most 1024
+ * documents, and Convex's read limits: 32 000 documents and 16 MiB per call.
+ */
+export const DEFAULT_CALL_LIMITS: Readonly<CallLimits> = Object.freeze({
+  timeoutMs: 30_000,
+  statementTimeoutMs: 30_000,
+  maxPageSize: 1024,
+  maxDocumentsRead: DEFAULT_READ_LIMITS.maxDocumentsRead,
+  maxBytesRead: DEFAULT_READ_LIMITS.maxBytesRead,
+});
 
 /** Check user-supplied limits and fill in the defaults. Throws `INTERNAL` for a malformed value. */
 export function resolveCallLimits(limits: Partial<CallLimits> | undefined): CallLimits {
@@ -53,7 +67,8 @@ export class CallContext {
     readonly limits: CallLimits,
     /** `Date.now()` at which the call fails with `TIMEOUT`. */
     readonly deadline: number,
-    describe: string,
+    /** Names the call in its errors, e.g. `query "messages:list"`. */
+    readonly describe: string,
   ) {
     this.signal = this.controller.signal;
     const delay = Math.max(0, deadline - Date.now());

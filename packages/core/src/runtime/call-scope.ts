@@ -1,4 +1,5 @@
 import { DocumentCache } from "../db/document-cache.js";
+import { ReadBudget } from "../db/read-budget.js";
 import type { Queryable, QueryResult, Row } from "../driver/driver.js";
 import { finishedTransactionError } from "../driver/errors.js";
 import { DatabaseError } from "../errors/database-error.js";
@@ -21,6 +22,8 @@ export class CallScope {
   readonly log: AccessLog;
   /** Rows this attempt's transaction has read, shared by every ctx.db of the call. */
   readonly cache = new DocumentCache();
+  /** What this attempt has read against the call's read limits (nested calls included). */
+  readonly budget: ReadBudget;
   /**
    * An error that dooms this attempt: a serialization failure or deadlock (retry the whole
    * call) or a failed savepoint rollback. Set even when user code catches the error, so the
@@ -35,6 +38,7 @@ export class CallScope {
     readonly context: CallContext,
   ) {
     this.log = context.beginAttempt();
+    this.budget = new ReadBudget(context.limits, context.describe);
     this.tx = {
       query: async <TRow extends Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<TRow>> => {
         // A handler still running past its deadline (its call has already failed) sends nothing more.

@@ -37,6 +37,7 @@ function databaseOf(engine: Engine, scope: CallScope, writable: boolean) {
     writable,
     cursorSecret: engine.cursorSecret,
     limits: scope.context.limits,
+    budget: scope.budget,
   });
 }
 

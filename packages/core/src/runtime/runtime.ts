@@ -48,8 +48,9 @@ export interface RuntimeOptions {
   /**
    * Bounds of every call: `timeoutMs` (default 30 000: past it the call fails with `TIMEOUT`
    * and its transaction is rolled back), `statementTimeoutMs` (default 30 000, each statement's
-   * `statement_timeout`, also bounded by the time left) and `maxPageSize` (default 1024: larger
-   * `paginate` pages are clamped).
+   * `statement_timeout`, also bounded by the time left), `maxPageSize` (default 1024: larger
+   * `paginate` pages are clamped), `maxDocumentsRead` and `maxBytesRead` (defaults 32 000 and
+   * 16 MiB: past them a read throws `LIMIT_EXCEEDED`; see docs/limits.md).
    */
   limits?: Partial<CallLimits>;
   /** Where errors of after-commit hooks go (they cannot undo the commit). Default: `console.error`. */
