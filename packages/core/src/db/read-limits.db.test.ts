@@ -44,7 +44,7 @@ const items = {
   /** Reads `own` documents, then a nested query reads `nested` more. */
   nested: queryGeneric({
     args: { own: v.number(), nested: v.number() },
-    handler: async (ctx, { own, nested }) => (await ctx.db.query("items").take(own)).length + (await ctx.runQuery(anyApi.items!.takeInner!, { n: nested })),
+    handler: async (ctx, { own, nested }) => (await ctx.db.query("items").take(own)).length + ((await ctx.runQuery(anyApi.items!.takeInner!, { n: nested })) as number),
   }),
   takeInner: internalQueryGeneric({ args: { n: v.number() }, handler: async (ctx, { n }) => (await ctx.db.query("items").take(n)).length }),
   /** Writes, then reads past the limit. */
