@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DatabaseError } from "../errors/database-error.js";
 import { FrameworkError, isFrameworkError } from "../errors/framework-error.js";
-import { isConnectionError, normalizeDriverError } from "./errors.js";
+import { commitOutcomeUnknownError, isCommitOutcomeUnknown, isConnectionError, isDroppedConnectionError, normalizeDriverError } from "./errors.js";
 
 /** A Node socket error shaped as `net` reports it. */
 function systemError(code: string): Error {
@@ -72,5 +72,24 @@ describe("normalizeDriverError", () => {
     expect(normalizeDriverError(plain)).toBe(plain);
     expect(normalizeDriverError("text")).toBe("text");
     expect(isConnectionError(plain)).toBe(false);
+  });
+});
+
+describe("isDroppedConnectionError", () => {
+  it("is true for a connection that was up and died (terminated backend, reset, pg's own words)", () => {
+    expect(isDroppedConnectionError(normalizeDriverError(postgresError("57P01", "terminating connection due to administrator command")))).toBe(true);
+    expect(isDroppedConnectionError(normalizeDriverError(Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET", errno: -104, syscall: "read" })))).toBe(true);
+    expect(isDroppedConnectionError(normalizeDriverError(new Error("Connection terminated unexpectedly")))).toBe(true);
+  });
+
+  it("is false for a refused or hung link, other errors, and a commit of unknown outcome", () => {
+    expect(isDroppedConnectionError(normalizeDriverError(systemError("ECONNREFUSED")))).toBe(false);
+    expect(isDroppedConnectionError(normalizeDriverError(new Error("timeout exceeded when trying to connect")))).toBe(false);
+    expect(isDroppedConnectionError(normalizeDriverError(new Error("Query read timeout")))).toBe(false);
+    expect(isDroppedConnectionError(normalizeDriverError(postgresError("23505", "duplicate key")))).toBe(false);
+    const unknown = commitOutcomeUnknownError(new Error("Connection terminated unexpectedly"));
+    expect(isCommitOutcomeUnknown(unknown)).toBe(true);
+    expect(unknown.code).toBe("UNAVAILABLE");
+    expect(isDroppedConnectionError(unknown)).toBe(false);
   });
 });

@@ -127,6 +127,56 @@ export function normalizeDriverError(error: unknown): unknown {
   );
 }
 
+/** Socket errors of a link that was up and then dropped (not a refused or hung one). */
+const DROPPED_LINK_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ENOTCONN"]);
+
+/** What `pg` says when a connection it had is gone. */
+const DROPPED_LINK_MESSAGES: readonly RegExp[] = [
+  /connection terminated/i,
+  /terminating connection/i,
+  /the server closed the connection/i,
+  /client has encountered a connection error/i,
+  /client was closed and is not queryable/i,
+];
+
+/**
+ * Whether `error` means an established connection died (its backend was terminated, the
+ * server restarted, the socket was reset): a fresh connection may well work at once. Refused
+ * connections, connect timeouts and a link that stopped answering are not such errors (trying
+ * again would only wait again), nor is a commit whose outcome is unknown.
+ */
+export function isDroppedConnectionError(error: unknown): boolean {
+  if (error instanceof FrameworkError) {
+    if (error.code !== "UNAVAILABLE" || isCommitOutcomeUnknown(error)) return false;
+    return error.cause !== undefined && isDroppedConnectionError(error.cause);
+  }
+  if (!isObject(error)) return false;
+  const code = stringField(error, "code");
+  if (code !== undefined && DROPPED_LINK_CODES.has(code)) return true;
+  const sqlState = sqlStateOf(error);
+  if (sqlState !== undefined) return sqlState === "57P01" || sqlState === "57P02" || sqlState === "57P05" || sqlState === "08006" || sqlState === "08003";
+  return DROPPED_LINK_MESSAGES.some((pattern) => pattern.test(messageOf(error)));
+}
+
+/**
+ * The error of a read-write transaction whose connection failed after `COMMIT` was sent and
+ * before its answer: the server may have committed or not. `UNAVAILABLE` with
+ * `data: { commitOutcome: "unknown" }`; never retried by Convoy (see docs/limits.md).
+ */
+export function commitOutcomeUnknownError(cause: unknown): FrameworkError {
+  return new FrameworkError(
+    "UNAVAILABLE",
+    "the connection to the database was lost after COMMIT was sent: the outcome is unknown, the mutation may or may not have been applied; check before running it again",
+    { cause, data: { commitOutcome: "unknown" } },
+  );
+}
+
+/** Whether `error` is a {@link commitOutcomeUnknownError}. */
+export function isCommitOutcomeUnknown(error: unknown): boolean {
+  if (!(error instanceof FrameworkError) || !isObject(error.data)) return false;
+  return error.data.commitOutcome === "unknown";
+}
+
 /** The error thrown when `COMMIT` finds the transaction already aborted (Postgres answers `ROLLBACK`). */
 export function abortedCommitError(): DatabaseError {
   return new DatabaseError("transaction was aborted by an earlier error and has been rolled back", { sqlState: "25P02" });

@@ -1,3 +1,4 @@
+import { isCommitOutcomeUnknown } from "../driver/errors.js";
 import { DatabaseError } from "../errors/database-error.js";
 import { httpStatusOf, type ErrorCode } from "../errors/error-codes.js";
 import { FrameworkError } from "../errors/framework-error.js";
@@ -34,6 +35,7 @@ export interface ErrorResponse {
 const GENERIC_INTERNAL = "internal server error";
 const GENERIC_UNAVAILABLE = "the database is unavailable; retry later";
 const GENERIC_TIMEOUT = "the call did not finish within its time limit";
+const GENERIC_COMMIT_UNKNOWN = "the connection to the database was lost while committing: the mutation may or may not have been applied";
 
 /** 5xx codes that are conditions of operation, not bugs: no error id, no server-fault log. */
 const OPERATIONAL_CODES: ReadonlySet<ErrorCode> = new Set(["UNAVAILABLE", "TIMEOUT"]);
@@ -79,7 +81,7 @@ export function errorResponse(error: unknown, options: { dev: boolean }): ErrorR
   if (error instanceof FrameworkError) {
     const serverFault = httpStatusOf(error.code) >= 500 && !OPERATIONAL_CODES.has(error.code);
     if (!dev && (serverFault || error instanceof DatabaseError)) return generic(error.code, serverFault);
-    const message = dev ? error.message : error.code === "UNAVAILABLE" ? GENERIC_UNAVAILABLE : error.message;
+    const message = dev ? error.message : error.code === "UNAVAILABLE" ? (isCommitOutcomeUnknown(error) ? GENERIC_COMMIT_UNKNOWN : GENERIC_UNAVAILABLE) : error.message;
     const extra: { data?: unknown; path?: string } = {};
     if (error.data !== undefined) extra.data = error.data;
     if (error.path !== undefined) extra.path = error.path;

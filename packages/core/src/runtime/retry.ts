@@ -1,4 +1,5 @@
 import { FrameworkError } from "../errors/framework-error.js";
+import { isDroppedConnectionError } from "../driver/errors.js";
 import { isRetryableError } from "./call-scope.js";
 
 /** How conflicting transactions are retried. */
@@ -24,13 +25,27 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /**
  * Run `attempt` until it succeeds, retrying (after a jittered, growing delay) when it fails
  * with a serialization failure or deadlock; after `maxAttempts` such failures, throw
- * `CONFLICT`. Any other error is rethrown at once. `attempt` gets the attempt number (from 1).
+ * `CONFLICT`. With `retryDroppedConnection` (read-only calls), an attempt whose connection
+ * turned out dead (terminated backend, server restart) is run again once, at once, on a fresh
+ * connection. Any other error is rethrown at once. `attempt` gets the attempt number (from 1).
  */
-export async function withRetries<T>(policy: RetryPolicy, describe: string, attempt: (attemptNumber: number) => Promise<T>): Promise<T> {
+export async function withRetries<T>(
+  policy: RetryPolicy,
+  describe: string,
+  attempt: (attemptNumber: number) => Promise<T>,
+  options: { retryDroppedConnection?: boolean } = {},
+): Promise<T> {
+  let droppedConnectionRetried = options.retryDroppedConnection !== true;
   for (let attemptNumber = 1; ; attemptNumber++) {
     try {
       return await attempt(attemptNumber);
     } catch (error) {
+      if (!droppedConnectionRetried && isDroppedConnectionError(error)) {
+        droppedConnectionRetried = true;
+        // One turn of the event loop lets the pool see its other dead connections close first.
+        await sleep(0);
+        continue;
+      }
       if (!isRetryableError(error)) throw error;
       if (attemptNumber >= policy.maxAttempts) {
         throw new FrameworkError(

@@ -2,7 +2,7 @@ import pg from "pg";
 import type { PoolClient, QueryResult as PgQueryResult } from "pg";
 import type { Driver, NotificationHandler, QueryResult, Queryable, Row, TransactionOptions } from "../driver.js";
 import { affectedRowCount, beginStatement, prepareParams, quoteChannel, untilAborted } from "../driver-utils.js";
-import { abortedCommitError, finishedTransactionError, isConnectionError, normalizeDriverError } from "../errors.js";
+import { abortedCommitError, commitOutcomeUnknownError, finishedTransactionError, isConnectionError, normalizeDriverError } from "../errors.js";
 import { FrameworkError } from "../../errors/framework-error.js";
 import { PgListener } from "./pg-listener.js";
 import { convoyPgTypes } from "./pg-types.js";
@@ -147,7 +147,10 @@ export function createPgDriver(options: PgDriverOptions): Driver {
         throw error;
       }
       finished = true;
-      const commit = await run("COMMIT");
+      const commit = await run("COMMIT").catch((error: unknown) => {
+        // Lost after COMMIT was sent: the server may have committed. Say so; never pretend it failed.
+        throw txOptions.readOnly !== true && isConnectionError(error) ? commitOutcomeUnknownError(error) : error;
+      });
       const tag = Array.isArray(commit) ? undefined : commit.command;
       if (tag === "ROLLBACK") throw abortedCommitError();
       return value;
