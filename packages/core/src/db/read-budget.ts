@@ -13,7 +13,7 @@ export interface ReadLimits {
 export const DEFAULT_READ_LIMITS: ReadLimits = Object.freeze({ maxDocumentsRead: 32_000, maxBytesRead: 16 * 1024 * 1024 });
 
 /** Rows a read of unbounded size (`collect()`) asks for first while a table's row size is still unknown to this process. */
-export const COLD_BATCH_ROWS = 256;
+export const COLD_BATCH_ROWS = 64;
 
 /** A bounded read of at most this many rows (`take(n)`, a page and its look-ahead row) is always one statement. */
 const SMALL_READ_ROWS = 1025;
