@@ -57,6 +57,7 @@ export class AppHost {
           schema: app.schema,
           registry: app.registry,
           pgSchema: this.config.pgSchema,
+          limits: this.config.callLimits,
           ...(this.options.onCall ? { onCall: this.options.onCall } : {}),
           ...(this.config.cursorKeys === undefined ? {} : { cursorKeys: this.config.cursorKeys }),
         });

@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 import type { ConnectionLimits, HttpLimits } from "../../http/index.js";
+import type { CallLimits } from "../../runtime/index.js";
 import { convoyImportsPlugin } from "./convoy-imports-plugin.js";
 
 /** `convoy.config.ts`: every field optional. */
@@ -20,6 +21,8 @@ export interface ConvoyConfig {
   limits?: Pick<HttpLimits, "maxBodyBytes" | "maxDepth" | "maxArrayLength" | "maxConcurrentCalls" | "maxBufferedBodyBytes">;
   /** Bounds on the server's sockets: count and timeouts (docs/http.md). */
   connections?: ConnectionLimits;
+  /** Bounds on each call: deadline, statement timeout, page size, documents and bytes read (docs/limits.md). */
+  callLimits?: Partial<CallLimits>;
   /** Origins allowed by CORS in `convoy start` (dev allows any). */
   corsOrigins?: string[];
   /**
@@ -42,6 +45,7 @@ export interface ResolvedConfig {
   stateDir: string;
   limits: NonNullable<ConvoyConfig["limits"]>;
   connections: ConnectionLimits;
+  callLimits: Partial<CallLimits>;
   corsOrigins: string[];
   cursorKeys: string[] | undefined;
   accessHeaders: boolean;
@@ -70,6 +74,7 @@ export async function resolveConfig(projectDir: string, overrides: ConfigOverrid
     stateDir: join(dir, ".convoy"),
     limits: config.limits ?? {},
     connections: config.connections ?? {},
+    callLimits: config.callLimits ?? {},
     corsOrigins: config.corsOrigins ?? [],
     cursorKeys: config.cursorKeys,
     accessHeaders: config.accessHeaders === true,

@@ -1,0 +1,18 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { resolveConfig } from "./config.js";
+
+describe("resolveConfig", () => {
+  const dir = mkdtempSync(join(tmpdir(), "convoy-config-"));
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("reads the call limits of convoy.config (the runtime's limits), empty by default", async () => {
+    expect((await resolveConfig(dir)).callLimits).toEqual({});
+    writeFileSync(join(dir, "convoy.config.mjs"), "export default { callLimits: { maxDocumentsRead: 1000, maxBytesRead: 1048576, timeoutMs: 5000 } };\n");
+    expect((await resolveConfig(dir)).callLimits).toEqual({ maxDocumentsRead: 1000, maxBytesRead: 1048576, timeoutMs: 5000 });
+  });
+});
