@@ -49,6 +49,8 @@ export class ReadBudget {
     readonly limits: ReadLimits,
     /** Names the call in the error, e.g. `query "messages:all"`. */
     private readonly describe: string,
+    /** Told the error when a limit is passed (the runtime fails the call with it even if user code catches it). */
+    private readonly onExceeded?: (error: FrameworkError) => void,
   ) {}
 
   /** Documents and bytes read so far. */
@@ -82,19 +84,25 @@ export class ReadBudget {
     if (table !== undefined) rowBytesByTable.set(table, bytes / rows.length);
     const { maxDocumentsRead, maxBytesRead } = this.limits;
     if (this.documents > maxDocumentsRead) {
-      throw new FrameworkError(
+      this.exceeded(
         "LIMIT_EXCEEDED",
         `${this.describe} read more than ${maxDocumentsRead} documents (limits.maxDocumentsRead); use an index range, take(n) or paginate, or raise the limit`,
         { data: { limit: "maxDocumentsRead", value: maxDocumentsRead } },
       );
     }
     if (this.bytes > maxBytesRead) {
-      throw new FrameworkError(
+      this.exceeded(
         "LIMIT_EXCEEDED",
         `${this.describe} read more than ${maxBytesRead} bytes of documents (limits.maxBytesRead); use an index range, take(n) or paginate, or raise the limit`,
         { data: { limit: "maxBytesRead", value: maxBytesRead } },
       );
     }
+  }
+
+  private exceeded(code: "LIMIT_EXCEEDED", message: string, options: { data: { limit: keyof ReadLimits; value: number } }): never {
+    const error = new FrameworkError(code, message, options);
+    this.onExceeded?.(error);
+    throw error;
   }
 }
 

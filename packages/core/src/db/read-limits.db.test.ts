@@ -55,6 +55,20 @@ const items = {
       return (await ctx.db.query("items").collect()).length;
     },
   }),
+  /** Writes, reads past the limit and swallows the error. */
+  writeThenSwallow: mutationGeneric({
+    args: {},
+    handler: async (ctx) => {
+      await ctx.db.insert("log", { text: "should not stay either" });
+      return ctx.db
+        .query("items")
+        .collect()
+        .then(
+          (all) => all.length,
+          () => -1,
+        );
+    },
+  }),
   fill: mutationGeneric({
     args: { from: v.number(), count: v.number(), padLength: v.number() },
     handler: async (ctx, { from, count, padLength }) => {
@@ -161,9 +175,11 @@ describe("documents read per call", () => {
     expect(error.message).toContain("limits.maxDocumentsRead");
   });
 
-  it("rolls back a mutation that goes past it: nothing is written", async () => {
+  it("rolls back a mutation that goes past it, even when the handler catches the error: nothing is written", async () => {
     await fill(60);
     await limitError(runtime.run("mutation", "items:writeThenCollect", {}));
+    // catching the error does not save the call
+    await limitError(runtime.run("mutation", "items:writeThenSwallow", {}));
     const { rows } = await db().driver.query<{ n: string }>(`SELECT count(*)::text AS n FROM "log"`);
     expect(rows[0]!.n).toBe("0");
   });

@@ -26,7 +26,7 @@ export class CallScope {
   readonly budget: ReadBudget;
   /**
    * An error that dooms this attempt: a serialization failure or deadlock (retry the whole
-   * call) or a failed savepoint rollback. Set even when user code catches the error, so the
+   * call), a read limit passed, or a failed savepoint rollback. Set even when user code catches the error, so the
    * attempt never commits after it.
    */
   poison: Error | undefined = undefined;
@@ -38,7 +38,10 @@ export class CallScope {
     readonly context: CallContext,
   ) {
     this.log = context.beginAttempt();
-    this.budget = new ReadBudget(context.limits, context.describe);
+    // Past a read limit the attempt is doomed, even if user code catches the error.
+    this.budget = new ReadBudget(context.limits, context.describe, (error) => {
+      this.poison ??= error;
+    });
     this.tx = {
       query: async <TRow extends Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<TRow>> => {
         // A handler still running past its deadline (its call has already failed) sends nothing more.
