@@ -154,7 +154,7 @@ describe("the cache", () => {
     let verifications = 0;
     const verify = createTokenVerifier(
       { providers: [{ type: "customJwt", issuer: issuer.url, jwks: issuer.jwksUrl, algorithm: "RS256" }] },
-      { now: () => clock, onVerification: () => void verifications++ },
+      { now: () => clock, onVerification: () => { verifications++; } },
     );
     const token = await issuer.sign({ exp: Math.floor(clock / 1000) + 120 });
     const first = await Promise.all([verify(token), verify(token), verify(token)]);
@@ -171,7 +171,7 @@ describe("the cache", () => {
     let verifications = 0;
     const verify = createTokenVerifier(
       { providers: [{ type: "customJwt", issuer: issuer.url, jwks: issuer.jwksUrl, algorithm: "RS256" }] },
-      { cacheSize: 2, onVerification: () => void verifications++ },
+      { cacheSize: 2, onVerification: () => { verifications++; } },
     );
     const bad = await issuer.sign({}, { key: await generateIssuerKey("key-1") });
     await expectUnauthenticated(verify, bad, /bad signature/);
