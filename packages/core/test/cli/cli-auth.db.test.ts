@@ -75,15 +75,19 @@ describe("auth in the CLI", () => {
   it("convoy dev verifies tokens with auth.config.ts, reports a broken config and keeps serving, and reloads a changed one", async () => {
     writeFileSync(join(dir, "convoy/auth.config.ts"), authConfig(SECRET_A));
     dev = startCli(["dev", "--port", "0", "--typecheck", "disable"], dir, env());
-    const [, url] = await dev.waitFor(/ready: (http:\/\/localhost:\d+)/);
+    const [, url] = await dev.waitFor(/ready: (http:\/\/localhost:\d+)/, 120_000);
     const base = url!;
     const tokenA = await sign(SECRET_A, "ada");
     expect(await whoami(base, tokenA)).toEqual({ status: 200, body: { value: { tokenIdentifier: "cli-test|ada", subject: "ada", issuer: "cli-test", name: "ADA" } } });
     expect(await whoami(base)).toEqual({ status: 200, body: { value: null } });
     expect((await whoami(base, await sign(SECRET_B, "eve"))).status).toBe(401);
+    // beside dev (through its admin endpoint on the embedded database, directly on Postgres)
+    const beside = runCli(["run", "whoami:me", "--identity", '{"subject":"grace"}'], dir, env());
+    expect(beside.status, beside.stderr).toBe(0);
+    expect(JSON.parse(beside.stdout)).toMatchObject({ subject: "grace", tokenIdentifier: "https://convoy.test|grace" });
 
     writeFileSync(join(dir, "convoy/auth.config.ts"), `export default { providers: [{ type: "saml" }] };\n`);
-    await dev.waitFor(/auth\.config\.ts: auth config: providers\[0\]\.type must be/);
+    await dev.waitFor(/auth\.config\.ts: auth config: providers\[0\]\.type must be/, 60_000);
     expect(dev.stderr()).toContain("still serving the last good version");
     expect((await whoami(base, tokenA)).status).toBe(200);
 
