@@ -1,4 +1,4 @@
-import { createLocalJWKSet, createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from "jose";
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from "jose";
 import { FrameworkError } from "../errors/framework-error.js";
 import type { AuthProvider, OidcProvider } from "./auth-config.js";
 
@@ -38,7 +38,7 @@ export function createProviderVerifier(provider: AuthProvider, options: Provider
     requiredClaims: ["exp"],
     clockTolerance: CLOCK_SKEW_SECONDS,
   });
-  const remote = (url: string) => createRemoteJWKSet(new URL(url), { cooldownDuration: options.jwksCooldownMs, timeoutDuration: options.fetchTimeoutMs });
+  const remote = (url: string) => remoteKeySet(url, options);
   switch (provider.type) {
     case undefined:
       return oidcVerifier(provider, options, claims(provider.applicationID), remote);
@@ -62,6 +62,35 @@ function verifierWith(issuer: string, key: JWTVerifyGetKey | Uint8Array, verifyO
       const { payload } = key instanceof Uint8Array ? await jwtVerify(token, key, { ...verifyOptions, currentDate }) : await jwtVerify(token, key, { ...verifyOptions, currentDate });
       return payload;
     },
+  };
+}
+
+/**
+ * A JWKS URL, cached (jose refreshes it after 10 minutes). A token whose `kid` is not in the
+ * cached set triggers one refetch, and such refetches happen at most once per cooldown (a
+ * minute): a rotated key is picked up at once, a flood of made-up `kid`s costs one fetch a
+ * minute. Tokens arriving while that refetch runs wait for it.
+ */
+function remoteKeySet(url: string, options: ProviderOptions): JWTVerifyGetKey {
+  // jose's own unknown-kid refetch is off (an infinite cooldown): this wrapper decides
+  const set = createRemoteJWKSet(new URL(url), { cooldownDuration: Number.POSITIVE_INFINITY, timeoutDuration: options.fetchTimeoutMs });
+  let lastRefetch = Number.NEGATIVE_INFINITY;
+  let refetching: Promise<void> | undefined;
+  return async (header, token) => {
+    try {
+      return await set(header, token);
+    } catch (error) {
+      if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
+      if (refetching === undefined) {
+        if (options.now() - lastRefetch < options.jwksCooldownMs) throw error;
+        lastRefetch = options.now();
+        refetching = set.reload().finally(() => {
+          refetching = undefined;
+        });
+      }
+      await refetching;
+      return set(header, token);
+    }
   };
 }
 

@@ -75,23 +75,36 @@ describe("customJwt with a JWKS URL (RS256)", () => {
     expect((await verify(await issuer.sign({ nbf: now() + 30, iat: now() + 30 }))).subject).toBe("user-1");
   });
 
-  it("picks up a rotated key (new kid) with one refetch, and refetches for unknown kids at most once per cooldown", async () => {
-    const rotated = await generateIssuerKey("key-rotated");
-    const verify = createTokenVerifier({ providers: [{ type: "customJwt", issuer: issuer.url, jwks: issuer.jwksUrl, algorithm: "RS256" }] }, { jwksCooldownMs: 0 });
-    const patient = createTokenVerifier({ providers: [{ type: "customJwt", issuer: issuer.url, jwks: issuer.jwksUrl, algorithm: "RS256" }] });
+  it("picks up a rotated key (new kid) with one refetch, and refetches for unknown kids at most once a minute", async () => {
+    let clock = Date.now();
+    const verify = createTokenVerifier({ providers: [{ type: "customJwt", issuer: issuer.url, jwks: issuer.jwksUrl, algorithm: "RS256" }] }, { now: () => clock });
+    const before = issuer.fetches.jwks;
     await verify(await issuer.sign());
-    await patient(await issuer.sign({ sub: "patient" }));
+    expect(issuer.fetches.jwks).toBe(before + 1);
+    const rotated = await generateIssuerKey("key-rotated");
+    const stranger = await generateIssuerKey("key-stranger");
     issuer.keys.push(rotated);
     try {
-      const before = issuer.fetches.jwks;
-      // the default cooldown (a minute): the unknown kid does not cause a fetch yet
-      await expectUnauthenticated(patient, await issuer.sign({ sub: "rotated" }, { key: rotated }), /unknown signing key/);
-      expect(issuer.fetches.jwks).toBe(before);
-      // past the cooldown: one refetch finds the new key
+      // the new kid is not in the cached set: one refetch finds it
       expect((await verify(await issuer.sign({ sub: "rotated" }, { key: rotated }))).subject).toBe("rotated");
-      expect(issuer.fetches.jwks).toBe(before + 1);
+      expect(issuer.fetches.jwks).toBe(before + 2);
+      // within the minute, unknown kids (even many at once) cause no fetch
+      const unknown = await Promise.all([1, 2, 3].map((n) => issuer.sign({ sub: `stranger${n}` }, { key: stranger })));
+      for (const token of unknown) await expectUnauthenticated(verify, token, /unknown signing key/);
+      expect(issuer.fetches.jwks).toBe(before + 2);
+      // a minute later: one refetch again (still unknown)
+      clock += 61_000;
+      await expectUnauthenticated(verify, await issuer.sign({ sub: "stranger4", exp: Math.floor(clock / 1000) + 600 }, { key: stranger }), /unknown signing key/);
+      expect(issuer.fetches.jwks).toBe(before + 3);
+      // concurrent tokens with a new kid share one refetch
+      const third = await generateIssuerKey("key-third");
+      issuer.keys.push(third);
+      clock += 61_000;
+      const concurrent = await Promise.all([1, 2, 3].map(async (n) => verify(await issuer.sign({ sub: `third${n}`, exp: Math.floor(clock / 1000) + 600 }, { key: third }))));
+      expect(concurrent.map((identity) => identity.subject)).toEqual(["third1", "third2", "third3"]);
+      expect(issuer.fetches.jwks).toBe(before + 4);
     } finally {
-      issuer.keys.pop();
+      issuer.keys.splice(1);
     }
   });
 });
