@@ -5,7 +5,7 @@
  * generator (autocannon, 50 connections), warm-up first, interleaved rounds.
  * Also: `convoy dev`'s reload time, from saving a function file to the new code answering.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -56,6 +56,8 @@ async function httpBench(): Promise<void> {
   const children: CliProcess[] = [];
   try {
     cpSync(join(root, "examples/playground/convoy"), join(app, "convoy"), { recursive: true });
+    // the playground's dev issuer (auth.config.ts) imports jose
+    symlinkSync(join(root, "node_modules"), join(app, "node_modules"), "dir");
     const schema = (await import(pathToFileURL(join(app, "convoy/schema.ts")).href)) as { default: Parameters<typeof ensureSchema>[1] };
     const driver = await createPgDriver({ connectionString: db.url, max: 2 });
     await ensureSchema({ driver, databaseUrl: db.url }, schema.default);
@@ -108,6 +110,8 @@ async function devReloadBench(): Promise<void> {
   let dev: CliProcess | undefined;
   try {
     cpSync(join(root, "examples/playground/convoy"), join(app, "convoy"), { recursive: true });
+    // the playground's dev issuer (auth.config.ts) imports jose
+    symlinkSync(join(root, "node_modules"), join(app, "node_modules"), "dir");
     dev = startCli(["dev", "--port", "0"], app);
     const devUrl = (await dev.waitFor(/ready: (http:\/\/localhost:\d+)/))[1]!;
     const file = join(app, "convoy/messages.ts");

@@ -27,15 +27,29 @@ export const countByAuthor = query({
   handler: async (ctx, { author }) => ctx.db.query("messages").withIndex("by_author", (q) => q.eq("author", author)).count(),
 });
 
-/** Send a message. An empty or too long message is refused with a `ConvoyError` the UI shows. */
+/**
+ * Send a message as the signed-in user: the author is the caller's identity (from the token),
+ * not an argument, so nobody can post under another name. Signed out, or an empty or too long
+ * message, is refused with a `ConvoyError` the UI shows.
+ */
 export const send = mutation({
-  args: { author: v.string(), body: v.string() },
-  handler: async (ctx, { author, body }) => {
+  args: { body: v.string() },
+  handler: async (ctx, { body }) => {
+    const identity = await ctx.auth.getUserIdentity();
+    if (identity === null) throw new ConvoyError({ code: "SIGNED_OUT", message: "Sign in to send messages." });
     const text = body.trim();
-    if (author.trim() === "") throw new ConvoyError({ code: "NO_AUTHOR", message: "Pick a name before sending." });
     if (text === "") throw new ConvoyError({ code: "EMPTY", message: "A message cannot be empty." });
     if (text.length > MAX_BODY) throw new ConvoyError({ code: "TOO_LONG", message: `Messages are at most ${MAX_BODY} characters.` });
-    return ctx.db.insert("messages", { author: author.trim(), body: text, likes: 0 });
+    return ctx.db.insert("messages", { author: identity.name ?? identity.subject, owner: identity.subject, body: text, likes: 0 });
+  },
+});
+
+/** Who is signed in (the token's identity), or `null`. */
+export const me = query({
+  args: {},
+  handler: async (ctx) => {
+    const identity = await ctx.auth.getUserIdentity();
+    return identity === null ? null : { subject: identity.subject, name: identity.name ?? identity.subject };
   },
 });
 

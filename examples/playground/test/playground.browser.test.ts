@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,9 +13,10 @@ const reactQueryEntry = fileURLToPath(new URL("../../../packages/react-query/src
 
 /**
  * The playground end to end in Debian's Chromium: `convoy dev` serves the built page and the
- * API on the embedded database; the page is React over `@convoy/react-query`. The test sends a
- * message through the UI, sees it rendered (and the author's count refetched), sees the
- * `ConvoyError` of an empty message shown to the user, and likes a message.
+ * API on the embedded database; the page is React over `@convoy/react-query`. The test signs in
+ * with the playground's development issuer, sends a message through the UI, sees it rendered
+ * under the signed-in user's name (and that user's count refetched), switches to the other
+ * user, sees the `ConvoyError`s of a signed-out send and of an empty message, and likes a message.
  */
 describe("playground in a browser", () => {
   const dir = mkdtempSync(join(tmpdir(), "convoy-playground-"));
@@ -25,6 +26,8 @@ describe("playground in a browser", () => {
 
   beforeAll(async () => {
     cpSync(join(playground, "convoy"), join(dir, "convoy"), { recursive: true });
+    // the dev issuer imports jose: resolve packages from the repository, as the playground does
+    symlinkSync(join(playground, "../../node_modules"), join(dir, "node_modules"), "dir");
     cpSync(join(playground, "web"), join(dir, "web"), { recursive: true, filter: (path) => !path.includes("/dist") });
     cpSync(join(playground, "web/index.html"), join(dir, "web/dist/index.html"));
     // Bundled from the playground itself (so react and TanStack Query resolve from the repo's
@@ -55,29 +58,55 @@ describe("playground in a browser", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("sends a message through the UI and shows it", async () => {
+  it("signs in as Grace, sends a message through the UI and shows it under her name", async () => {
     const page = await browser.newPage();
     await page.goto(url);
     // before any message: the empty state, and the page has its favicon
     await page.waitForSelector("#empty >> text=No messages yet");
     expect(await page.getAttribute("link[rel=icon]", "href")).toMatch(/^data:image\/svg\+xml,/);
-    await page.fill("#author", "grace");
+    await page.waitForSelector("#who >> text=Signed out");
+    await page.click("#as-grace");
+    await page.waitForSelector("#who >> text=Signed in as Grace");
     await page.fill("#body", "hello from the browser");
     await page.click("button[type=submit]");
     await page.waitForSelector("#messages li >> text=hello from the browser");
-    expect(await page.textContent("#messages li .who")).toBe("grace");
+    expect(await page.textContent("#messages li .who")).toBe("Grace");
     expect(await page.locator("#empty").count()).toBe(0);
-    await page.waitForSelector("#mine >> text=grace has sent 1 message.");
+    await page.waitForSelector("#mine >> text=Grace has sent 1 message.");
     await page.close();
   });
 
-  it("shows the ConvoyError message of a refused mutation", async () => {
+  it("switches users: messages carry the sender's identity, each user sees their own count", async () => {
     const page = await browser.newPage();
     await page.goto(url);
+    await page.click("#as-ada");
+    await page.waitForSelector("#who >> text=Signed in as Ada");
+    await page.waitForSelector("#mine >> text=Ada has sent 0 messages.");
+    await page.fill("#body", "hi from ada");
+    await page.click("button[type=submit]");
+    await page.waitForSelector("#messages li >> text=hi from ada");
+    expect(await page.textContent("#messages li:first-child .who")).toBe("Ada");
+    await page.waitForSelector("#mine >> text=Ada has sent 1 message.");
+    await page.click("#as-grace");
+    await page.waitForSelector("#who >> text=Signed in as Grace");
+    await page.waitForSelector("#mine >> text=Grace has sent 1 message.");
+    await page.click("#sign-out");
+    await page.waitForSelector("#who >> text=Signed out");
+    await page.close();
+  });
+
+  it("shows the ConvoyError message of a refused mutation: signed out, and an empty message", async () => {
+    const page = await browser.newPage();
+    await page.goto(url);
+    await page.fill("#body", "nobody");
+    await page.click("button[type=submit]");
+    await page.waitForSelector("#error >> text=Sign in to send messages.");
+    await page.click("#as-ada");
+    await page.waitForSelector("#who >> text=Signed in as Ada");
     await page.fill("#body", "   ");
     await page.click("button[type=submit]");
     await page.waitForSelector("#error >> text=A message cannot be empty.");
-    expect(await page.locator("#messages li").count()).toBe(1);
+    expect(await page.locator("#messages li").count()).toBe(2);
     await page.close();
   });
 

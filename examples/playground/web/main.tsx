@@ -3,6 +3,9 @@
  * `useQuery(convoyQuery(...))`; every mutation is `useConvoyMutation(...)`, after which the
  * queries that read a table it wrote refetch on their own (sending a message refreshes the
  * list and the author's count; nothing here refetches by hand).
+ *
+ * Sign-in is the playground's DEVELOPMENT issuer (convoy/_dev/issuer.ts): "Sign in as Ada"
+ * asks `devAuth:signIn` for a token, and the client sends it as `Authorization: Bearer`.
  */
 import { QueryClient, QueryClientProvider, useQuery } from "@tanstack/react-query";
 import { ConvoyQueryClient, convoyQuery, useConvoyMutation } from "@convoy/react-query";
@@ -15,7 +18,50 @@ import type { Doc } from "../convoy/_generated/dataModel.js";
 const PAGE = 10;
 
 const queryClient = new QueryClient({ defaultOptions: { queries: { refetchOnWindowFocus: false } } });
-new ConvoyQueryClient(new ConvoyHttpClient(window.location.origin), queryClient);
+const client = new ConvoyHttpClient(window.location.origin);
+new ConvoyQueryClient(client, queryClient);
+
+/** The signed-in user's token (memory only: reloading the page signs out). */
+let token: string | null = null;
+client.setAuth(() => token);
+
+type DevUser = "ada" | "grace";
+
+/** Switch to another user (or sign out): new token, then every query runs again as that user. */
+async function switchUser(user: DevUser | null): Promise<void> {
+  token = user === null ? null : await client.mutation(api.devAuth.signIn, { user });
+  await queryClient.resetQueries();
+}
+
+function UserSwitcher({ onError }: { onError: (error: unknown) => void }) {
+  const me = useQuery(convoyQuery(api.messages.me, {}));
+  const [busy, setBusy] = useState(false);
+  const pick = (user: DevUser | null) => {
+    setBusy(true);
+    switchUser(user).then(
+      () => setBusy(false),
+      (error: unknown) => {
+        setBusy(false);
+        onError(error);
+      },
+    );
+  };
+  return (
+    <div id="user">
+      <span id="who">{me.data === undefined ? "" : me.data === null ? "Signed out" : `Signed in as ${me.data.name}`}</span>
+      <button className="link" id="as-ada" disabled={busy} onClick={() => pick("ada")}>
+        Sign in as Ada
+      </button>
+      <button className="link" id="as-grace" disabled={busy} onClick={() => pick("grace")}>
+        Sign in as Grace
+      </button>
+      <button className="link" id="sign-out" disabled={busy || me.data === null} onClick={() => pick(null)}>
+        Sign out
+      </button>
+      <span className="muted"> (development sign-in)</span>
+    </div>
+  );
+}
 
 /** The message of a refused mutation: a ConvoyError's `data.message`, else the error's. */
 function errorText(error: unknown): string {
@@ -40,11 +86,11 @@ function Message({ message, onError }: { message: Doc<"messages">; onError: (err
 }
 
 function App() {
-  const [author, setAuthor] = useState("ada");
   const [body, setBody] = useState("");
   const [error, setError] = useState("");
   const [pages, setPages] = useState(1);
-  const name = author.trim();
+  const me = useQuery(convoyQuery(api.messages.me, {}));
+  const name = me.data?.name ?? "";
 
   const messages = useQuery(convoyQuery(api.messages.list, { paginationOpts: { numItems: PAGE * pages, cursor: null } }));
   const mine = useQuery(convoyQuery(api.messages.countByAuthor, name === "" ? "skip" : { author: name }));
@@ -57,13 +103,13 @@ function App() {
   const submit = (event: SyntheticEvent) => {
     event.preventDefault();
     setError("");
-    send.mutate({ author, body });
+    send.mutate({ body });
   };
 
   return (
     <>
+      <UserSwitcher onError={showError} />
       <form id="send" onSubmit={submit}>
-        <input id="author" placeholder="your name" aria-label="name" value={author} onChange={(e) => setAuthor(e.target.value)} />
         <input id="body" placeholder="say something" aria-label="message" autoComplete="off" value={body} onChange={(e) => setBody(e.target.value)} />
         <button type="submit">Send</button>
       </form>

@@ -6,11 +6,13 @@
 
 import type { ApiFromModules, FilterApi, FunctionReference } from "@convoy/core/server";
 import type * as counters_0 from "../counters.js";
-import type * as messages_1 from "../messages.js";
+import type * as devAuth_1 from "../devAuth.js";
+import type * as messages_2 from "../messages.js";
 
 declare const fullApi: ApiFromModules<{
   "counters": typeof counters_0;
-  "messages": typeof messages_1;
+  "devAuth": typeof devAuth_1;
+  "messages": typeof messages_2;
 }>;
 
 /** References to this app's public functions: `api.messages.list`. */

@@ -6,12 +6,14 @@
 
 import schema from "../schema.js";
 import * as counters_0 from "../counters.js";
-import * as messages_1 from "../messages.js";
+import * as devAuth_1 from "../devAuth.js";
+import * as messages_2 from "../messages.js";
 
 /** Every functions module of this app by module path: the server's registry is built from it. */
 export const modules = {
   "counters": counters_0,
-  "messages": messages_1,
+  "devAuth": devAuth_1,
+  "messages": messages_2,
 };
 
 /** This app's schema. */

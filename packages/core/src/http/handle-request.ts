@@ -5,6 +5,7 @@ import { encodeValue } from "../values/encoding.js";
 import type { JSONValue, Value } from "../values/value.js";
 import type { CallTables } from "./http-runtime.js";
 import { Admission, OverloadedError } from "./admission.js";
+import { identityFromHeader, INVALID_TOKEN_CHALLENGE } from "./authenticate.js";
 import type { CoreRequest, CoreResponse } from "./core-types.js";
 import { corsHeaders, preflightHeaders } from "./cors.js";
 import { errorResponse, type ErrorBody } from "./error-response.js";
@@ -87,8 +88,12 @@ export function createCoreHandler(options: ResolvedHandlerOptions): CoreHandler 
       name = decodeName(route.rawName);
       if (!isValidFunctionName(name)) throw new FrameworkError("NOT_FOUND", `no public ${route.kind} named ${JSON.stringify(name)}`);
       leave = admission.enter(request.method === "GET" ? 0 : bodyShare(request.header("content-length"), options.limits.maxBodyBytes));
+      const identity = await identityFromHeader(request.header("authorization"), options.verifyToken).catch((error: unknown) => {
+        if (error instanceof FrameworkError && error.code === "UNAUTHENTICATED") headers["WWW-Authenticate"] = INVALID_TOKEN_CHALLENGE;
+        throw error;
+      });
       const args = request.method === "GET" ? argsFromSearch(request.search, options.limits) : argsFromBody(await readJsonBody(request), options.limits);
-      const { value, log } = await options.runtime.run(route.kind, name, args, { allowInternal: false, identity: null });
+      const { value, log } = await options.runtime.run(route.kind, name, args, { allowInternal: false, identity });
       const response = jsonResponse(200, { value: encodeResult(name, value) }, options.accessHeaders ? { ...headers, ...accessHeaders(log) } : headers);
       reportCall(name, route.kind, started, undefined);
       return response;

@@ -1,3 +1,5 @@
+import type { AuthConfig } from "../auth/auth-config.js";
+import { createTokenVerifier, type TokenVerifier } from "../auth/verify-token.js";
 import type { ErrorCode } from "../errors/error-codes.js";
 import { FrameworkError } from "../errors/framework-error.js";
 import type { FunctionType } from "../functions/function-reference.js";
@@ -100,6 +102,13 @@ export interface HandlerOptions {
    * Convoy query after each mutation. They reveal which tables a function touches.
    */
   accessHeaders?: boolean;
+  /**
+   * Verifies `Authorization: Bearer <jwt>` (M3); a call with a token that fails is answered
+   * `401 UNAUTHENTICATED` and does not run. Without it (and without `auth`), any token is refused.
+   */
+  verifyToken?: TokenVerifier;
+  /** Shorthand for `verifyToken: createTokenVerifier(auth)` (the providers of `auth.config.ts`). */
+  auth?: AuthConfig;
 }
 
 /** {@link HandlerOptions} with every default filled in. */
@@ -115,6 +124,7 @@ export interface ResolvedHandlerOptions {
   healthTimeoutMs: number;
   extraRoutes: ExtraRoutes | undefined;
   accessHeaders: boolean;
+  verifyToken: TokenVerifier | undefined;
 }
 
 export const DEFAULT_LIMITS: Required<HttpLimits> = {
@@ -154,6 +164,12 @@ export function normalizeOrigin(origin: string): string {
   return origin.trim().replace(/\/+$/, "").toLowerCase();
 }
 
+function resolveVerifier(options: HandlerOptions): TokenVerifier | undefined {
+  if (options.verifyToken !== undefined && options.auth !== undefined) throw new FrameworkError("INTERNAL", "give createHandler either verifyToken or auth, not both");
+  if (options.verifyToken !== undefined && typeof options.verifyToken !== "function") throw new FrameworkError("INTERNAL", "verifyToken must be a function (token) => Promise<UserIdentity>");
+  return options.auth === undefined ? options.verifyToken : createTokenVerifier(options.auth);
+}
+
 /** Check the options and fill in the defaults. Throws `INTERNAL` for a malformed option. */
 export function resolveHandlerOptions(options: HandlerOptions): ResolvedHandlerOptions {
   if (typeof options !== "object" || options === null || typeof options.runtime !== "object" || options.runtime === null) {
@@ -185,5 +201,6 @@ export function resolveHandlerOptions(options: HandlerOptions): ResolvedHandlerO
     healthTimeoutMs: positiveInteger("healthTimeoutMs", options.healthTimeoutMs, 5000),
     extraRoutes: options.extraRoutes,
     accessHeaders: options.accessHeaders === true,
+    verifyToken: resolveVerifier(options),
   };
 }

@@ -69,6 +69,8 @@ export interface RunOptions {
   allowInternal?: boolean;
   /** Who is calling: what `ctx.auth.getUserIdentity()` returns, in nested calls too (default `null`). */
   identity?: UserIdentity | null;
+  /** Skip table rules (M3): `convoy run` without `--identity`, `t.run`. */
+  administrative?: boolean;
 }
 
 /** A call's result and what it read and wrote (nested calls included). */

@@ -85,4 +85,16 @@ export { ERROR_CODES, FrameworkError, isErrorCode, isFrameworkError, type ErrorC
 export { createHandler, createFetchHandler, createServer, type HandlerOptions, type ServerOptions, type ConnectionLimits, type HttpLimits, type CorsOptions, type HttpRuntime } from "../http/index.js";
 export { createRuntime, DEFAULT_CALL_LIMITS, type CallLimits, type RunOptions, type Runtime, type RuntimeOptions, type RunResult } from "../runtime/index.js";
 export { createRegistry, createRegistrySync, type FunctionRegistry } from "../functions/index.js";
+export {
+  AuthConfigError,
+  createTokenVerifier,
+  validateAuthConfig,
+  type AuthConfig,
+  type AuthProvider,
+  type CustomJwtProvider,
+  type OidcProvider,
+  type SecretProvider,
+  type TokenVerifier,
+  type TokenVerifierOptions,
+} from "../auth/index.js";
 export { createDriver, type Driver, type CreateDriverOptions } from "../driver/index.js";

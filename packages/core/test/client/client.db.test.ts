@@ -2,6 +2,7 @@
  * ConvoyHttpClient against a real server (the fixture app in ./fixture), on PGlite and on
  * Postgres: typed calls, value decoding, errors, auth, timeouts, aborts and retries.
  */
+import { SignJWT } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { accessOverlaps, ConvoyHttpClient, ConvoyRequestError, makeFunctionReference, type CallAccess } from "../../src/browser/index.js";
 import type { TestServer } from "../../src/http/fixtures/test-server.js";
@@ -12,9 +13,11 @@ import { startFixtureServer, startFlakyProxy, type FlakyProxy } from "./fixture-
 const db = useTestDatabase();
 let server: TestServer;
 let proxy: FlakyProxy;
+const AUTH_SECRET = "the-client-test-secret-of-32-bytes-or-more";
+const token = (sub: string) => new SignJWT({ sub }).setProtectedHeader({ alg: "HS256" }).setIssuer("client-test").setExpirationTime("1h").sign(new TextEncoder().encode(AUTH_SECRET));
 
 beforeAll(async () => {
-  server = await startFixtureServer(db().driver);
+  server = await startFixtureServer(db().driver, { auth: { providers: [{ type: "secret", issuer: "client-test", secret: AUTH_SECRET }] } });
   proxy = await startFlakyProxy(server.url);
 });
 afterAll(async () => {
@@ -126,18 +129,25 @@ describe("errors", () => {
 
 describe("auth", () => {
   it("sends Authorization: Bearer with the token of setAuth, and none without one", async () => {
+    const [first, second] = [await token("tok-1"), await token("tok-async")];
     const client = new ConvoyHttpClient(proxy.url);
     await client.query(api.notes.count);
-    let token: string | null = "tok-1";
-    client.setAuth(() => token);
+    let current: string | null = first;
+    client.setAuth(() => current);
     await client.query(api.notes.count);
-    token = null;
+    current = null;
     await client.mutation(api.tags.add, { name: "t" });
-    client.setAuth(async () => Promise.resolve("tok-async"));
+    client.setAuth(async () => Promise.resolve(second));
     await client.mutation(api.tags.add, { name: "u" });
     client.clearAuth();
     await client.query(api.notes.count);
-    expect(proxy.requests.map((request) => request.headers.authorization)).toEqual([undefined, "Bearer tok-1", undefined, "Bearer tok-async", undefined]);
+    expect(proxy.requests.map((request) => request.headers.authorization)).toEqual([undefined, `Bearer ${first}`, undefined, `Bearer ${second}`, undefined]);
+  });
+
+  it("rejects with UNAUTHENTICATED (401) when the server refuses the token", async () => {
+    const client = new ConvoyHttpClient(server.url);
+    client.setAuth(() => "not-a-token");
+    expect(await rejection(client.query(api.notes.count))).toMatchObject({ code: "UNAUTHENTICATED", status: 401 });
   });
 });
 

@@ -6,7 +6,7 @@ import { encodeValue } from "../../values/encoding.js";
 import type { AppHost } from "./app-host.js";
 import type { DevServerAddress } from "./embedded-lock.js";
 import { parseJsonArgs } from "./parse-json-args.js";
-import { runFunctionByName } from "./run-function.js";
+import { parseIdentityClaims, runFunctionByName } from "./run-function.js";
 
 /** What `POST /run` answers: the encoded value, or the error as `convoy run` prints it. */
 export type AdminRunReply = { ok: true; value: unknown } | { ok: false; error: { code?: string; message: string; data?: unknown } };
@@ -19,7 +19,7 @@ export interface AdminServer {
 
 /**
  * `convoy dev`'s admin endpoint, so `convoy run` works while dev holds the embedded database:
- * `POST /run` with `{ name, args }` (args in the wire encoding) runs any function, internal ones
+ * `POST /run` with `{ name, args, identity? }` (args in the wire encoding, identity as `--identity`) runs any function, internal ones
  * too. It listens on 127.0.0.1 only, on its own port, and requires the per-process secret
  * that only the lock file (mode 0600) records.
  */
@@ -56,8 +56,8 @@ async function handle(host: AppHost, expected: Buffer, request: IncomingMessage,
   let text = "";
   for await (const chunk of request) text += String(chunk);
   try {
-    const { name, args } = JSON.parse(text) as { name: string; args: string };
-    const value = await runFunctionByName(host, name, parseJsonArgs(args));
+    const { name, args, identity } = JSON.parse(text) as { name: string; args: string; identity?: string };
+    const value = await runFunctionByName(host, name, parseJsonArgs(args), parseIdentityClaims(identity));
     reply(200, { ok: true, value: encodeValue(value) });
   } catch (error) {
     const code = (error as { code?: unknown }).code;
@@ -82,11 +82,11 @@ function encodeMaybe(data: unknown): unknown {
 }
 
 /** Sends `convoy run`'s call to the dev server at `address`; throws the remote error as a local one. */
-export async function runOnDevServer(address: DevServerAddress, name: string, argsText: string): Promise<unknown> {
+export async function runOnDevServer(address: DevServerAddress, name: string, argsText: string, identityText?: string): Promise<unknown> {
   const response = await fetch(`http://127.0.0.1:${address.adminPort}/run`, {
     method: "POST",
     headers: { authorization: `Bearer ${address.secret}`, "content-type": "application/json" },
-    body: JSON.stringify({ name, args: argsText }),
+    body: JSON.stringify({ name, args: argsText, ...(identityText === undefined ? {} : { identity: identityText }) }),
   });
   const reply = (await response.json()) as AdminRunReply;
   if (reply.ok) return reply.value;

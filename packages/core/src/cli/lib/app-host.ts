@@ -6,7 +6,11 @@ import type { Value } from "../../values/value.js";
 import type { FunctionType } from "../../functions/index.js";
 import { isFrameworkError } from "../../errors/index.js";
 import { ensureSchema, type SyncResult } from "../../schema-sync/index.js";
+import { createTokenVerifier, NO_PROVIDERS_MESSAGE, type TokenVerifier } from "../../auth/index.js";
+import { FrameworkError } from "../../errors/index.js";
+import type { UserIdentity } from "../../functions/index.js";
 import { AppLoadError, bundleAndLoadApp, type LoadedApp } from "./bundle-app.js";
+import { loadAuthConfig } from "./load-auth-config.js";
 import type { ResolvedConfig } from "./config.js";
 
 /** How an app host treats the database and the code. */
@@ -34,6 +38,7 @@ export class AppHost {
   private runtime: Runtime | undefined;
   private schemaHash: string | undefined;
   private loading: Promise<LoadedApp> | undefined;
+  private auth: { key: string; verify: TokenVerifier | undefined } = { key: "", verify: undefined };
 
   constructor(
     readonly config: ResolvedConfig,
@@ -48,7 +53,9 @@ export class AppHost {
     const next = (async () => {
       await previous?.catch(() => undefined);
       if (this.options.mode === "dev") await runCodegen(this.config.functionsDir);
-      const app = await bundleAndLoadApp(this.config.projectDir, this.config.functionsDir, join(this.config.stateDir, "build"));
+      const buildDir = join(this.config.stateDir, "build");
+      const app = await bundleAndLoadApp(this.config.projectDir, this.config.functionsDir, buildDir);
+      const auth = this.nextAuth(await loadAuthConfig(this.config.projectDir, this.config.functionsDir, buildDir, this.config.auth));
       await this.options.verify?.(app);
       if (this.runtime === undefined || app.schema.hash !== this.schemaHash) {
         if (this.options.mode === "dev") await this.applySchema(app);
@@ -65,6 +72,7 @@ export class AppHost {
       } else {
         this.runtime.setRegistry(app.registry);
       }
+      this.auth = auth;
       return app;
     })();
     this.loading = next;
@@ -87,6 +95,23 @@ export class AppHost {
     if (result.outcome === "applied") this.options.onSchemaApplied?.(result);
   }
 
+  /** The verifier of a loaded auth config; kept (with its caches) while the config is unchanged. */
+  private nextAuth(config: Parameters<typeof createTokenVerifier>[0] | undefined): { key: string; verify: TokenVerifier | undefined } {
+    const key = config === undefined ? "" : JSON.stringify(config);
+    return key === this.auth.key ? this.auth : { key, verify: config === undefined ? undefined : createTokenVerifier(config) };
+  }
+
+  /** Verifies a bearer token with the current version's auth config (`UNAUTHENTICATED` when it has none). */
+  readonly verifyToken = (token: string): Promise<UserIdentity> => {
+    const verify = this.auth.verify;
+    return verify === undefined ? Promise.reject(new FrameworkError("UNAUTHENTICATED", NO_PROVIDERS_MESSAGE)) : verify(token);
+  };
+
+  /** Whether the current version has auth providers. */
+  hasAuth(): boolean {
+    return this.auth.verify !== undefined;
+  }
+
   /** The runtime serving now. */
   current(): Runtime {
     if (this.runtime === undefined) throw new Error("the app is not loaded yet");
@@ -94,7 +119,7 @@ export class AppHost {
   }
 
   /** Run a function on the current version. */
-  run(kind: FunctionType, name: string, args: Record<string, Value>, options: { allowInternal: boolean }) {
+  run(kind: FunctionType, name: string, args: Record<string, Value>, options: { allowInternal: boolean; identity?: UserIdentity | null; administrative?: boolean }) {
     return this.current().run(kind, name, args, options);
   }
 }

@@ -3,6 +3,7 @@ import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
+import type { AuthConfig } from "../../auth/index.js";
 import type { ConnectionLimits, HttpLimits } from "../../http/index.js";
 import type { CallLimits } from "../../runtime/index.js";
 import { convoyImportsPlugin } from "./convoy-imports-plugin.js";
@@ -32,6 +33,8 @@ export interface ConvoyConfig {
   cursorKeys?: string[];
   /** Send `X-Convoy-Reads`/`X-Convoy-Writes` in `convoy start` (default false; dev always sends them). */
   accessHeaders?: boolean;
+  /** The auth providers, when not in `convoy/auth.config.ts` (docs/auth.md); not both. */
+  auth?: AuthConfig;
 }
 
 /** The configuration a command runs with, after defaults, config file, environment and flags. */
@@ -49,6 +52,8 @@ export interface ResolvedConfig {
   corsOrigins: string[];
   cursorKeys: string[] | undefined;
   accessHeaders: boolean;
+  /** `auth` of `convoy.config.ts`, checked when the app loads. */
+  auth: unknown;
 }
 
 export const DEFAULT_PORT = 3700;
@@ -78,6 +83,7 @@ export async function resolveConfig(projectDir: string, overrides: ConfigOverrid
     corsOrigins: config.corsOrigins ?? [],
     cursorKeys: config.cursorKeys,
     accessHeaders: config.accessHeaders === true,
+    auth: config.auth,
   };
 }
 

@@ -78,6 +78,7 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
     cors: { origins: options.mode === "dev" ? "*" : config.corsOrigins },
     accessHeaders: options.mode === "dev" || config.accessHeaders,
     limits: config.limits,
+    verifyToken: host.verifyToken,
     connections: config.connections,
     ...(options.staticDir === undefined ? {} : { staticDir: resolve(config.projectDir, options.staticDir) }),
     // the dashboard is at /_dashboard/, and at / unless a web app is served there
@@ -94,7 +95,7 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://localhost:${port}`;
-  logger.info(`${logger.bold("Convoy")} ${options.mode === "dev" ? "dev server" : "server"} on ${describeDatabase(config)}`);
+  logger.info(`${logger.bold("Convoy")} ${options.mode === "dev" ? "dev server" : "server"} on ${describeDatabase(config)}${host.hasAuth() ? "" : logger.dim(" (no auth providers: every call is anonymous)")}`);
   let closing: Promise<void> | undefined;
   return {
     url,
