@@ -7,5 +7,5 @@
  * await runtime.run("query", "notes:list", {}, { identity }); // only the notes the rules let identity read
  * ```
  */
-export { defineRulesGeneric, isRulesDefinition, RulesDefinition, type AnyReadFilter, type AnyReadPredicate, type AnyRuleCtx, type AnyTableRules, type DefaultPolicy } from "./rules-definition.js";
+export { isRulesDefinition, RulesDefinition, type AnyReadFilter, type AnyReadPredicate, type AnyRuleCtx, type AnyTableRules, type DefaultPolicy } from "./rules-definition.js";
 export { RulesEngine } from "./rules-engine.js";

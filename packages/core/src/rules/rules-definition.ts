@@ -81,13 +81,3 @@ function checkTableRules(table: string, rules: unknown): AnyTableRules {
 export function isRulesDefinition(value: unknown): value is RulesDefinition {
   return value instanceof RulesDefinition;
 }
-
-/**
- * The untyped `defineRules` (the generated `_generated/server` types it with the app's data model).
- *
- * @example
- * export default defineRulesGeneric({ defaultPolicy: "deny", notes: { read: { filter: (q, me) => q.eq(q.field("owner"), me?.subject ?? null) } } });
- */
-export function defineRulesGeneric(spec: Record<string, unknown>): RulesDefinition {
-  return new RulesDefinition(spec);
-}
