@@ -47,7 +47,7 @@ export class CallRules implements DatabaseRules {
 
   /** Only `true` allows: a rule that returns anything else denies. */
   private async check(table: string, what: string, run: (() => boolean | Promise<boolean>) | undefined): Promise<void> {
-    const allowed = run === undefined ? this.definition.defaultPolicy === "allow" : (await run()) === true;
+    const allowed = run === undefined ? this.definition.defaultPolicy === "allow" : (await run()) === true; // eslint-disable-line @typescript-eslint/no-unnecessary-boolean-literal-compare -- user code may return anything
     if (!allowed) {
       const why = run === undefined ? `the table has no such rule and defaultPolicy is "deny"` : "denied by the table's rules";
       throw new FrameworkError("FORBIDDEN", `${what} table "${table}": ${why}`);
@@ -58,7 +58,7 @@ export class CallRules implements DatabaseRules {
     const rule = this.definition.tables.get(table)?.read;
     if (rule === undefined) return this.definition.defaultPolicy === "allow" ? undefined : DENY_ALL;
     if (typeof rule === "function") {
-      return { kind: "predicate", allows: async (document) => (await rule(this.ctx(), document)) === true };
+      return { kind: "predicate", allows: async (document) => (await rule(this.ctx(), document)) === true }; // eslint-disable-line @typescript-eslint/no-unnecessary-boolean-literal-compare -- user code may return anything
     }
     const result = rule.filter(new FilterBuilderImpl(), this.identity);
     return { kind: "filter", node: result instanceof FilterExpression ? result.node : { kind: "literal", value: result === true } };

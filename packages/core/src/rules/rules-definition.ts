@@ -36,7 +36,6 @@ const OPERATIONS = new Set(["read", "insert", "update", "delete"]);
  * The table rules of an app (the default export of `convoy/rules.ts`), as `defineRules` makes
  * them. `TDataModel` is type only.
  */
-// eslint-disable-next-line @typescript-eslint/no-unused-vars -- the data model is carried for the typed surface
 export class RulesDefinition<TDataModel extends GenericDataModel = GenericDataModel> {
   /** Type only. */
   declare readonly __dataModel?: TDataModel;

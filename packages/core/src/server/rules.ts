@@ -39,10 +39,13 @@ export interface TableRules<TDataModel extends GenericDataModel, TTableName exte
 }
 
 /** What `defineRules` takes: rules by table, and what applies where there is no rule. */
-export type Rules<TDataModel extends GenericDataModel> = {
-  /** Operations without a rule (tables without rules included): `"allow"` (default) or `"deny"`. */
-  defaultPolicy?: "allow" | "deny";
-} & { [TTableName in TableNamesInDataModel<TDataModel>]?: TableRules<TDataModel, TTableName> };
+export type Rules<TDataModel extends GenericDataModel> = string extends TableNamesInDataModel<TDataModel>
+  ? // an untyped data model (any table name)
+    { defaultPolicy?: "allow" | "deny"; [table: string]: TableRules<TDataModel, string> | "allow" | "deny" | undefined }
+  : {
+      /** Operations without a rule (tables without rules included): `"allow"` (default) or `"deny"`. */
+      defaultPolicy?: "allow" | "deny";
+    } & { [TTableName in TableNamesInDataModel<TDataModel>]?: TableRules<TDataModel, TTableName> };
 
 /** The type of `defineRules` for a data model (the generated `_generated/server` instantiates it). */
 export type DefineRules<TDataModel extends GenericDataModel> = (rules: Rules<TDataModel>) => RulesDefinition<TDataModel>;
@@ -62,4 +65,4 @@ export type DefineRules<TDataModel extends GenericDataModel> = (rules: Rules<TDa
  *   },
  * });
  */
-export const defineRulesGeneric: DefineRules<GenericDataModel> = (rules) => new RulesDefinition(rules as Record<string, unknown>);
+export const defineRulesGeneric: DefineRules<GenericDataModel> = (rules) => new RulesDefinition(rules);
