@@ -18,3 +18,6 @@ export const modules = {
 
 /** This app's schema. */
 export const appSchema = schema;
+
+/** This app's table rules (none). */
+export const appRules = undefined;

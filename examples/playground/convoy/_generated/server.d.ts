@@ -5,6 +5,7 @@
  */
 
 import type {
+  DefineRules,
   GenericDatabaseReader,
   GenericDatabaseWriter,
   GenericMutationCtx,
@@ -22,6 +23,8 @@ export declare const internalQuery: QueryBuilder<DataModel, "internal">;
 export declare const mutation: MutationBuilder<DataModel, "public">;
 /** Define an internal mutation (callable from functions, tests and the CLI only). */
 export declare const internalMutation: MutationBuilder<DataModel, "internal">;
+/** Define this app's table rules: the default export of `rules.ts`. */
+export declare const defineRules: DefineRules<DataModel>;
 
 export type QueryCtx = GenericQueryCtx<DataModel>;
 export type MutationCtx = GenericMutationCtx<DataModel>;

@@ -9,4 +9,5 @@ export {
   internalQueryGeneric as internalQuery,
   mutationGeneric as mutation,
   internalMutationGeneric as internalMutation,
+  defineRulesGeneric as defineRules,
 } from "@convoy/core/server";

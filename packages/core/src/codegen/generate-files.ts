@@ -5,6 +5,8 @@ export interface CodegenInput {
   modules: ModuleFile[];
   /** Path of the schema file relative to the functions dir (`"schema.ts"`), or `null`. */
   schemaFile: string | null;
+  /** Path of the rules file relative to the functions dir (`"rules.ts"`), or `null` (none; optional). */
+  rulesFile?: string | null;
 }
 
 const HEADER = `/* eslint-disable */
@@ -40,6 +42,7 @@ function moduleRecord(input: CodegenInput, indent: string): string {
  */
 export function generateFiles(input: CodegenInput): Record<string, string> {
   const schemaImport = input.schemaFile === null ? null : importPath(input.schemaFile);
+  const rulesImport = input.rulesFile === undefined || input.rulesFile === null ? null : importPath(input.rulesFile);
   return {
     "api.d.ts": `${HEADER}
 import type { ApiFromModules, FilterApi, FunctionReference } from "@convoy/core/server";
@@ -77,6 +80,7 @@ export type Id<TTableName extends TableNames> = GenericId<TTableName>;
 `,
     "server.d.ts": `${HEADER}
 import type {
+  DefineRules,
   GenericDatabaseReader,
   GenericDatabaseWriter,
   GenericMutationCtx,
@@ -94,6 +98,8 @@ export declare const internalQuery: QueryBuilder<DataModel, "internal">;
 export declare const mutation: MutationBuilder<DataModel, "public">;
 /** Define an internal mutation (callable from functions, tests and the CLI only). */
 export declare const internalMutation: MutationBuilder<DataModel, "internal">;
+/** Define this app's table rules: the default export of \`rules.ts\`. */
+export declare const defineRules: DefineRules<DataModel>;
 
 export type QueryCtx = GenericQueryCtx<DataModel>;
 export type MutationCtx = GenericMutationCtx<DataModel>;
@@ -106,10 +112,11 @@ export {
   internalQueryGeneric as internalQuery,
   mutationGeneric as mutation,
   internalMutationGeneric as internalMutation,
+  defineRulesGeneric as defineRules,
 } from "@convoy/core/server";
 `,
     "functions.ts": `${HEADER}
-${schemaImport === null ? "" : `import schema from "${schemaImport}";\n`}${moduleImports(input, false)}
+${schemaImport === null ? "" : `import schema from "${schemaImport}";\n`}${rulesImport === null ? "" : `import rules from "${rulesImport}";\n`}${moduleImports(input, false)}
 
 /** Every functions module of this app by module path: the server's registry is built from it. */
 export const modules = {
@@ -118,6 +125,9 @@ ${input.modules.map((m, i) => `  ${JSON.stringify(m.modulePath)}: ${identifier(m
 
 /** This app's schema${schemaImport === null ? " (none: tables are untyped)" : ""}. */
 export const appSchema = ${schemaImport === null ? "undefined" : "schema"};
+
+/** This app's table rules${rulesImport === null ? " (none)" : ""}. */
+export const appRules = ${rulesImport === null ? "undefined" : "rules"};
 `,
   };
 }

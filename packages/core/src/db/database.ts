@@ -13,6 +13,9 @@ import { columnValues, decodeRow, indexKeysOf, prepareFields, type Document, typ
 import type { CursorKeys } from "./cursor.js";
 import { QueryImpl } from "./query.js";
 import type { ReadBudget } from "./read-budget.js";
+import { READ_ALLOWED, type DatabaseRules } from "./database-rules.js";
+import { resolveIndex } from "./index-range.js";
+import { PASSES_FILTERS_COLUMN, compileSelect } from "./query-compiler.js";
 
 /** What {@link createDatabase} needs: one open transaction and the schema. */
 export interface DatabaseOptions {
@@ -35,6 +38,11 @@ export interface DatabaseOptions {
   limits?: { readonly maxPageSize: number };
   /** The call's read limits, shared by its nested calls; omitted = unbounded. */
   budget?: ReadBudget;
+  /**
+   * The table rules of the call (SPEC §10); omitted for administrative calls and apps without
+   * rules, and then nothing of them runs.
+   */
+  rules?: DatabaseRules;
 }
 
 const SYSTEM_FIELDS = new Set(["_id", "_creationTime"]);
@@ -55,17 +63,26 @@ export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
   /** Fetches a document by id (`get(id)` or `get(table, id)`); `null` when it does not exist. */
   async get(tableOrId: string, maybeId?: string): Promise<Document | null> {
     const { table, id } = maybeId === undefined ? this.tableOfId(tableOrId, "get") : { table: this.table(tableOrId), id: this.checkIdOf(this.table(tableOrId), maybeId, "get") };
-    const row = await this.fetchRow(table, id);
+    const row = this.options.rules === undefined ? await this.fetchRow(table, id) : await this.fetchReadableRow(table, id);
     this.options.log.read({ kind: "get", table: table.name, id });
     return row === null ? null : decodeRow(row, table);
   }
 
   /** Starts a query over a table (by default in `by_creation_time` order). */
   query(tableName: string): QueryImpl {
-    const { tx, log, cursorSecret, cache, writable, limits, budget } = this.options;
-    const context = { tx, log, cursorSecret, ...(budget === undefined ? {} : { budget }), ...(limits === undefined ? {} : { maxPageSize: limits.maxPageSize }) };
+    const { tx, log, cursorSecret, cache, writable, limits, budget, rules } = this.options;
+    const table = this.table(tableName);
+    const readRule = rules?.readRule(table.name);
+    const context = {
+      tx,
+      log,
+      cursorSecret,
+      ...(budget === undefined ? {} : { budget }),
+      ...(limits === undefined ? {} : { maxPageSize: limits.maxPageSize }),
+      ...(readRule === undefined ? {} : { readRule }),
+    };
     // Rows a mutation queried are often written next: remember them (queries only use gets).
-    return QueryImpl.create(cache === undefined || !writable ? context : { ...context, cache }, this.table(tableName));
+    return QueryImpl.create(cache === undefined || !writable ? context : { ...context, cache }, table);
   }
 
   /** The id if `id` is an id of `tableName`, else `null`. */
@@ -82,6 +99,7 @@ export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
     const stored = prepareFields(table, fields, this.options.catalog.schemaValidation);
     const id = newId(table.name);
     const creationTime = newCreationTime();
+    if (this.options.rules !== undefined) await this.options.rules.checkInsert(table.name, ruleDocument(fields, id, creationTime));
     await this.options.tx.query(rowSql(table).insert, [id, creationTime, ...columnValues(table, stored)]);
     this.options.log.write({ table: table.name, id, op: "insert", newKeys: indexKeysOf(table, { ...fields, _id: id, _creationTime: creationTime }) });
     return id as GenericId<TTableName>;
@@ -115,6 +133,7 @@ export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
   async delete(tableOrId: string, maybeId?: string): Promise<void> {
     this.assertWritable("delete");
     const { table, id } = maybeId === undefined ? this.tableOfId(tableOrId, "delete") : { table: this.table(tableOrId), id: this.checkIdOf(this.table(tableOrId), maybeId, "delete") };
+    if (this.options.rules !== undefined) await this.options.rules.checkDelete(table.name, await this.load(table, id, "delete"));
     const cache = this.options.cache;
     cache?.invalidate(id);
     const version = cache?.version();
@@ -126,6 +145,7 @@ export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
 
   private async update(table: CatalogTable, old: Document, fields: Record<string, Value | undefined>): Promise<void> {
     const stored = prepareFields(table, fields, this.options.catalog.schemaValidation);
+    if (this.options.rules !== undefined) await this.options.rules.checkUpdate(table.name, old, ruleDocument(fields, old._id, old._creationTime));
     this.options.cache?.invalidate(old._id);
     await this.options.tx.query(rowSql(table).update, [old._id, ...columnValues(table, stored)]);
     this.options.log.write({
@@ -137,8 +157,9 @@ export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
     });
   }
 
+  /** The document to write: one the caller cannot read fails exactly as one that does not exist. */
   private async load(table: CatalogTable, id: string, method: string): Promise<Document> {
-    const row = await this.fetchRow(table, id);
+    const row = this.options.rules === undefined ? await this.fetchRow(table, id) : await this.fetchReadableRow(table, id);
     if (row === null) throw new FrameworkError("INTERNAL", `${method}: document ${id} does not exist in table "${table.name}"`);
     return decodeRow(row, table);
   }
@@ -160,6 +181,32 @@ export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
     const row = rows[0] ?? null;
     cache.remember(id, row, version);
     return row;
+  }
+
+  /**
+   * The row of `id` if the call's read rule lets it be read, else `null`. A filter rule is
+   * evaluated by the database, in the statement that fetches the row (or remembered from a
+   * statement of this call that did), a predicate on the decoded document.
+   */
+  private async fetchReadableRow(table: CatalogTable, id: string): Promise<DocumentRow | null> {
+    const rule = this.options.rules?.readRule(table.name);
+    if (rule === undefined) return this.fetchRow(table, id);
+    if (rule.kind === "predicate") {
+      const row = await this.fetchRow(table, id);
+      return row !== null && (await rule.allows(decodeRow(row, table))) ? row : null;
+    }
+    const cache = this.options.cache;
+    const cached = cache?.get(id);
+    if (cached === null) return null;
+    if (cached !== undefined && typeof cached[READ_ALLOWED] === "boolean") return cached[READ_ALLOWED] ? cached : null;
+    const version = cache?.version();
+    const byId = resolveIndex(table, "by_id");
+    const { sql, params } = compileSelect({ index: byId, range: { eq: [id], lower: null, upper: null }, order: "asc", filters: [rule.node] }, { filtersAsColumn: true });
+    const { rows } = await this.options.tx.query<DocumentRow>(sql, params);
+    const row = rows[0] ?? null;
+    if (row !== null) row[READ_ALLOWED] = row[PASSES_FILTERS_COLUMN] === true;
+    if (version !== undefined) cache!.remember(id, row, version);
+    return row !== null && row[READ_ALLOWED] === true ? row : null;
   }
 
   /**
@@ -241,6 +288,18 @@ function withoutSystemFields(document: Document): Record<string, Value | undefin
     else fields[key] = document[key] as Value;
   }
   return fields;
+}
+
+/** A written document as the write rules see it: its fields (none `undefined`) and system fields. */
+function ruleDocument(fields: Record<string, Value | undefined>, id: string, creationTime: number): Document {
+  const document: Document = { _id: id, _creationTime: creationTime };
+  for (const key of Object.keys(fields)) {
+    const value = fields[key];
+    if (value === undefined) continue;
+    if (key === "__proto__") Object.defineProperty(document, key, { value, enumerable: true, writable: true, configurable: true });
+    else document[key] = value;
+  }
+  return document;
 }
 
 function describe(value: unknown): string {

@@ -13,6 +13,7 @@ import { IndexRangeBuilderImpl, resolveIndex, type IndexRange } from "./index-ra
 import { PASSES_FILTERS_COLUMN, compileCount, compileSelect, type CompiledQuery, type Position, type QueryPlan } from "./query-compiler.js";
 import { FILTER_ERROR_STATES } from "../storage/sql/filter-functions.js";
 import { readInBatches, type ReadBudget } from "./read-budget.js";
+import { READ_ALLOWED, type ReadRule } from "./database-rules.js";
 
 /** Rows fetched per statement by async iteration. */
 export const ITERATION_BATCH_SIZE = 100;
@@ -32,6 +33,11 @@ export interface QueryContext {
   maxPageSize?: number;
   /** The call's read limits: every row fetched is charged, large reads are fetched in batches. */
   budget?: ReadBudget;
+  /**
+   * The table's read rule in this call (SPEC §10): a filter rule is ANDed, first, into every
+   * statement; a predicate rule is applied to the rows as they stream in.
+   */
+  readRule?: ReadRule;
 }
 
 /** The options of `paginate`, as Convex defines them. */
@@ -141,6 +147,18 @@ export class QueryImpl {
     return this.with({ filters: [...this.state.plan.filters, node] });
   }
 
+  /** The plan the statements run: the user's, with a filter read rule as its first filter. */
+  private get sqlPlan(): QueryPlan {
+    const rule = this.context.readRule;
+    return rule?.kind === "filter" ? { ...this.state.plan, filters: [rule.node, ...this.state.plan.filters] } : this.state.plan;
+  }
+
+  /** The predicate read rule, if the table has one in this call. */
+  private get predicate(): ((document: Document) => Promise<boolean>) | undefined {
+    const rule = this.context.readRule;
+    return rule?.kind === "predicate" ? rule.allows : undefined;
+  }
+
   /** The plan (for tests and tools). @internal */
   get plan(): QueryPlan {
     return this.state.plan;
@@ -148,16 +166,16 @@ export class QueryImpl {
 
   /** The SQL a fetch would run (for tests and EXPLAIN). @internal */
   compile(options: { limit?: number | null; after?: Position | null } = {}): CompiledQuery {
-    return compileSelect(this.state.plan, options);
+    return compileSelect(this.sqlPlan, options);
   }
 
   /** The SQL `count()` runs. @internal */
   compileCount(): CompiledQuery {
-    return compileCount(this.state.plan);
+    return compileCount(this.sqlPlan);
   }
 
   async collect(): Promise<Document[]> {
-    const rows = await this.fetch(null, null);
+    const rows = await this.fetchReadable(null, null);
     this.recordRead(null, null);
     return rows;
   }
@@ -165,7 +183,7 @@ export class QueryImpl {
   async take(n: number): Promise<Document[]> {
     if (!Number.isSafeInteger(n) || n < 0) throw new QueryArgumentError(`take(n): n must be a non-negative integer, got ${String(n)}`, n);
     if (n === 0) return [];
-    const rows = await this.fetch(null, n);
+    const rows = await this.fetchReadable(null, n);
     this.recordRead(null, rows.length === n ? rows.at(-1)! : null);
     return rows;
   }
@@ -176,7 +194,7 @@ export class QueryImpl {
   }
 
   async unique(): Promise<Document | null> {
-    const rows = await this.fetch(null, 2);
+    const rows = await this.fetchReadable(null, 2);
     this.recordRead(null, null);
     if (rows.length > 1) {
       throw new FrameworkError(
@@ -189,7 +207,13 @@ export class QueryImpl {
 
   /** The number of matching documents: one SQL `count(*)`, no documents fetched. */
   async count(): Promise<number> {
-    const { sql, params } = compileCount(this.state.plan);
+    if (this.predicate !== undefined) {
+      // A predicate runs in JavaScript: count the documents it allows.
+      const allowed = await this.fetchReadable(null, null);
+      this.recordRead(null, null);
+      return allowed.length;
+    }
+    const { sql, params } = compileCount(this.sqlPlan);
     const { rows } = await this.run(sql, params);
     this.recordRead(null, null);
     return Number(rows[0]!.n);
@@ -218,14 +242,14 @@ export class QueryImpl {
     }
     const pageSize = Math.min(numItems, this.context.maxPageSize ?? DEFAULT_MAX_PAGE_SIZE);
     if (typeof maximumRowsRead === "number") return this.paginateBounded(pageSize, cursor, maximumRowsRead);
-    const digest = queryDigest(this.state.plan);
+    const digest = queryDigest(this.sqlPlan);
     const kinds = this.state.plan.index.columns.map((column) => column.kind);
     const version = this.table.storage.version;
     const start: CursorPosition = decodeCursor(this.context.cursorSecret, digest, version, cursor, kinds);
     const endCursor = () => encodeCursor(this.context.cursorSecret, digest, version, { kind: "end" });
     if (start.kind === "end") return { page: [], isDone: true, continueCursor: endCursor() };
     const after = start.kind === "after" ? start.position : null;
-    const rows = await this.fetch(after, pageSize + 1);
+    const rows = await this.fetchReadable(after, pageSize + 1);
     const isDone = rows.length <= pageSize;
     const page = isDone ? rows : rows.slice(0, pageSize);
     // the rows examined: up to the look-ahead row when there is one, else the whole range
@@ -242,7 +266,7 @@ export class QueryImpl {
    * page is the first `pageSize` rows that pass.
    */
   private async paginateBounded(pageSize: number, cursor: string | null, maximumRowsRead: number): Promise<PaginationResult> {
-    const digest = queryDigest(this.state.plan);
+    const digest = queryDigest(this.sqlPlan);
     const kinds = this.state.plan.index.columns.map((column) => column.kind);
     const version = this.table.storage.version;
     const start: CursorPosition = decodeCursor(this.context.cursorSecret, digest, version, cursor, kinds);
@@ -250,12 +274,13 @@ export class QueryImpl {
     if (start.kind === "end") return { page: [], isDone: true, continueCursor: encodeCursor(this.context.cursorSecret, digest, version, { kind: "end" }) };
     const after = start.kind === "after" ? start.position : null;
     // Without filters every row read is a result: read no further than one look-ahead row.
-    const limit = this.state.plan.filters.length === 0 ? Math.min(maximumRowsRead, pageSize + 1) : maximumRowsRead;
+    const predicate = this.predicate;
+    const limit = this.sqlPlan.filters.length === 0 && predicate === undefined ? Math.min(maximumRowsRead, pageSize + 1) : maximumRowsRead;
     const scanned = await this.fetchScan(after, limit);
     const page: Document[] = [];
     let lookAhead: Document | null = null;
     for (const { document, passes } of scanned) {
-      if (!passes) continue;
+      if (!passes || (predicate !== undefined && !(await predicate(document)))) continue;
       if (page.length < pageSize) page.push(document);
       else {
         lookAhead = document;
@@ -295,7 +320,8 @@ export class QueryImpl {
         this.context.log.read(record);
         recorded = true;
       }
-      for (const row of rows) yield row;
+      const predicate = this.predicate;
+      for (const row of rows) if (predicate === undefined || (await predicate(row))) yield row;
       if (done) return;
       after = this.positionOf(rows.at(-1)!);
     }
@@ -334,6 +360,30 @@ export class QueryImpl {
     this.context.log.read({ kind: "range", table: this.table.name, index: this.state.plan.index.index.name, ...bounds });
   }
 
+  /**
+   * Up to `limit` documents the read rule allows, after `after`. With a predicate rule, reads
+   * further batches until `limit` documents pass or the range ends, so `take(n)` returns `n`
+   * allowed documents whenever they exist.
+   */
+  private async fetchReadable(after: Position | null, limit: number | null): Promise<Document[]> {
+    const predicate = this.predicate;
+    if (predicate === undefined) return this.fetch(after, limit);
+    const allowed: Document[] = [];
+    let position = after;
+    let batch = limit;
+    for (;;) {
+      const rows = await this.fetch(position, batch);
+      for (const row of rows) {
+        if (!(await predicate(row))) continue;
+        allowed.push(row);
+        if (allowed.length === limit) return allowed;
+      }
+      if (batch === null || limit === null || rows.length < batch) return allowed;
+      position = this.positionOf(rows.at(-1)!);
+      batch = Math.max(limit - allowed.length, ITERATION_BATCH_SIZE);
+    }
+  }
+
   private async fetch(after: Position | null, limit: number | null): Promise<Document[]> {
     const budget = this.context.budget;
     if (budget === undefined) return this.fetchBatch(after, limit);
@@ -341,14 +391,17 @@ export class QueryImpl {
   }
 
   private async fetchBatch(after: Position | null, limit: number | null): Promise<Document[]> {
-    const { sql, params } = compileSelect(this.state.plan, { after, limit });
+    const { sql, params } = compileSelect(this.sqlPlan, { after, limit });
     const cache = this.context.cache;
     const version = cache?.version();
     const rows = (await this.run(sql, params)).rows as DocumentRow[];
     this.context.budget?.charge(rows, this.table);
+    // Every row passed a filter read rule: a later `get` or write of it needs no check.
+    const stamp = this.context.readRule?.kind === "filter";
     const documents = new Array<Document>(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;
+      if (stamp) row[READ_ALLOWED] = true;
       if (version !== undefined) cache!.remember(row._id, row, version);
       documents[i] = decodeRow(row, this.table);
     }
@@ -357,7 +410,7 @@ export class QueryImpl {
 
   /** Up to `limit` rows of the range after `after`, each with whether it passes the filters. */
   private async fetchScan(after: Position | null, limit: number): Promise<{ document: Document; passes: boolean }[]> {
-    const { sql, params } = compileSelect(this.state.plan, { after, limit, filtersAsColumn: true });
+    const { sql, params } = compileSelect(this.sqlPlan, { after, limit, filtersAsColumn: true });
     const cache = this.context.cache;
     const version = cache?.version();
     const rows = (await this.run(sql, params)).rows as (DocumentRow & Record<typeof PASSES_FILTERS_COLUMN, boolean>)[];
@@ -373,7 +426,7 @@ export class QueryImpl {
     try {
       return await this.context.tx.query(sql, params);
     } catch (error) {
-      if (error instanceof DatabaseError && FILTER_ERROR_STATES.has(error.sqlState) && this.state.plan.filters.length > 0) {
+      if (error instanceof DatabaseError && FILTER_ERROR_STATES.has(error.sqlState) && this.sqlPlan.filters.length > 0) {
         throw new FrameworkError("INTERNAL", `query on "${this.table.name}": filter expression failed: ${error.message.replace(/^convoy: /, "")}`, { cause: error });
       }
       throw error;

@@ -58,6 +58,8 @@ export class CallContext {
   readonly signal: AbortSignal;
   private currentRecorder = new AccessLog();
   private hooks: AfterCommitHook[] = [];
+  /** An administrative call (`t.run`, `convoy run` without `--identity`): table rules do not apply, nested calls included. */
+  readonly administrative: boolean;
   private readonly controller = new AbortController();
   private timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -69,7 +71,9 @@ export class CallContext {
     readonly deadline: number,
     /** Names the call in its errors, e.g. `query "messages:list"`. */
     readonly describe: string,
+    options: { administrative?: boolean } = {},
   ) {
+    this.administrative = options.administrative === true;
     this.signal = this.controller.signal;
     const delay = Math.max(0, deadline - Date.now());
     this.timer = setTimeout(() => {
@@ -78,8 +82,8 @@ export class CallContext {
   }
 
   /** A context whose deadline is `limits.timeoutMs` from now. */
-  static start(identity: UserIdentity | null, limits: CallLimits, describe: string): CallContext {
-    return new CallContext(identity, limits, Date.now() + limits.timeoutMs, describe);
+  static start(identity: UserIdentity | null, limits: CallLimits, describe: string, options: { administrative?: boolean } = {}): CallContext {
+    return new CallContext(identity, limits, Date.now() + limits.timeoutMs, describe, options);
   }
 
   /** Reads and writes of the current attempt (nested calls included). */

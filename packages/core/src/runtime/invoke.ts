@@ -6,6 +6,7 @@ import type { FunctionRegistry, RegistryEntry } from "../functions/registry.js";
 import type { GenericDataModel } from "../schema/data-model.js";
 import type { CursorKeys } from "../db/cursor.js";
 import type { Catalog } from "../storage/catalog.js";
+import type { RulesEngine } from "../rules/rules-engine.js";
 import type { Value } from "../values/value.js";
 import { attachCallContext } from "./call-context.js";
 import type { CallScope } from "./call-scope.js";
@@ -16,6 +17,8 @@ export interface Engine {
   readonly registry: FunctionRegistry;
   readonly catalog: Catalog;
   readonly cursorSecret: string | CursorKeys;
+  /** The app's table rules (none: no rule code runs at all). */
+  readonly rules?: RulesEngine | undefined;
 }
 
 /** The untyped contexts the runtime builds (the typed ones are the same objects). */
@@ -28,8 +31,8 @@ function authOf(scope: CallScope): Auth {
   return Object.freeze({ getUserIdentity: () => Promise.resolve(identity) });
 }
 
-function databaseOf(engine: Engine, scope: CallScope, writable: boolean) {
-  return createDatabase({
+function databaseOf(engine: Engine, scope: CallScope, writable: boolean, subjectToRules = true) {
+  const options = {
     tx: scope.tx,
     catalog: engine.catalog,
     log: scope.log,
@@ -38,7 +41,12 @@ function databaseOf(engine: Engine, scope: CallScope, writable: boolean) {
     cursorSecret: engine.cursorSecret,
     limits: scope.context.limits,
     budget: scope.budget,
-  });
+  };
+  const { rules } = engine;
+  if (rules === undefined || !subjectToRules || scope.context.administrative) return createDatabase(options);
+  // The rules' own `db`: the same transaction, not subject to rules (membership lookups).
+  const callRules = rules.forAttempt(scope, scope.context.identity, () => databaseOf(engine, scope, false, false));
+  return createDatabase({ ...options, rules: callRules });
 }
 
 /**

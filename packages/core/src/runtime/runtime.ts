@@ -23,6 +23,8 @@ import { resolveCursorKeys } from "./cursor-key-config.js";
 import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from "./retry.js";
 import { attributeToArgs } from "./attribute-to-args.js";
 import { validateArgs } from "./validate-call.js";
+import type { RulesDefinition } from "../rules/rules-definition.js";
+import { RulesEngine } from "../rules/rules-engine.js";
 
 /** Options of {@link createRuntime}. */
 export interface RuntimeOptions {
@@ -61,6 +63,11 @@ export interface RuntimeOptions {
    * secrets of `CONVOY_CURSOR_SECRET` (`new[,old…]`), else the secret stored in the database.
    */
   cursorKeys?: readonly string[];
+  /**
+   * The app's table rules (the default export of `convoy/rules.ts`, SPEC §10), enforced by
+   * `ctx.db` on every call that is not administrative. Omitted: no rules, no rule work.
+   */
+  rules?: RulesDefinition | undefined;
 }
 
 /** Options of one call. */
@@ -69,7 +76,11 @@ export interface RunOptions {
   allowInternal?: boolean;
   /** Who is calling: what `ctx.auth.getUserIdentity()` returns, in nested calls too (default `null`). */
   identity?: UserIdentity | null;
-  /** Skip table rules (M3): `convoy run` without `--identity`, `t.run`. */
+  /**
+   * An administrative call: table rules do not apply (`convoy run` without `--identity`,
+   * server-side maintenance). Never for HTTP callers. Default `false`: rules apply, with or
+   * without an identity.
+   */
   administrative?: boolean;
 }
 
@@ -114,6 +125,8 @@ export interface Runtime {
   readonly registry: FunctionRegistry;
   /** Swap the functions atomically (the dev loop's hot reload); calls in flight finish on the old ones. */
   setRegistry(registry: FunctionRegistry): void;
+  /** Swap the table rules (the dev loop's hot reload; `undefined`: no rules). Throws `INTERNAL` for rules naming unknown tables. */
+  setRules(rules: RulesDefinition | undefined): void;
   /**
    * Run the `kind` function named `name` (or referenced by `name`) with `args` (JS values,
    * already decoded from the wire). A mutation runs in one `SERIALIZABLE` transaction, retried
@@ -129,7 +142,8 @@ export interface Runtime {
   run(kind: FunctionType, name: string | AnyFunctionReference, args?: unknown, options?: RunOptions): Promise<RunResult>;
   /**
    * Run an ad-hoc handler with a query or mutation ctx, in a transaction of that kind (what
-   * `convoyTest`'s `t.run` uses). The result is not validated.
+   * `convoyTest`'s `t.run` uses). Administrative: table rules do not apply. The result is not
+   * validated.
    */
   runHandler<TValue>(kind: "query", handler: (ctx: AnyQueryCtx) => Promise<TValue> | TValue, options?: HandlerRunOptions): Promise<RunResult<TValue>>;
   runHandler<TValue>(kind: "mutation", handler: (ctx: AnyMutationCtx) => Promise<TValue> | TValue, options?: HandlerRunOptions): Promise<RunResult<TValue>>;
@@ -198,7 +212,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const catalog = await loadCatalog(driver, schema, pgSchema);
   await requireStorage(driver, catalog);
   const cursorSecret = await resolveCursorKeys(driver, options.cursorKeys);
-  let engine: Engine = { registry: options.registry, catalog, cursorSecret };
+  const rulesEngine = (rules: RulesDefinition | undefined) => (rules === undefined ? undefined : RulesEngine.create(rules, catalog));
+  let engine: Engine = { registry: options.registry, catalog, cursorSecret, rules: rulesEngine(options.rules) };
   const gate = new ConflictGate();
   const listeners = new Set<CallListener>();
   if (options.onCall !== undefined) listeners.add(options.onCall);
@@ -254,13 +269,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     kind: FunctionType,
     name: string,
     identity: UserIdentity | null,
+    administrative: boolean,
     body: (scope: CallScope, attempt: number) => Promise<TValue>,
     /** For a query that may try {@link singleStatementAttempt} first: its function (the key of its fallback statistics). */
     singleStatementKey?: object,
   ): Promise<RunResult<TValue>> {
     const started = performance.now();
     const describe = `${kind} ${JSON.stringify(name)}`;
-    const context = CallContext.start(identity, limits, describe);
+    const context = CallContext.start(identity, limits, describe, { administrative });
     let attempts = 0;
     try {
       const retried = withRetries(policy, describe, async (attempt) => {
@@ -326,6 +342,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     setRegistry(registry) {
       engine = { ...engine, registry };
     },
+    setRules(rules) {
+      engine = { ...engine, rules: rulesEngine(rules) };
+    },
     async run(kind, reference, args, runOptions = {}) {
       const current = engine;
       let entry;
@@ -349,6 +368,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         kind,
         found.name,
         runOptions.identity ?? null,
+        runOptions.administrative === true,
         // Every attempt (a query's single-statement attempt too) gets a fresh copy: a handler
         // that changes its arguments cannot change the caller's, nor what a rerun sees.
         // An invalid take(n) whose n came from the args is the caller's mistake (ARGS_INVALID).
@@ -364,7 +384,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
     runHandler<TValue>(kind: FunctionType, handler: (ctx: never) => Promise<TValue> | TValue, handlerOptions: HandlerRunOptions = {}): Promise<RunResult<TValue>> {
       const current = engine;
-      return call(kind, "<handler>", handlerOptions.identity ?? null, async (scope) => {
+      return call(kind, "<handler>", handlerOptions.identity ?? null, true, async (scope) => {
         const ctx = kind === "mutation" ? createMutationCtx(current, scope) : createQueryCtx(current, scope);
         return handler(ctx as never);
       });

@@ -10,6 +10,7 @@ import type { DataModelFromSchemaDefinition, GenericDataModel } from "../schema/
 import { defineSchema, SchemaDefinition } from "../schema/schema-definition.js";
 import { createRuntime, type Runtime } from "../runtime/runtime.js";
 import { loadFunctionsDir } from "./load-functions-dir.js";
+import { isRulesDefinition, type RulesDefinition } from "../rules/index.js";
 
 /** Options of {@link convoyTest}. */
 export interface ConvoyTestOptions {
@@ -79,12 +80,24 @@ function findSchema(schema: SchemaDefinition | undefined, modules: Readonly<Reco
   return defineSchema({});
 }
 
-/** The modules with the schema module loaded (the others are loaded by the registry). */
+/** The default export of the `rules` module (`convoy/rules.ts`), if there is one. */
+function findRules(modules: Readonly<Record<string, ModuleSource>>): RulesDefinition | undefined {
+  const prefix = moduleKeyPrefix(Object.keys(modules));
+  for (const [key, moduleExports] of Object.entries(modules)) {
+    if (modulePathFromKey(key, prefix) !== "rules") continue;
+    const candidate = (moduleExports as { default?: unknown }).default;
+    if (isRulesDefinition(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** The modules with the schema and rules modules loaded (the others are loaded by the registry). */
 async function loadSchemaModule(modules: ModuleRecord): Promise<Record<string, ModuleSource>> {
   const loaded: Record<string, ModuleSource> = {};
   const prefix = moduleKeyPrefix(Object.keys(modules));
   for (const [key, source] of Object.entries(modules)) {
-    if (modulePathFromKey(key, prefix) !== "schema") {
+    const modulePath = modulePathFromKey(key, prefix);
+    if (modulePath !== "schema" && modulePath !== "rules") {
       loaded[key] = source;
       continue;
     }
@@ -123,6 +136,7 @@ async function createServerDatabase(serverUrl: string): Promise<{ driver: Driver
 async function startHarness(schema: SchemaDefinition | undefined, modules: ModuleRecord | undefined, options: ConvoyTestOptions): Promise<Harness> {
   const loaded = modules === undefined ? await loadFunctionsDir(options.functionsDir ?? "./convoy") : await loadSchemaModule(modules);
   const resolvedSchema = findSchema(schema, loaded);
+  const rules = findRules(loaded);
   const registry = await createRegistry(loaded);
   const database =
     options.databaseUrl === undefined || options.databaseUrl === ""
@@ -136,6 +150,7 @@ async function startHarness(schema: SchemaDefinition | undefined, modules: Modul
       driver: database.driver,
       schema: resolvedSchema,
       registry,
+      rules,
       // The harness's fresh database gets the schema through `convoy sync`'s code path.
       ensureStorage: database.databaseUrl === undefined ? true : { databaseUrl: database.databaseUrl },
       ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),

@@ -29,6 +29,16 @@ export interface AppHostOptions {
   verify?: (app: LoadedApp) => Promise<void>;
 }
 
+/** Rules that do not fit the schema (a table it does not have) are a bad file: wait for the next save. */
+async function rulesFailure<TValue>(loading: Promise<TValue>): Promise<TValue> {
+  try {
+    return await loading;
+  } catch (error) {
+    if (isFrameworkError(error, "INTERNAL") && error.message.startsWith("rules")) throw new AppLoadError(error.message);
+    throw error;
+  }
+}
+
 /**
  * Holds the current version of the user's app (registry + schema) and the runtime serving it.
  * `reload()` builds and loads a new version and swaps it in atomically: calls in flight finish
@@ -59,17 +69,20 @@ export class AppHost {
       await this.options.verify?.(app);
       if (this.runtime === undefined || app.schema.hash !== this.schemaHash) {
         if (this.options.mode === "dev") await this.applySchema(app);
-        this.runtime = await createRuntime({
+        this.runtime = await rulesFailure(createRuntime({
           driver: this.driver,
           schema: app.schema,
           registry: app.registry,
+          rules: app.rules,
           pgSchema: this.config.pgSchema,
           limits: this.config.callLimits,
           ...(this.options.onCall ? { onCall: this.options.onCall } : {}),
           ...(this.config.cursorKeys === undefined ? {} : { cursorKeys: this.config.cursorKeys }),
-        });
+        }));
         this.schemaHash = app.schema.hash;
       } else {
+        const runtime = this.runtime;
+        await rulesFailure(Promise.resolve().then(() => runtime.setRules(app.rules)));
         this.runtime.setRegistry(app.registry);
       }
       this.auth = auth;

@@ -5,6 +5,7 @@ import * as esbuild from "esbuild";
 import { createRegistry, type FunctionRegistry, type ModuleRecord } from "../../functions/index.js";
 import type { SchemaDefinition } from "../../schema/index.js";
 import { defineSchema } from "../../schema/index.js";
+import type { RulesDefinition } from "../../rules/index.js";
 import { GENERATED_DIR } from "../../codegen/index.js";
 import { convoyImportsPlugin } from "./convoy-imports-plugin.js";
 
@@ -12,6 +13,8 @@ import { convoyImportsPlugin } from "./convoy-imports-plugin.js";
 export interface LoadedApp {
   registry: FunctionRegistry;
   schema: SchemaDefinition;
+  /** Its table rules (the default export of `rules.ts`), if it has any. */
+  rules: RulesDefinition | undefined;
   /** The bundle file it was loaded from. */
   bundle: string;
 }
@@ -57,7 +60,7 @@ export async function bundleAndLoadApp(projectDir: string, functionsDir: string,
   await mkdir(buildDir, { recursive: true });
   const outfile = join(buildDir, `app-${process.pid}-${++generation}.mjs`);
   await bundleEntry(projectDir, join(functionsDir, GENERATED_DIR, "functions.ts"), outfile);
-  let loaded: { modules?: ModuleRecord; appSchema?: SchemaDefinition };
+  let loaded: { modules?: ModuleRecord; appSchema?: SchemaDefinition; appRules?: RulesDefinition };
   try {
     loaded = (await import(pathToFileURL(outfile).href)) as typeof loaded;
   } catch (error) {
@@ -66,7 +69,7 @@ export async function bundleAndLoadApp(projectDir: string, functionsDir: string,
     await removeOlderBundles(buildDir, outfile);
   }
   const registry = await createRegistry(loaded.modules ?? {});
-  return { registry, schema: loaded.appSchema ?? defineSchema({}, { schemaValidation: false }), bundle: outfile };
+  return { registry, schema: loaded.appSchema ?? defineSchema({}, { schemaValidation: false }), rules: loaded.appRules, bundle: outfile };
 }
 
 /** An esbuild failure as `file:line:col: error: text` lines. */

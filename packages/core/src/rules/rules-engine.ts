@@ -1,0 +1,37 @@
+import type { DatabaseRules } from "../db/database-rules.js";
+import { FrameworkError } from "../errors/framework-error.js";
+import type { UserIdentity } from "../functions/context.js";
+import type { GenericDataModel } from "../schema/data-model.js";
+import type { GenericDatabaseReader } from "../server/database.js";
+import type { Catalog } from "../storage/catalog.js";
+import { CallRules } from "./call-rules.js";
+import { isRulesDefinition, type RulesDefinition } from "./rules-definition.js";
+
+/**
+ * An app's rules checked against its schema, handing out one {@link CallRules} per call attempt
+ * (nested calls of the attempt share it).
+ */
+export class RulesEngine {
+  private readonly perAttempt = new WeakMap<object, CallRules>();
+
+  constructor(readonly definition: RulesDefinition) {}
+
+  /** Checks that every table named by the rules is a table of the schema. Throws `INTERNAL` otherwise. */
+  static create(definition: unknown, catalog: Catalog): RulesEngine {
+    if (!isRulesDefinition(definition)) throw new FrameworkError("INTERNAL", "rules must be the default export of rules.ts (defineRules(...))");
+    for (const table of definition.tables.keys()) {
+      if (!catalog.tables.has(table)) {
+        const known = [...catalog.tables.keys()].map((name) => JSON.stringify(name)).join(", ");
+        throw new FrameworkError("INTERNAL", `rules.ts: table "${table}" is not a table of the schema (tables: ${known || "none"})`);
+      }
+    }
+    return new RulesEngine(definition);
+  }
+
+  /** The rules of the attempt `attempt` (any object unique to it), made on first use. */
+  forAttempt(attempt: object, identity: UserIdentity | null, makeReader: () => GenericDatabaseReader<GenericDataModel>): DatabaseRules {
+    let rules = this.perAttempt.get(attempt);
+    if (rules === undefined) this.perAttempt.set(attempt, (rules = new CallRules(this.definition, identity, makeReader)));
+    return rules;
+  }
+}
