@@ -4,11 +4,11 @@
  * `overallRate`) with admission control on (32 calls in progress) and off, and against the
  * baseline: a raw `node:http` + `pg` server running the same transaction in this process, at
  * the same offered rate: goodput (2xx/s), p99 of all answers, how many were refused with 503,
- * and ratios to the baseline. Then the memory an admitted call in progress costs: RSS and heap
- * growth while 500 calls wait for their bodies.
+ * and ratios to the baseline. Then the memory a call in progress costs: heap and RSS growth
+ * with 1000 `items:add` calls held in flight (table locked), Convoy vs the raw server.
  */
 import { createServer as createHttpServer } from "node:http";
-import { connect, type Socket } from "node:net";
+import { spawn } from "node:child_process";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import pg from "pg";
@@ -106,24 +106,41 @@ async function serveRaw(dbUrl: string): Promise<{ url: string; close(): Promise<
   };
 }
 
-/** RSS and heap growth per call while `count` admitted calls wait for the rest of their bodies. */
-async function memoryPerCall(url: string, count: number): Promise<{ rssKiB: number; heapKiB: number }> {
+/** A load generator in its own process: `count` sockets each send one `items:add` and wait. */
+const HOLD_CALLS = `
+const { connect } = require("node:net");
+const [port, count] = process.argv.slice(1).map(Number);
+const body = JSON.stringify({ args: { name: "held", qty: 1 } });
+for (let i = 0; i < count; i++) {
+  const socket = connect(port, "127.0.0.1");
+  socket.on("error", () => undefined);
+  socket.write("POST /api/mutation/items:add HTTP/1.1\\r\\nHost: x\\r\\nContent-Type: application/json\\r\\nContent-Length: " + body.length + "\\r\\n\\r\\n" + body);
+}
+setTimeout(() => process.stdout.write("sent\\n"), 500);
+setInterval(() => undefined, 1000);
+`;
+
+/**
+ * Heap and RSS growth of this process per call in progress: `count` calls of `items:add` held
+ * in flight (the table locked by another connection, so they wait on the lock or for a pooled
+ * connection), sent by a child process so that only the server's side is measured.
+ */
+async function memoryPerCall(url: string, dbUrl: string, count: number): Promise<{ rssKiB: number; heapKiB: number }> {
   const { port } = new URL(url);
+  const lock = new pg.Client({ connectionString: dbUrl });
+  await lock.connect();
+  await lock.query(`BEGIN; LOCK TABLE "public"."items" IN ACCESS EXCLUSIVE MODE`);
   gc();
   const before = process.memoryUsage();
-  const sockets: Socket[] = [];
-  for (let i = 0; i < count; i++) {
-    const socket = connect(Number(port), "127.0.0.1");
-    socket.on("error", () => undefined);
-    socket.write(`POST /api/mutation/items:add HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 4096\r\n\r\n{"args":`);
-    sockets.push(socket);
-  }
-  await new Promise((r) => setTimeout(r, 1000));
+  const child = spawn(process.execPath, ["-e", HOLD_CALLS, port, String(count)], { stdio: ["ignore", "pipe", "inherit"] });
+  await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
+  await new Promise((resolve) => setTimeout(resolve, 1500));
   gc();
   const after = process.memoryUsage();
-  for (const socket of sockets) socket.destroy();
-  // both ends of each socket live in this process: half the growth is the server's
-  return { rssKiB: (after.rss - before.rss) / 1024 / count / 2, heapKiB: (after.heapUsed - before.heapUsed) / 1024 / count / 2 };
+  await lock.query("COMMIT");
+  await lock.end();
+  child.kill();
+  return { rssKiB: (after.rss - before.rss) / 1024 / count, heapKiB: (after.heapUsed - before.heapUsed) / 1024 / count };
 }
 
 export async function run(): Promise<void> {
@@ -150,14 +167,23 @@ export async function run(): Promise<void> {
     ] as const) {
       const target = cap === 0 ? await serveRaw(db.url) : await serve(db.url, cap);
       const result = await load(target.url, DURATION, { connections: 400, overallRate: rate });
-      const memory = cap === 1_000_000 ? await memoryPerCall(target.url, 1000) : undefined;
       await target.close();
       results.push([name, result]);
       const baseline = results[0]![1];
       const ratios = cap === 0 ? "" : `   vs raw: goodput ${(result.okPerSecond / baseline.okPerSecond).toFixed(2)}x, p99 ${(result.p99 / baseline.p99).toFixed(2)}x`;
       console.log(`  ${name.padEnd(24)} goodput ${result.okPerSecond.toFixed(0).padStart(6)} req/s   p99 ${String(result.p99).padStart(6)} ms   503s ${result.refused}   errors ${result.errors}${ratios}`);
-      if (memory !== undefined) console.log(`  memory per admitted call in progress (1000 waiting for their bodies): ~${memory.rssKiB.toFixed(1)} KiB RSS, ~${memory.heapKiB.toFixed(1)} KiB heap`);
     }
+    const held = 1000;
+    const memory: { rssKiB: number; heapKiB: number }[] = [];
+    for (const raw of [true, false]) {
+      const target = raw ? await serveRaw(db.url) : await serve(db.url, 1_000_000);
+      memory.push(await memoryPerCall(target.url, db.url, held));
+      await target.close();
+    }
+    const [rawMemory, convoyMemory] = memory as [{ rssKiB: number; heapKiB: number }, { rssKiB: number; heapKiB: number }];
+    console.log(
+      `memory per call in progress (${held} held): convoy ~${convoyMemory.heapKiB.toFixed(1)} KiB heap, ~${convoyMemory.rssKiB.toFixed(1)} KiB RSS; raw ~${rawMemory.heapKiB.toFixed(1)} KiB heap, ~${rawMemory.rssKiB.toFixed(1)} KiB RSS; heap ratio ${(convoyMemory.heapKiB / rawMemory.heapKiB).toFixed(2)}x`,
+    );
   } finally {
     await db.drop();
   }

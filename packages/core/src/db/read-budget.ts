@@ -22,9 +22,9 @@ const SMALL_READ_ROWS = 1025;
 const GROWTH = 8;
 
 /**
- * Average stored size of a row per table, as last seen (keyed by the table object of the catalog, so a new
- * schema starts over): sizes the first batch of a large read so that it stays within the bytes
- * left, without an extra statement to measure.
+ * Stored size of a row per table, from the batches read so far (keyed by the catalog's table
+ * object, so a new schema starts over): sizes the first batch of a large read so that it stays
+ * within the bytes left, without an extra statement to measure.
  */
 const rowBytesByTable = new WeakMap<object, number>();
 
@@ -81,7 +81,12 @@ export class ReadBudget {
     for (const row of rows) bytes += rowBytes(row);
     this.documents += rows.length;
     this.bytes += bytes;
-    if (table !== undefined) rowBytesByTable.set(table, bytes / rows.length);
+    if (table !== undefined) {
+      // Rises at once, decays by halves: a read of a few small rows does not make the next
+      // large read of a table of big rows ask for far too many.
+      const known = rowBytesByTable.get(table) ?? 0;
+      rowBytesByTable.set(table, Math.max(bytes / rows.length, known / 2));
+    }
     const { maxDocumentsRead, maxBytesRead } = this.limits;
     if (this.documents > maxDocumentsRead) {
       this.exceeded(

@@ -318,8 +318,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         };
         // Queries run on a read-only snapshot and never conflict: they skip the gate.
         return kind === "mutation" ? gate.run(attempt > EXCLUSIVE_AFTER_CONFLICTS, transaction) : transaction();
-        // A query has no effects: it runs again once when its pooled connection was found dead.
-      }, { retryDroppedConnection: kind === "query" });
+      }, { retryDroppedConnection: kind === "query" }); // a query has no effects: once more on a fresh connection
       const result = await untilAborted(retried, context.signal);
       context.finish();
       await context.runAfterCommit(onAfterCommitError);

@@ -8,7 +8,7 @@ const SERVER = fileURLToPath(new URL("./read-limit-server.ts", import.meta.url))
 const MiB = 1024 * 1024;
 /** The server's V8 heap: twelve unbounded reads of the seeded data would need several times this. */
 const HEAP_MB = 96;
-const DOCUMENTS = 600;
+const DOCUMENTS = 300;
 const DOCUMENT_BYTES = 64 * 1024;
 const MAX_BYTES_READ = 4 * MiB;
 const MAX_DOCUMENTS_READ = 2000;
@@ -27,7 +27,7 @@ async function call(port: string, name: string): Promise<{ status: number; body:
 }
 
 /**
- * Twelve concurrent calls that each read past the read limits (about 37 MiB of 64 KiB documents
+ * Twelve concurrent calls that each read past the read limits (about 19 MiB of 64 KiB documents
  * per call, or 500 documents too many), against a server with a 96 MB heap: each gets
  * `LIMIT_EXCEEDED` naming the limit, and the server stays up and answers afterwards.
  */

@@ -10,9 +10,11 @@ describe("resolveConfig", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it("reads the call limits of convoy.config (the runtime's limits), empty by default", async () => {
+  it("takes the call limits (the runtime's) out of convoy.config's limits, empty by default", async () => {
     expect((await resolveConfig(dir)).callLimits).toEqual({});
-    writeFileSync(join(dir, "convoy.config.mjs"), "export default { callLimits: { maxDocumentsRead: 1000, maxBytesRead: 1048576, timeoutMs: 5000 } };\n");
-    expect((await resolveConfig(dir)).callLimits).toEqual({ maxDocumentsRead: 1000, maxBytesRead: 1048576, timeoutMs: 5000 });
+    writeFileSync(join(dir, "convoy.config.mjs"), "export default { limits: { maxBodyBytes: 4096, maxDocumentsRead: 1000, maxBytesRead: 1048576, timeoutMs: 5000 } };\n");
+    const config = await resolveConfig(dir);
+    expect(config.callLimits).toEqual({ maxDocumentsRead: 1000, maxBytesRead: 1048576, timeoutMs: 5000 });
+    expect(config.limits.maxBodyBytes).toBe(4096);
   });
 });

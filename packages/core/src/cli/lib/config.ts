@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 import type { AuthConfig } from "../../auth/index.js";
 import type { ConnectionLimits, HttpLimits } from "../../http/index.js";
-import type { CallLimits } from "../../runtime/index.js";
+import { DEFAULT_CALL_LIMITS, type CallLimits } from "../../runtime/call-context.js";
 import { convoyImportsPlugin } from "./convoy-imports-plugin.js";
 
 /** `convoy.config.ts`: every field optional. */
@@ -18,12 +18,13 @@ export interface ConvoyConfig {
   databaseUrl?: string;
   /** The Postgres schema of the app's tables (default `public`). */
   pgSchema?: string;
-  /** Request limits of the HTTP API, admission control included (docs/http.md). */
-  limits?: Pick<HttpLimits, "maxBodyBytes" | "maxDepth" | "maxArrayLength" | "maxConcurrentCalls" | "maxBufferedBodyBytes">;
+  /**
+   * Request limits of the HTTP API, admission control included (docs/http.md), and the limits of
+   * each call: deadline, statement timeout, page size, documents and bytes read (docs/limits.md).
+   */
+  limits?: Pick<HttpLimits, "maxBodyBytes" | "maxDepth" | "maxArrayLength" | "maxConcurrentCalls" | "maxBufferedBodyBytes"> & Partial<CallLimits>;
   /** Bounds on the server's sockets: count and timeouts (docs/http.md). */
   connections?: ConnectionLimits;
-  /** Bounds on each call: deadline, statement timeout, page size, documents and bytes read (docs/limits.md). */
-  callLimits?: Partial<CallLimits>;
   /** Origins allowed by CORS in `convoy start` (dev allows any). */
   corsOrigins?: string[];
   /**
@@ -48,6 +49,7 @@ export interface ResolvedConfig {
   stateDir: string;
   limits: NonNullable<ConvoyConfig["limits"]>;
   connections: ConnectionLimits;
+  /** The call limits among `limits` (the runtime's; the others bound HTTP). */
   callLimits: Partial<CallLimits>;
   corsOrigins: string[];
   cursorKeys: string[] | undefined;
@@ -79,12 +81,18 @@ export async function resolveConfig(projectDir: string, overrides: ConfigOverrid
     stateDir: join(dir, ".convoy"),
     limits: config.limits ?? {},
     connections: config.connections ?? {},
-    callLimits: config.callLimits ?? {},
+    callLimits: callLimitsOf(config.limits ?? {}),
     corsOrigins: config.corsOrigins ?? [],
     cursorKeys: config.cursorKeys,
     accessHeaders: config.accessHeaders === true,
     auth: config.auth,
   };
+}
+
+function callLimitsOf(limits: Partial<CallLimits>): Partial<CallLimits> {
+  const picked: Partial<CallLimits> = {};
+  for (const key of Object.keys(DEFAULT_CALL_LIMITS) as (keyof CallLimits)[]) if (limits[key] !== undefined) picked[key] = limits[key];
+  return picked;
 }
 
 async function loadConfigFile(projectDir: string, file: string): Promise<ConvoyConfig> {
