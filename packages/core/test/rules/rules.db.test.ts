@@ -188,3 +188,12 @@ describe.each(["filter", "predicate"] as const)("read rules as a %s", (form) => 
     });
   });
 });
+
+describe("cursors under a filter-expression rule", () => {
+  it("carry the rule with the caller's identity: another caller's cursor is refused", async () => {
+    const first: { continueCursor: string } = await as(runtimes.filter, "query", "notes:paginate", { numItems: 2, cursor: null }, ada);
+    await expect(as(runtimes.filter, "query", "notes:paginate", { numItems: 2, cursor: first.continueCursor }, bob)).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    const next: { page: Document[] } = await as(runtimes.filter, "query", "notes:paginate", { numItems: 2, cursor: first.continueCursor }, ada);
+    expect(ranks(next.page)).toEqual([52, 53]);
+  });
+});
