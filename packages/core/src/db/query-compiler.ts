@@ -138,6 +138,8 @@ function jsonEqualitySql(node: Extract<FilterNode, { kind: "compare" }>, ctx: Fi
   if (field.kind !== "field" || literal.kind !== "literal") return null;
   const value = literal.value;
   if (value !== null && typeof value !== "string" && typeof value !== "boolean") return null;
+  // a string jsonb cannot hold (no stored field equals it) keeps the sort-key comparison
+  if (typeof value === "string" && (value.includes("\u0000") || !value.isWellFormed())) return null;
   const equal = `(${fieldSql(ctx.table, field.path).json} IS NOT DISTINCT FROM ${ctx.params.add(JSON.stringify(value))}::jsonb)`;
   return node.op === "eq" ? equal : `NOT ${equal}`;
 }
