@@ -38,11 +38,11 @@ export async function measure(name: string, total: number, concurrency: number, 
 }
 
 /** Prints a Convoy-vs-baseline pair with the ratio of throughputs. */
-export function report(title: string, convoy: RunResult, baseline: RunResult): void {
+export function report(title: string, convoy: RunResult, baseline: RunResult, ratioLabel = "convoy/raw"): void {
   const row = (r: RunResult) =>
     `  ${r.name.padEnd(28)} ${r.opsPerSecond.toFixed(0).padStart(8)} ops/s   p50 ${r.p50.toFixed(2).padStart(7)} ms   p99 ${r.p99.toFixed(2).padStart(7)} ms`;
   console.log(`\n${title}`);
   console.log(row(baseline));
   console.log(row(convoy));
-  console.log(`  ratio convoy/raw: ${(convoy.opsPerSecond / baseline.opsPerSecond).toFixed(2)}x throughput, ${(convoy.p99 / baseline.p99).toFixed(2)}x p99`);
+  console.log(`  ratio ${ratioLabel}: ${(convoy.opsPerSecond / baseline.opsPerSecond).toFixed(2)}x throughput, ${(convoy.p99 / baseline.p99).toFixed(2)}x p99`);
 }

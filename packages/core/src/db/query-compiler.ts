@@ -108,6 +108,8 @@ interface FilterContext {
 function booleanSql(node: FilterNode, ctx: FilterContext): string {
   switch (node.kind) {
     case "compare": {
+      const equality = jsonEqualitySql(node, ctx);
+      if (equality !== null) return equality;
       const op = { eq: "=", neq: "<>", lt: "<", lte: "<=", gt: ">", gte: ">=" }[node.op];
       return `${keySql(node.left, ctx)} ${op} ${keySql(node.right, ctx)}`;
     }
@@ -123,6 +125,23 @@ function booleanSql(node: FilterNode, ctx: FilterContext): string {
       // a value used as a condition: only `true` passes
       return `(${jsonSql(node, ctx)} IS NOT DISTINCT FROM 'true'::jsonb)`;
   }
+}
+
+/**
+ * `field = literal` (or `<>`) when the literal is a string, boolean or null: these have one
+ * storage form, so `jsonb` equality decides it exactly, without computing the row's sort key
+ * (a PL/pgSQL call per row). A missing field (SQL NULL) equals none of them.
+ */
+function jsonEqualitySql(node: Extract<FilterNode, { kind: "compare" }>, ctx: FilterContext): string | null {
+  if (node.op !== "eq" && node.op !== "neq") return null;
+  const [field, literal] = node.left.kind === "field" ? [node.left, node.right] : [node.right, node.left];
+  if (field.kind !== "field" || literal.kind !== "literal") return null;
+  const value = literal.value;
+  if (value !== null && typeof value !== "string" && typeof value !== "boolean") return null;
+  // a string jsonb cannot hold (no stored field equals it) keeps the sort-key comparison
+  if (typeof value === "string" && (value.includes("\u0000") || !value.isWellFormed())) return null;
+  const equal = `(${fieldSql(ctx.table, field.path).json} IS NOT DISTINCT FROM ${ctx.params.add(JSON.stringify(value))}::jsonb)`;
+  return node.op === "eq" ? equal : `NOT ${equal}`;
 }
 
 /** `and`: `CASE WHEN NOT a THEN FALSE … ELSE z END`; `or`: `CASE WHEN a THEN TRUE … ELSE z END`. */

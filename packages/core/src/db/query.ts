@@ -397,7 +397,7 @@ export class QueryImpl {
     const rows = (await this.run(sql, params)).rows as DocumentRow[];
     this.context.budget?.charge(rows, this.table);
     // Every row passed a filter read rule: a later `get` or write of it needs no check.
-    const stamp = this.context.readRule?.kind === "filter";
+    const stamp = version !== undefined && this.context.readRule?.kind === "filter";
     const documents = new Array<Document>(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]!;

@@ -7,13 +7,8 @@ import type { Catalog } from "../storage/catalog.js";
 import { CallRules } from "./call-rules.js";
 import { isRulesDefinition, type RulesDefinition } from "./rules-definition.js";
 
-/**
- * An app's rules checked against its schema, handing out one {@link CallRules} per call attempt
- * (nested calls of the attempt share it).
- */
+/** An app's rules checked against its schema, handing out the rules of each call attempt. */
 export class RulesEngine {
-  private readonly perAttempt = new WeakMap<object, CallRules>();
-
   constructor(readonly definition: RulesDefinition) {}
 
   /** Checks that every table named by the rules is a table of the schema. Throws `INTERNAL` otherwise. */
@@ -28,10 +23,8 @@ export class RulesEngine {
     return new RulesEngine(definition);
   }
 
-  /** The rules of the attempt `attempt` (any object unique to it), made on first use. */
-  forAttempt(attempt: object, identity: UserIdentity | null, makeReader: () => GenericDatabaseReader<GenericDataModel>): DatabaseRules {
-    let rules = this.perAttempt.get(attempt);
-    if (rules === undefined) this.perAttempt.set(attempt, (rules = new CallRules(this.definition, identity, makeReader)));
-    return rules;
+  /** The rules of one call attempt (its nested calls share them): bound to the caller and to a reader without rules. */
+  bind(identity: UserIdentity | null, makeReader: () => GenericDatabaseReader<GenericDataModel>): DatabaseRules {
+    return new CallRules(this.definition, identity, makeReader);
   }
 }

@@ -5,6 +5,7 @@ import { finishedTransactionError } from "../driver/errors.js";
 import { DatabaseError } from "../errors/database-error.js";
 import type { AccessLog } from "../storage/access-log.js";
 import type { CallContext } from "./call-context.js";
+import type { DatabaseRules } from "../db/database-rules.js";
 
 /** Whether an error is a serialization failure or deadlock (SQLSTATE 40001 / 40P01). */
 export function isRetryableError(error: unknown): error is DatabaseError {
@@ -30,6 +31,8 @@ export class CallScope {
    * attempt never commits after it.
    */
   poison: Error | undefined = undefined;
+  /** The table rules of this attempt, shared by its nested calls (made by `invoke.ts` on first use). */
+  rules: DatabaseRules | undefined = undefined;
   private savepoints = 0;
 
   constructor(

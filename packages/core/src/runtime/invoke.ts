@@ -45,8 +45,8 @@ function databaseOf(engine: Engine, scope: CallScope, writable: boolean, subject
   const { rules } = engine;
   if (rules === undefined || !subjectToRules || scope.context.administrative) return createDatabase(options);
   // The rules' own `db`: the same transaction, not subject to rules (membership lookups).
-  const callRules = rules.forAttempt(scope, scope.context.identity, () => databaseOf(engine, scope, false, false));
-  return createDatabase({ ...options, rules: callRules });
+  scope.rules ??= rules.bind(scope.context.identity, () => databaseOf(engine, scope, false, false));
+  return createDatabase({ ...options, rules: scope.rules });
 }
 
 /**

@@ -49,7 +49,7 @@ async function plans(fn: (db: DatabaseImpl) => Promise<unknown>): Promise<{ sql:
   await driver.transaction({ isolation: "repeatable read", readOnly: true }, async (raw) => {
     const tx = recordingQueryable(raw, statements);
     const options = { tx, catalog, log: new AccessLog(), writable: false, cursorSecret };
-    const callRules = engine.forAttempt({}, identityFromTestClaims({ subject: "u7" }), () => createDatabase(options));
+    const callRules = engine.bind(identityFromTestClaims({ subject: "u7" }), () => createDatabase(options));
     return fn(createDatabase({ ...options, rules: callRules }));
   });
   const out = [];

@@ -4,6 +4,7 @@ import type { Document } from "../../src/db/index.js";
 import type { UserIdentity } from "../../src/functions/context.js";
 import { createRuntime, type Runtime } from "../../src/runtime/runtime.js";
 import { useTestDatabase } from "../helpers/test-database.js";
+import { defineRulesGeneric } from "../../src/server/rules.js";
 import { filterRules, predicateRules, registry, schema } from "./rules-fixture.js";
 
 /**
@@ -186,5 +187,31 @@ describe.each(["filter", "predicate"] as const)("read rules as a %s", (form) => 
     await admin.runHandler("mutation", async (ctx) => {
       for (const member of await ctx.db.query("members").collect()) await ctx.db.delete(member._id as never);
     });
+  });
+});
+
+describe("cursors under a filter-expression rule", () => {
+  it("carry the rule with the caller's identity: another caller's cursor is refused", async () => {
+    const first: { continueCursor: string } = await as(runtimes.filter, "query", "notes:paginate", { numItems: 2, cursor: null }, ada);
+    await expect(as(runtimes.filter, "query", "notes:paginate", { numItems: 2, cursor: first.continueCursor }, bob)).rejects.toMatchObject({ code: "BAD_REQUEST" });
+    const next: { page: Document[] } = await as(runtimes.filter, "query", "notes:paginate", { numItems: 2, cursor: first.continueCursor }, ada);
+    expect(ranks(next.page)).toEqual([52, 53]);
+  });
+});
+
+describe("defining rules", () => {
+  it("refuses rules naming a table the schema does not have, or an unknown operation", async () => {
+    await expect(createRuntime({ driver: db().driver, schema, registry, rules: defineRulesGeneric({ nope: { read: () => true } }) })).rejects.toThrow(/table "nope" is not a table of the schema/);
+    expect(() => defineRulesGeneric({ notes: { modify: () => true } as never })).toThrow(/unknown rule "modify"/);
+    expect(() => defineRulesGeneric({ defaultPolicy: "maybe" as never })).toThrow(/defaultPolicy/);
+  });
+
+  it("only `true` allows: a rule answering anything else denies", async () => {
+    const loose = await createRuntime({ driver: db().driver, schema, registry, rules: defineRulesGeneric({ secrets: { read: (() => "yes") as never, insert: (() => 1) as never } }) });
+    expect(await as(loose, "query", "secrets:count", {}, ada)).toBe(0);
+    await expect(as(loose, "mutation", "secrets:insert", { x: 3 }, ada)).rejects.toMatchObject({ code: "FORBIDDEN" });
+    // swapping the rules (the dev loop's reload) takes effect on the next call
+    loose.setRules(undefined);
+    expect(await as(loose, "query", "secrets:count", {}, ada)).toBe(1);
   });
 });
