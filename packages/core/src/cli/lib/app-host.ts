@@ -4,10 +4,9 @@ import { createRuntime, type CallListener, type Runtime } from "../../runtime/in
 import { runCodegen } from "../../codegen/index.js";
 import type { Value } from "../../values/value.js";
 import type { FunctionType } from "../../functions/index.js";
-import { isFrameworkError } from "../../errors/index.js";
+import { FrameworkError, isFrameworkError } from "../../errors/index.js";
 import { ensureSchema, type SyncResult } from "../../schema-sync/index.js";
 import { createTokenVerifier, NO_PROVIDERS_MESSAGE, type TokenVerifier } from "../../auth/index.js";
-import { FrameworkError } from "../../errors/index.js";
 import type { UserIdentity } from "../../functions/index.js";
 import { AppLoadError, bundleAndLoadApp, type LoadedApp } from "./bundle-app.js";
 import { loadAuthConfig } from "./load-auth-config.js";
