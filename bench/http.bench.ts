@@ -70,7 +70,7 @@ async function httpBench(): Promise<void> {
     const convoy = startCli(["start", "--port", "3791", "--db", db.url, "--skip-schema-check"], app);
     const raw = startScript(join(root, "bench/lib/raw-server.ts"), [db.url, "3792"], root);
     children.push(convoy, raw);
-    await Promise.all([convoy.waitFor(/listening on/), raw.waitFor(/ready/)]);
+    await Promise.all([convoy.waitFor(/listening on/, 120_000), raw.waitFor(/ready/, 120_000)]);
     const convoyUrl = "http://127.0.0.1:3791";
     const rawUrl = "http://127.0.0.1:3792";
 
@@ -113,7 +113,7 @@ async function devReloadBench(): Promise<void> {
     // the playground's dev issuer (auth.config.ts) imports jose
     symlinkSync(join(root, "node_modules"), join(app, "node_modules"), "dir");
     dev = startCli(["dev", "--port", "0"], app);
-    const devUrl = (await dev.waitFor(/ready: (http:\/\/localhost:\d+)/))[1]!;
+    const devUrl = (await dev.waitFor(/ready: (http:\/\/localhost:\d+)/, 120_000))[1]!;
     const file = join(app, "convoy/messages.ts");
     const original = readFileSync(file, "utf8");
     const times: number[] = [];

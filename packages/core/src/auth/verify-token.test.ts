@@ -161,6 +161,16 @@ describe("OIDC discovery", () => {
   });
 });
 
+describe("keys that cannot be fetched", () => {
+  it("answer UNAVAILABLE (retry later), never anonymous and never a verified identity", async () => {
+    for (const jwks of [`${issuer.url}/no-such-jwks`, "http://127.0.0.1:9/jwks.json"]) {
+      const verify = createTokenVerifier({ providers: [{ type: "customJwt", issuer: issuer.url, jwks, algorithm: "RS256" }] }, { fetchTimeoutMs: 2000 });
+      const error = await rejection(verify, await issuer.sign());
+      expect({ jwks, code: error.code }).toEqual({ jwks, code: "UNAVAILABLE" });
+    }
+  });
+});
+
 describe("the cache", () => {
   it("verifies a token once, concurrently too, and drops it at its exp", async () => {
     let clock = Date.now();

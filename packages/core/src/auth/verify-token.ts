@@ -28,7 +28,7 @@ export interface TokenVerifierOptions {
 }
 
 /** The message of the 401 for a token sent to a server without auth providers. */
-export const NO_PROVIDERS_MESSAGE = "a token was sent but no auth providers are configured (convoy/auth.config.ts)";
+export const NO_PROVIDERS_MESSAGE = "no auth providers configured (convoy/auth.config.ts), but the request carries a token";
 
 /** Tokens longer than this are not cached (they are still verified). */
 const MAX_CACHED_TOKEN_LENGTH = 8192;
@@ -124,7 +124,7 @@ function reasonOf(error: unknown): FrameworkError {
       case "exp":
         return unauthenticated("the token has no valid expiry (exp claim)");
       case "nbf":
-        return unauthenticated("the token is not valid yet (nbf claim)");
+        return unauthenticated("the token is not valid yet (nbf claim in the future)");
       case "iat":
         return unauthenticated("the token is issued in the future (iat claim)");
       case "aud":

@@ -88,10 +88,15 @@ export function createCoreHandler(options: ResolvedHandlerOptions): CoreHandler 
       name = decodeName(route.rawName);
       if (!isValidFunctionName(name)) throw new FrameworkError("NOT_FOUND", `no public ${route.kind} named ${JSON.stringify(name)}`);
       leave = admission.enter(request.method === "GET" ? 0 : bodyShare(request.header("content-length"), options.limits.maxBodyBytes));
-      const identity = await identityFromHeader(request.header("authorization"), options.verifyToken).catch((error: unknown) => {
-        if (error instanceof FrameworkError && error.code === "UNAUTHENTICATED") headers["WWW-Authenticate"] = INVALID_TOKEN_CHALLENGE;
-        throw error;
-      });
+      // no header: anonymous, without a promise on the hot path
+      const authorization = request.header("authorization");
+      const identity =
+        authorization === undefined
+          ? null
+          : await identityFromHeader(authorization, options.verifyToken).catch((error: unknown) => {
+              if (error instanceof FrameworkError && error.code === "UNAUTHENTICATED") headers["WWW-Authenticate"] = INVALID_TOKEN_CHALLENGE;
+              throw error;
+            });
       const args = request.method === "GET" ? argsFromSearch(request.search, options.limits) : argsFromBody(await readJsonBody(request), options.limits);
       const { value, log } = await options.runtime.run(route.kind, name, args, { allowInternal: false, identity });
       const response = jsonResponse(200, { value: encodeResult(name, value) }, options.accessHeaders ? { ...headers, ...accessHeaders(log) } : headers);

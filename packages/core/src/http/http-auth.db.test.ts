@@ -102,7 +102,7 @@ describe("Authorization: Bearer over HTTP", () => {
   it("refuses any token when no auth providers are configured, and writes nothing", async () => {
     const answer = await call(anonymousOnly.url, "/api/mutation/notes:add", `Bearer ${await issuer.sign()}`, { body: "x" });
     expect(answer.status).toBe(401);
-    expect(answer.json.error).toEqual({ code: "UNAUTHENTICATED", message: expect.stringMatching(/no auth providers/) });
+    expect(answer.json.error).toEqual({ code: "UNAUTHENTICATED", message: expect.stringMatching(/no auth providers configured/) });
     expect((await call(anonymousOnly.url, "/api/query/notes:whoami")).json).toEqual({ value: null });
     expect(await noteCount()).toBe(0);
   });

@@ -77,6 +77,7 @@ describe("auth in the CLI", () => {
     dev = startCli(["dev", "--port", "0", "--typecheck", "disable"], dir, env());
     const [, url] = await dev.waitFor(/ready: (http:\/\/localhost:\d+)/, 120_000);
     const base = url!;
+    expect(dev.stdout() + dev.stderr()).toContain("auth: secret cli-test");
     const tokenA = await sign(SECRET_A, "ada");
     expect(await whoami(base, tokenA)).toEqual({ status: 200, body: { value: { tokenIdentifier: "cli-test|ada", subject: "ada", issuer: "cli-test", name: "ADA" } } });
     expect(await whoami(base)).toEqual({ status: 200, body: { value: null } });

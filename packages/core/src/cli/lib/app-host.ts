@@ -4,10 +4,9 @@ import { createRuntime, type CallListener, type Runtime } from "../../runtime/in
 import { runCodegen } from "../../codegen/index.js";
 import type { Value } from "../../values/value.js";
 import type { FunctionType } from "../../functions/index.js";
-import { isFrameworkError } from "../../errors/index.js";
+import { FrameworkError, isFrameworkError } from "../../errors/index.js";
 import { ensureSchema, type SyncResult } from "../../schema-sync/index.js";
-import { createTokenVerifier, NO_PROVIDERS_MESSAGE, type TokenVerifier } from "../../auth/index.js";
-import { FrameworkError } from "../../errors/index.js";
+import { createTokenVerifier, NO_PROVIDERS_MESSAGE, type AuthConfig, type TokenVerifier } from "../../auth/index.js";
 import type { UserIdentity } from "../../functions/index.js";
 import { AppLoadError, bundleAndLoadApp, type LoadedApp } from "./bundle-app.js";
 import { loadAuthConfig } from "./load-auth-config.js";
@@ -48,7 +47,7 @@ export class AppHost {
   private runtime: Runtime | undefined;
   private schemaHash: string | undefined;
   private loading: Promise<LoadedApp> | undefined;
-  private auth: { key: string; verify: TokenVerifier | undefined } = { key: "", verify: undefined };
+  private auth: { key: string; verify: TokenVerifier | undefined; issuers: string[] } = { key: "", verify: undefined, issuers: [] };
 
   constructor(
     readonly config: ResolvedConfig,
@@ -109,9 +108,11 @@ export class AppHost {
   }
 
   /** The verifier of a loaded auth config; kept (with its caches) while the config is unchanged. */
-  private nextAuth(config: Parameters<typeof createTokenVerifier>[0] | undefined): { key: string; verify: TokenVerifier | undefined } {
+  private nextAuth(config: AuthConfig | undefined): AppHost["auth"] {
     const key = config === undefined ? "" : JSON.stringify(config);
-    return key === this.auth.key ? this.auth : { key, verify: config === undefined ? undefined : createTokenVerifier(config) };
+    if (key === this.auth.key) return this.auth;
+    const issuers = (config?.providers ?? []).map((provider) => (provider.type === undefined ? `OIDC ${provider.domain}` : `${provider.type} ${provider.issuer}`));
+    return { key, verify: config === undefined ? undefined : createTokenVerifier(config), issuers };
   }
 
   /** Verifies a bearer token with the current version's auth config (`UNAUTHENTICATED` when it has none). */
@@ -120,9 +121,9 @@ export class AppHost {
     return verify === undefined ? Promise.reject(new FrameworkError("UNAUTHENTICATED", NO_PROVIDERS_MESSAGE)) : verify(token);
   };
 
-  /** Whether the current version has auth providers. */
-  hasAuth(): boolean {
-    return this.auth.verify !== undefined;
+  /** The current version's auth providers, e.g. `["customJwt https://auth.example.com"]` (empty: none). */
+  authProviders(): readonly string[] {
+    return this.auth.issuers;
   }
 
   /** The runtime serving now. */

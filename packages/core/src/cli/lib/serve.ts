@@ -95,7 +95,9 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://localhost:${port}`;
-  logger.info(`${logger.bold("Convoy")} ${options.mode === "dev" ? "dev server" : "server"} on ${describeDatabase(config)}${host.hasAuth() ? "" : logger.dim(" (no auth providers: every call is anonymous)")}`);
+  logger.info(`${logger.bold("Convoy")} ${options.mode === "dev" ? "dev server" : "server"} on ${describeDatabase(config)}`);
+  const providers = host.authProviders();
+  logger.info(providers.length === 0 ? logger.dim("auth: no providers (every call is anonymous; a token is refused)") : `auth: ${providers.join(", ")}`);
   let closing: Promise<void> | undefined;
   return {
     url,
