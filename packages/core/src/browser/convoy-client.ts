@@ -169,7 +169,7 @@ export class ConvoyClient {
     const name = getFunctionName(reference);
     const encoded = encodeArgs(name, args);
     const key = `${name}\u0000${JSON.stringify(encoded)}`;
-    const listener: Listener = { onResult: onResult, onError };
+    const listener: Listener = { onResult, onError };
     let query = this.queries.get(key);
     if (query === undefined) {
       const queryId = this.nextQueryId++;

@@ -21,7 +21,7 @@ export interface SyncConnectionOptions {
   heartbeatTimeoutMs: number;
 }
 
-export interface SyncConnectionHandlers {
+export interface SyncConnectionEvents {
   /** A socket opened and `connect` was sent: send the rest of the handshake. */
   onOpen(generation: number): void;
   onMessage(message: ServerMessage): void;
@@ -54,7 +54,7 @@ export class SyncConnection {
     private readonly sessionId: string,
     private readonly WebSocketClass: WebSocketConstructorLike,
     private readonly options: SyncConnectionOptions,
-    private readonly handlers: SyncConnectionHandlers,
+    private readonly events: SyncConnectionEvents,
   ) {
     this.removeBrowserListeners = listenForResume(() => this.resume());
     this.open();
@@ -81,7 +81,7 @@ export class SyncConnection {
     this.socket = null;
     this.stop();
     this.phase = "closed";
-    this.handlers.onStateChange();
+    this.events.onStateChange();
     if (socket === null) return Promise.resolve();
     this.detach(socket);
     return new Promise((resolve) => {
@@ -105,7 +105,7 @@ export class SyncConnection {
     this.retryTimer = undefined;
     this.generation++;
     this.phase = "connecting";
-    this.handlers.onStateChange();
+    this.events.onStateChange();
     let socket: WebSocketLike;
     try {
       socket = new this.WebSocketClass(this.url);
@@ -121,7 +121,7 @@ export class SyncConnection {
       this.lastMessageAt = Date.now();
       this.startHeartbeat();
       this.send({ type: "connect", protocol: SYNC_PROTOCOL_VERSION, sessionId: this.sessionId });
-      this.handlers.onOpen(generation);
+      this.events.onOpen(generation);
     };
     socket.onmessage = (event) => {
       if (generation !== this.generation || typeof event.data !== "string") return;
@@ -131,13 +131,13 @@ export class SyncConnection {
       if (message.type === "connected") {
         this.phase = "connected";
         this.hasEverConnected = true;
-        this.handlers.onStateChange();
+        this.events.onStateChange();
       } else if (this.retries > 0) {
         // The session works (more than an accepted socket): the next drop starts the backoff over.
         this.retries = 0;
-        this.handlers.onStateChange();
+        this.events.onStateChange();
       }
-      this.handlers.onMessage(message);
+      this.events.onMessage(message);
     };
     socket.onclose = (event) => {
       if (generation !== this.generation || this.socket !== socket) return;
@@ -152,16 +152,16 @@ export class SyncConnection {
     clearInterval(this.heartbeatTimer);
     clearTimeout(this.resumeTimer);
     if (this.phase === "closed") return;
-    if (this.handlers.onDrop(code, reason) === "stop") {
+    if (this.events.onDrop(code, reason) === "stop") {
       this.stop();
       this.phase = "closed";
-      this.handlers.onStateChange();
+      this.events.onStateChange();
       return;
     }
     this.phase = "disconnected";
     const delay = backoffDelay(this.retries, this.options.backoff);
     this.retries++;
-    this.handlers.onStateChange();
+    this.events.onStateChange();
     this.retryTimer = setTimeout(() => this.open(), delay);
   }
 
