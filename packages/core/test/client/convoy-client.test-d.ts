@@ -24,7 +24,7 @@ describe("ConvoyClient", () => {
     );
     expectTypeOf(stop).toEqualTypeOf<Unsubscribe<Doc<"notes"> | null>>();
     expectTypeOf(stop.getCurrentValue()).toEqualTypeOf<Doc<"notes"> | null | undefined>();
-    expectTypeOf(stop()).toEqualTypeOf<void>();
+    expectTypeOf(stop).returns.toBeVoid();
   });
 
   it("types query and mutation like ConvoyHttpClient", () => {
@@ -57,7 +57,7 @@ describe("ConvoyClient", () => {
 
   it("takes setAuth fetchers with or without the refresh flag", () => {
     client.setAuth(() => "token");
-    client.setAuth(async ({ forceRefreshToken }) => (forceRefreshToken ? "fresh" : null), (signedIn) => expectTypeOf(signedIn).toEqualTypeOf<boolean>());
+    client.setAuth(({ forceRefreshToken }) => Promise.resolve(forceRefreshToken ? "fresh" : null), (signedIn) => expectTypeOf(signedIn).toEqualTypeOf<boolean>());
     // @ts-expect-error -- a token is a string
     client.setAuth(() => 42);
   });
