@@ -1,5 +1,6 @@
 import type { ErrorCode } from "../errors/error-codes.js";
 import { FrameworkError } from "../errors/framework-error.js";
+import type { UserIdentity } from "../functions/context.js";
 import type { FunctionType } from "../functions/function-reference.js";
 import { MAX_VALUE_DEPTH } from "../values/value.js";
 import type { CoreRequest, CoreResponse } from "./core-types.js";
@@ -57,6 +58,13 @@ export interface HttpCallEvent {
  */
 export type ExtraRoutes = (request: CoreRequest) => Promise<CoreResponse | null>;
 
+/**
+ * Checks a client's token (a JWT, M3) and returns who it identifies. Throws
+ * `FrameworkError("UNAUTHENTICATED")` for a token it refuses (expired, bad signature, wrong
+ * issuer or audience).
+ */
+export type TokenVerifier = (token: string) => Promise<UserIdentity>;
+
 /** Where the HTTP layer reports server-side failures (unexpected errors, hook errors). */
 export interface HttpLogger {
   error(message: string, error?: unknown): void;
@@ -100,6 +108,18 @@ export interface HandlerOptions {
    * Convoy query after each mutation. They reveal which tables a function touches.
    */
   accessHeaders?: boolean;
+  /**
+   * Verifies clients' tokens (`/api/sync`'s `authenticate`). Without it, any token other than
+   * `null` is refused.
+   */
+  verifyToken?: TokenVerifier;
+  /** Serve `GET /api/metrics` (Prometheus text) from this registry; without it the route is `NOT_FOUND`. */
+  metrics?: MetricsSource;
+}
+
+/** Something that renders metrics in the Prometheus text format (see `metrics/`). */
+export interface MetricsSource {
+  render(): string;
 }
 
 /** {@link HandlerOptions} with every default filled in. */
@@ -115,6 +135,7 @@ export interface ResolvedHandlerOptions {
   healthTimeoutMs: number;
   extraRoutes: ExtraRoutes | undefined;
   accessHeaders: boolean;
+  metrics: MetricsSource | undefined;
 }
 
 export const DEFAULT_LIMITS: Required<HttpLimits> = {
@@ -185,5 +206,6 @@ export function resolveHandlerOptions(options: HandlerOptions): ResolvedHandlerO
     healthTimeoutMs: positiveInteger("healthTimeoutMs", options.healthTimeoutMs, 5000),
     extraRoutes: options.extraRoutes,
     accessHeaders: options.accessHeaders === true,
+    metrics: options.metrics,
   };
 }

@@ -29,6 +29,8 @@ export interface ConvoyConfig {
   cursorKeys?: string[];
   /** Send `X-Convoy-Reads`/`X-Convoy-Writes` in `convoy start` (default false; dev always sends them). */
   accessHeaders?: boolean;
+  /** Serve `GET /api/metrics` in `convoy start` (default false; dev always serves it; `--metrics` turns it on). */
+  metrics?: boolean;
 }
 
 /** The configuration a command runs with, after defaults, config file, environment and flags. */
@@ -45,6 +47,7 @@ export interface ResolvedConfig {
   corsOrigins: string[];
   cursorKeys: string[] | undefined;
   accessHeaders: boolean;
+  metrics: boolean;
 }
 
 export const DEFAULT_PORT = 3700;
@@ -54,6 +57,7 @@ const CONFIG_FILES = ["convoy.config.ts", "convoy.config.mts", "convoy.config.js
 export interface ConfigOverrides {
   port?: number | undefined;
   db?: string | undefined;
+  metrics?: boolean | undefined;
 }
 
 /** Reads `convoy.config.*` (if any) from `projectDir` and applies `DATABASE_URL` and flags. */
@@ -73,6 +77,7 @@ export async function resolveConfig(projectDir: string, overrides: ConfigOverrid
     corsOrigins: config.corsOrigins ?? [],
     cursorKeys: config.cursorKeys,
     accessHeaders: config.accessHeaders === true,
+    metrics: overrides.metrics === true || config.metrics === true,
   };
 }
 
