@@ -12,10 +12,11 @@ const browserEntry = fileURLToPath(new URL("../../../packages/core/src/browser/i
 const reactQueryEntry = fileURLToPath(new URL("../../../packages/react-query/src/index.ts", import.meta.url));
 
 /**
- * The playground end to end in Debian's Chromium: `convoy dev` serves the built page and the
- * API on the embedded database; the page is React over `@convoy/react-query`. The test sends a
- * message through the UI, sees it rendered (and the author's count refetched), sees the
- * `ConvoyError` of an empty message shown to the user, and likes a message.
+ * The playground end to end in Debian's Chromium: `convoy dev` serves the built page, the
+ * API and `/api/sync` on the embedded database; the page is React over `@convoy/react-query`
+ * with a live `ConvoyClient`. The test sends a message through the UI, sees it rendered (and
+ * the author's count updated), sees the `ConvoyError` of an empty message shown to the user,
+ * likes a message, and has two pages see each other's messages and likes without reloading.
  */
 describe("playground in a browser", () => {
   const dir = mkdtempSync(join(tmpdir(), "convoy-playground-"));
@@ -87,5 +88,29 @@ describe("playground in a browser", () => {
     await page.click("#messages li button");
     await page.waitForSelector("#messages li button >> text=♥ 1");
     await page.close();
+  });
+
+  it("two pages see each other's messages and likes without reloading", async () => {
+    const context = await browser.newContext();
+    const [first, second] = [await context.newPage(), await context.newPage()];
+    await first.goto(url);
+    await second.goto(url);
+    await first.waitForSelector("#connection >> text=live");
+    await second.waitForSelector("#connection >> text=live");
+    const before = await second.locator("#messages li").count();
+
+    await first.fill("#author", "ada");
+    await first.fill("#body", "hello, other tab");
+    await first.click("button[type=submit]");
+    // pushed to the other page: no reload, no polling
+    await second.waitForSelector("#messages li >> text=hello, other tab");
+    expect(await second.locator("#messages li").count()).toBe(before + 1);
+
+    await second.locator("#messages li", { hasText: "hello, other tab" }).locator("button").click();
+    await first.waitForSelector("#messages li:has-text('hello, other tab') button >> text=♥ 1");
+    await first.locator("#messages li", { hasText: "hello, other tab" }).locator("button").click();
+    await second.waitForSelector("#messages li:has-text('hello, other tab') button >> text=♥ 2");
+    await first.waitForSelector("#messages li:has-text('hello, other tab') button >> text=♥ 2");
+    await context.close();
   });
 });

@@ -1,13 +1,14 @@
 /*
- * The playground's page: React + TanStack Query through @convoy/react-query. Every query is
- * `useQuery(convoyQuery(...))`; every mutation is `useConvoyMutation(...)`, after which the
- * queries that read a table it wrote refetch on their own (sending a message refreshes the
- * list and the author's count; nothing here refetches by hand).
+ * The playground's page: React + TanStack Query through @convoy/react-query over a live
+ * `ConvoyClient` (one WebSocket at /api/sync). Every query is `useQuery(convoyQuery(...))` and
+ * stays current by pushes: a message or a like from another tab appears without reloading, and
+ * nothing here refetches by hand. Every mutation is `useConvoyMutation(...)`; it resolves once
+ * its effects are on screen.
  */
 import { QueryClient, QueryClientProvider, useQuery } from "@tanstack/react-query";
 import { ConvoyQueryClient, convoyQuery, useConvoyMutation } from "@convoy/react-query";
-import { ConvoyHttpClient, ConvoyRequestError } from "@convoy/core/browser";
-import { useState, type SyntheticEvent } from "react";
+import { ConvoyClient, ConvoyRequestError } from "@convoy/core/browser";
+import { useState, useSyncExternalStore, type SyntheticEvent } from "react";
 import { createRoot } from "react-dom/client";
 import { api } from "../convoy/_generated/api.js";
 import type { Doc } from "../convoy/_generated/dataModel.js";
@@ -15,7 +16,8 @@ import type { Doc } from "../convoy/_generated/dataModel.js";
 const PAGE = 10;
 
 const queryClient = new QueryClient({ defaultOptions: { queries: { refetchOnWindowFocus: false } } });
-new ConvoyQueryClient(new ConvoyHttpClient(window.location.origin), queryClient);
+const convoy = new ConvoyClient(window.location.origin);
+new ConvoyQueryClient(convoy, queryClient);
 
 /** The message of a refused mutation: a ConvoyError's `data.message`, else the error's. */
 function errorText(error: unknown): string {
@@ -33,9 +35,22 @@ function Message({ message, onError }: { message: Doc<"messages">; onError: (err
       <span className="who">{message.author}</span>
       <span className="body">{message.body}</span>
       <button className="link" onClick={() => like.mutate({ id: message._id })}>
-        ♥ {like.data ?? message.likes}
+        ♥ {message.likes}
       </button>
     </li>
+  );
+}
+
+/** "live" while the socket is connected, else what the client is doing about it. */
+function ConnectionStatus() {
+  const phase = useSyncExternalStore(
+    (onChange) => convoy.subscribeToConnectionState(onChange),
+    () => convoy.connectionState().phase,
+  );
+  return (
+    <p className="muted" id="connection" data-phase={phase}>
+      {phase === "connected" ? "live" : phase === "closed" ? "offline" : "reconnecting…"}
+    </p>
   );
 }
 
@@ -62,6 +77,7 @@ function App() {
 
   return (
     <>
+      <ConnectionStatus />
       <form id="send" onSubmit={submit}>
         <input id="author" placeholder="your name" aria-label="name" value={author} onChange={(e) => setAuthor(e.target.value)} />
         <input id="body" placeholder="say something" aria-label="message" autoComplete="off" value={body} onChange={(e) => setBody(e.target.value)} />
