@@ -73,6 +73,18 @@ function watch<T>(subscribe: (onResult: (value: T) => void, onError: (error: Con
   return { values, errors, until, last: () => values.at(-1) };
 }
 
+function until(predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (predicate()) resolve();
+      else if (Date.now() - started > timeoutMs) reject(new Error("timed out"));
+      else setTimeout(check, 5);
+    };
+    check();
+  });
+}
+
 const titles = (notes: Doc<"notes">[] | undefined) => notes?.map((note) => note.title) ?? [];
 
 describe("ConvoyClient against the real server", () => {
@@ -149,6 +161,28 @@ describe("ConvoyClient against the real server", () => {
     const rows = await db().driver.query<{ title: string }>("SELECT data->>'title' AS title FROM notes ORDER BY 1");
     expect(rows.rows.map((row) => row.title).sort()).toEqual(["before", "during"]);
     expect(client.connectionState()).toMatchObject({ phase: "connected", connectionRetries: 0 });
+  });
+
+  it("a mutation whose answer was lost in a server restart is resent to the new server and applied once", async () => {
+    const sockets = liveSockets();
+    // a slow first reconnect: the server is down before the client tries again
+    const client = connect({ webSocketConstructor: sockets.WebSocketClass, reconnectBackoff: { initialMs: 600, maxMs: 600 } });
+    const count = watch<number>((onResult) => client.onUpdate(api.notes.count, {}, onResult));
+    await count.until(() => count.values.length === 1);
+    const port = server.port;
+    let stopped: Promise<void> | undefined;
+    sockets.loseNextMutationResult(() => {
+      stopped = server.close();
+    });
+    const pending = client.mutation(api.notes.add, { title: "across a restart", stars: 1n });
+    await until(() => stopped !== undefined);
+    await stopped;
+    server = await startLiveFixtureServer(db().driver, port);
+    const id = await pending;
+    const rows = await db().driver.query<{ n: number }>("SELECT count(*)::int AS n FROM notes");
+    expect(rows.rows[0]!.n).toBe(1);
+    expect(count.last()).toBe(1);
+    expect(await client.query(api.notes.byTitle, { title: "across a restart" })).toMatchObject({ _id: id });
   });
 
   it("setAuth re-runs subscriptions under the new identity; a refused token is refreshed (forceRefreshToken)", async () => {

@@ -13,14 +13,15 @@ export interface LiveSockets {
   sockets: WebSocket[];
   /** Cuts the newest socket (TCP reset, no close frame). */
   cut(): void;
-  /** The next `mutationResult` is lost, and its socket cut right after. */
-  loseNextMutationResult(): void;
+  /** The next `mutationResult` is lost, and its socket cut right after (then `afterLoss` runs). */
+  loseNextMutationResult(afterLoss?: () => void): void;
 }
 
 /** A set of sockets a test controls. */
 export function liveSockets(): LiveSockets {
   const sockets: WebSocket[] = [];
   let loseMutationResult = false;
+  let afterLossHook: (() => void) | undefined;
   class TestSocket implements WebSocketLike {
     onopen: WebSocketLike["onopen"] = null;
     onmessage: WebSocketLike["onmessage"] = null;
@@ -38,6 +39,7 @@ export function liveSockets(): LiveSockets {
         if (loseMutationResult && typeof event.data === "string" && event.data.includes('"type":"mutationResult"')) {
           loseMutationResult = false;
           this.socket.terminate();
+          afterLossHook?.();
           return;
         }
         this.onmessage?.(event);
@@ -60,8 +62,9 @@ export function liveSockets(): LiveSockets {
     WebSocketClass: TestSocket,
     sockets,
     cut: () => sockets.at(-1)?.terminate(),
-    loseNextMutationResult: () => {
+    loseNextMutationResult: (afterLoss) => {
       loseMutationResult = true;
+      afterLossHook = afterLoss;
     },
   };
 }
