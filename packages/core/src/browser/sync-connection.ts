@@ -68,11 +68,15 @@ export class SyncConnection {
     return true;
   }
 
-  /** Closes the current socket (as if it dropped) and reconnects. */
-  drop(code: number, reason: string): void {
+  /** Closes the current socket (as if it dropped) and reconnects: after the backoff, or at once. */
+  drop(code: number, reason: string, immediately = false): void {
     if (this.socket === null) return;
     this.closeSocket(code, reason);
     this.afterDrop(code, reason);
+    if (immediately && this.phase === "disconnected") {
+      clearTimeout(this.retryTimer);
+      this.open();
+    }
   }
 
   /** Closes for good; resolves once the socket has closed (or after a second). */
@@ -186,7 +190,7 @@ export class SyncConnection {
     this.send({ type: "ping" });
     clearTimeout(this.resumeTimer);
     this.resumeTimer = setTimeout(() => {
-      if (this.lastMessageAt < sentAt) this.drop(CLIENT_HEARTBEAT_TIMEOUT, "no answer after resuming");
+      if (this.lastMessageAt < sentAt) this.drop(CLIENT_HEARTBEAT_TIMEOUT, "no answer after resuming", true);
     }, RESUME_CHECK_MS);
   }
 

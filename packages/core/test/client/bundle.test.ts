@@ -115,4 +115,23 @@ describe("browser bundles", () => {
     console.log(`client + api + @convoy/react-query: ${kB(result.minified)} minified, ${kB(result.gzipped)} minified + gzipped`);
     expect(result.gzipped).toBeLessThan(12 * 1024);
   });
+
+  it("the React adapter over the live client (react and TanStack Query external): no server code, no ws", async () => {
+    const result = await bundle(
+      `
+      import { ConvoyClient } from "@convoy/core/browser";
+      import { ConvoyQueryClient, convoyQuery, useConvoyMutation } from "@convoy/react-query";
+      import { QueryClient } from "@tanstack/react-query";
+      import { api } from "./fixture/convoy/_generated/api.js";
+      const queryClient = new QueryClient();
+      new ConvoyQueryClient(new ConvoyClient(location.origin), queryClient);
+      export const options = convoyQuery(api.notes.list, {});
+      export function useAdd() { return useConvoyMutation(api.notes.add); }
+    `,
+      ["react", "@tanstack/react-query"],
+    );
+    expectBrowserOnly(result);
+    console.log(`ConvoyClient + api + @convoy/react-query: ${kB(result.minified)} minified, ${kB(result.gzipped)} minified + gzipped`);
+    expect(result.gzipped).toBeLessThan(12 * 1024);
+  });
 });
