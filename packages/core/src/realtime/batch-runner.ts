@@ -27,6 +27,21 @@ export interface BatchResult {
  * A failure of the transaction itself (a database error dooms the rest) runs each query alone.
  */
 export async function runBatch(runtime: Runtime, identity: UserIdentity | null, queries: readonly BatchQuery[]): Promise<BatchResult[]> {
+  if (queries.length === 1) {
+    // One query alone is one snapshot anyway: the runtime's single-statement path (one round
+    // trip for a get/take/collect/paginate) instead of BEGIN … COMMIT.
+    const query = queries[0]!;
+    try {
+      const { value, log } = await runtime.run("query", query.name, query.args, { identity });
+      return [{ outcome: { ok: true, value }, reads: log.reads }];
+    } catch {
+      // An error's read set is needed too (a write may clear it): run it in a transaction.
+    }
+  }
+  return runInTransaction(runtime, identity, queries);
+}
+
+async function runInTransaction(runtime: Runtime, identity: UserIdentity | null, queries: readonly BatchQuery[]): Promise<BatchResult[]> {
   const results: BatchResult[] = [];
   try {
     await runtime.runHandler(
@@ -54,7 +69,7 @@ export async function runBatch(runtime: Runtime, identity: UserIdentity | null, 
   } catch (error) {
     if (queries.length === 1) return [{ outcome: { ok: false, error }, reads: null }];
     const alone: BatchResult[] = [];
-    for (const query of queries) alone.push(...(await runBatch(runtime, identity, [query])));
+    for (const query of queries) alone.push(...(await runInTransaction(runtime, identity, [query])));
     return alone;
   }
 }
