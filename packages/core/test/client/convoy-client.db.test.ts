@@ -106,6 +106,38 @@ describe("ConvoyClient against the real server", () => {
     expect(notes.errors).toEqual([]);
   });
 
+  it("concurrent writers: each client's results only move forward, end at the final state, and show its own writes when they resolve", async () => {
+    const writers = [connect(), connect(), connect()];
+    const watched = writers.map((client) => ({
+      client,
+      counts: watch<number>((onResult) => client.onUpdate(api.notes.count, {}, onResult)),
+      notes: watch<Doc<"notes">[]>((onResult) => client.onUpdate(api.notes.list, {}, onResult)),
+    }));
+    await Promise.all(watched.map(({ counts, notes }) => Promise.all([counts.until(() => counts.values.length > 0), notes.until(() => notes.values.length > 0)])));
+    const missing: string[] = [];
+    await Promise.all(
+      watched.map(({ client, notes }, w) =>
+        Promise.all(
+          Array.from({ length: 10 }, async (_, i) => {
+            const id = await client.mutation(api.notes.add, { title: `w${w}-${i}`, stars: BigInt(i) });
+            // read your writes, under concurrency: this client's subscription already has it
+            if (!(notes.last() ?? []).some((note) => note._id === id)) missing.push(`w${w}-${i}`);
+          }),
+        ),
+      ),
+    );
+    expect(missing).toEqual([]);
+    for (const { counts, notes } of watched) {
+      await counts.until(() => counts.last() === 30);
+      await notes.until(() => notes.last()?.length === 30);
+      // never an older result after a newer one: inserts only, so counts never go down
+      expect(counts.values).toEqual([...counts.values].sort((a, b) => a - b));
+      expect(new Set(counts.values).size).toBe(counts.values.length);
+      const lengths = notes.values.map((list) => list.length);
+      expect(lengths).toEqual([...lengths].sort((a, b) => a - b));
+    }
+  });
+
   it("rejects failed mutations and queries with ConvoyRequestError codes and data", async () => {
     const client = connect();
     await expect(client.mutation(api.notes.add, { title: "", stars: 1n })).rejects.toMatchObject({ code: "APPLICATION_ERROR", status: 400, data: { reason: "EMPTY_TITLE", max: 100n } });
