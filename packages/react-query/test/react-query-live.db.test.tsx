@@ -128,16 +128,18 @@ describe("@convoy/react-query with a live ConvoyClient", () => {
   });
 
   it("subscribes when a query is observed and unsubscribes gcTime after the last observer leaves", async () => {
-    const { wrapper, convoy, queryClient } = setup(200);
+    const { wrapper, convoy, queryClient } = setup(3000);
+    const writer = liveClient();
+    await writer.query(api.notes.count);
     const view = render(<Notes />, { wrapper });
     await screen.findByText("0 notes");
     expect(convoy.live?.size).toBe(2);
     view.unmount();
     // unobserved but within gcTime: still subscribed, still kept current
     expect(convoy.live?.size).toBe(2);
-    await liveClient().mutation(api.notes.add, { title: "unobserved", stars: 1n });
+    await writer.mutation(api.notes.add, { title: "unobserved", stars: 1n });
     await waitFor(() => expect(queryClient.getQueryData(convoyQuery(api.notes.count, {}).queryKey)).toBe(1));
-    await waitFor(() => expect(convoy.live?.size).toBe(0), { timeout: 5000 });
+    await waitFor(() => expect(convoy.live?.size).toBe(0), { timeout: 15_000 });
     expect(queryClient.getQueryData(convoyQuery(api.notes.count, {}).queryKey)).toBeUndefined();
     // observed again: subscribed again, with the current result
     render(<Notes />, { wrapper });

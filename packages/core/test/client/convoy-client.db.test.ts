@@ -183,8 +183,7 @@ describe("ConvoyClient against the real server", () => {
     await client.mutation(api.notes.add, { title: "before", stars: 1n });
     const port = server.port;
     await server.close();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(client.connectionState().isWebSocketConnected).toBe(false);
+    await until(() => !client.connectionState().isWebSocketConnected);
     // sent while the server is down: queued, then sent once it is back
     const during = client.mutation(api.notes.add, { title: "during", stars: 2n });
     server = await startLiveFixtureServer(db().driver, port);
