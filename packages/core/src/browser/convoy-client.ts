@@ -1,67 +1,15 @@
-import { ERROR_CODES, isErrorCode } from "../errors/error-codes.js";
+import { ERROR_CODES } from "../errors/error-codes.js";
 import { getFunctionName, type FunctionArgs, type FunctionReference, type FunctionReturnType, type OptionalRestArgs } from "../functions/function-reference.js";
 import { decodeValue, encodeValue } from "../values/encoding.js";
 import type { JSONValue, Value } from "../values/value.js";
-import type { BackoffOptions } from "./backoff.js";
+import type { ClientAuthTokenFetcher, ConnectionState, ConvoyClientOptions, Unsubscribe } from "./convoy-client-types.js";
 import { ConvoyRequestError } from "./request-error.js";
-import { SyncConnection, type ConnectionPhase } from "./sync-connection.js";
-import { CLOSE_CODES, MAX_CLIENT_FRAME_BYTES, type ClientMessage, type RequestMessage, type ServerMessage, type WireError } from "./sync-protocol.js";
+import { SyncConnection } from "./sync-connection.js";
+import { guardUnload, randomUuid } from "./browser-environment.js";
+import { CLOSE_CODES, MAX_CLIENT_FRAME_BYTES, type ClientMessage, type RequestMessage, type ServerMessage } from "./sync-protocol.js";
+import { syncUrl } from "./sync-url.js";
+import { toRequestError } from "./wire-error.js";
 import type { WebSocketConstructorLike } from "./web-socket-like.js";
-
-/**
- * Returns the current auth token, or `null` when signed out. `forceRefreshToken` is `true` when
- * the server refused the last token (expired): fetch a fresh one. A `() => token` fits too.
- */
-export type ClientAuthTokenFetcher = (args: { forceRefreshToken: boolean }) => string | null | undefined | Promise<string | null | undefined>;
-
-/** Options of {@link ConvoyClient}. */
-export interface ConvoyClientOptions {
-  /**
-   * The WebSocket class (default `globalThis.WebSocket`). Node 20 has none: pass `ws`'s.
-   *
-   * @example
-   * import WebSocket from "ws";
-   * new ConvoyClient("http://localhost:3700", { webSocketConstructor: WebSocket });
-   */
-  webSocketConstructor?: WebSocketConstructorLike;
-  /** Delays between reconnect attempts: exponential with jitter, from `initialMs` (100) to `maxMs` (10 000). */
-  reconnectBackoff?: BackoffOptions;
-  /** How often the client pings the server (default 15 000 ms). */
-  heartbeatIntervalMs?: number;
-  /** Silence after which the socket is considered dead and replaced (default 45 000 ms). */
-  heartbeatTimeoutMs?: number;
-  /** In a browser: ask before leaving the page while a mutation is unanswered (default `true`). */
-  unsavedChangesWarning?: boolean;
-}
-
-/** What {@link ConvoyClient.connectionState} returns (Convex's `ConnectionState`, plus `phase` and `error`). */
-export interface ConnectionState {
-  /** `connecting`, `connected`, `disconnected` (waiting to reconnect) or `closed`. */
-  phase: ConnectionPhase;
-  /** The server has accepted the current socket (`connected`). */
-  isWebSocketConnected: boolean;
-  hasEverConnected: boolean;
-  /** Sockets opened so far. */
-  connectionCount: number;
-  /** Failed attempts since the session last worked. */
-  connectionRetries: number;
-  hasInflightRequests: boolean;
-  timeOfOldestInflightRequest: Date | null;
-  inflightMutations: number;
-  inflightQueries: number;
-  /** Why the client stopped for good after a fatal close code (4400, 4429); the client is closed. */
-  error: ConvoyRequestError | null;
-}
-
-/**
- * What {@link ConvoyClient.onUpdate} returns: call it to unsubscribe (also as `.unsubscribe()`);
- * `getCurrentValue()` gives the latest result, `undefined` until the first.
- */
-export interface Unsubscribe<TValue> {
-  (): void;
-  unsubscribe(): void;
-  getCurrentValue(): TValue | undefined;
-}
 
 interface Listener {
   onResult(value: Value): void;
@@ -471,18 +419,6 @@ export class ConvoyClient {
   }
 }
 
-/** `http(s)://host/base` → `ws(s)://host/base/api/sync`. */
-function syncUrl(address: string): string {
-  const url = new URL(address);
-  if (url.protocol === "http:") url.protocol = "ws:";
-  else if (url.protocol === "https:") url.protocol = "wss:";
-  else if (url.protocol !== "ws:" && url.protocol !== "wss:") throw new Error(`ConvoyClient needs an http(s) or ws(s) URL, got ${address}`);
-  url.pathname = `${url.pathname.replace(/\/+$/, "")}/api/sync`;
-  url.search = "";
-  url.hash = "";
-  return url.href;
-}
-
 function encodeArgs(name: string, args: unknown): JSONValue {
   try {
     return encodeValue(args as Value);
@@ -497,14 +433,6 @@ function frameTooLarge(message: RequestMessage): boolean {
   return text.length * 3 > MAX_CLIENT_FRAME_BYTES && new TextEncoder().encode(text).length > MAX_CLIENT_FRAME_BYTES;
 }
 
-function toRequestError(error: WireError): ConvoyRequestError {
-  const code = isErrorCode(error.code) ? error.code : "INTERNAL";
-  return new ConvoyRequestError(code, error.message, ERROR_CODES[code], {
-    ...(error.data === undefined ? {} : { data: decodeValue(error.data) }),
-    ...(error.path === undefined ? {} : { path: error.path }),
-  });
-}
-
 function deliver(listener: Listener, result: { value: Value } | { error: ConvoyRequestError }): void {
   try {
     if ("value" in result) listener.onResult(result.value);
@@ -515,24 +443,3 @@ function deliver(listener: Listener, result: { value: Value } | { error: ConvoyR
   }
 }
 
-/** A v4 UUID; `crypto.randomUUID` exists only in secure contexts. */
-function randomUuid(): string {
-  if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
-  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-  const hex = [...bytes].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
-
-/** In a browser: asks before the page unloads while `pending()` holds. */
-function guardUnload(pending: () => boolean): () => void {
-  const target = globalThis as { addEventListener?: typeof addEventListener; removeEventListener?: typeof removeEventListener; document?: unknown };
-  if (typeof target.addEventListener !== "function" || target.document === undefined) return () => undefined;
-  const onBeforeUnload = (event: BeforeUnloadEvent) => {
-    if (!pending()) return;
-    event.preventDefault();
-  };
-  target.addEventListener("beforeunload", onBeforeUnload);
-  return () => target.removeEventListener?.("beforeunload", onBeforeUnload);
-}

@@ -14,13 +14,8 @@
  * const stop = live.onUpdate(api.messages.byAuthor, { author: "ada" }, (messages) => render(messages));
  * ```
  */
-export {
-  ConvoyClient,
-  type ClientAuthTokenFetcher,
-  type ConnectionState,
-  type ConvoyClientOptions,
-  type Unsubscribe,
-} from "./convoy-client.js";
+export { ConvoyClient } from "./convoy-client.js";
+export type { ClientAuthTokenFetcher, ConnectionState, ConvoyClientOptions, Unsubscribe } from "./convoy-client-types.js";
 export type { ConnectionPhase } from "./sync-connection.js";
 export type { BackoffOptions } from "./backoff.js";
 export type { WebSocketConstructorLike, WebSocketLike } from "./web-socket-like.js";

@@ -5,6 +5,7 @@
  * What is sent over each socket is the client's business (see convoy-client.ts).
  */
 import { backoffDelay, type BackoffOptions } from "./backoff.js";
+import { listenForResume } from "./browser-environment.js";
 import { parseServerMessage, SYNC_PROTOCOL_VERSION, type ClientMessage, type ServerMessage } from "./sync-protocol.js";
 import { WEB_SOCKET_OPEN, type WebSocketConstructorLike, type WebSocketLike } from "./web-socket-like.js";
 
@@ -211,20 +212,4 @@ export class SyncConnection {
     socket.onclose = null;
     socket.onerror = () => undefined;
   }
-}
-
-/** In a browser: calls `resume` when the tab becomes visible or the network comes back. */
-function listenForResume(resume: () => void): () => void {
-  const target = globalThis as { addEventListener?: typeof addEventListener; removeEventListener?: typeof removeEventListener; document?: Document };
-  if (typeof target.addEventListener !== "function" || target.document === undefined) return () => undefined;
-  const doc = target.document;
-  const onVisibility = () => {
-    if (doc.visibilityState === "visible") resume();
-  };
-  target.addEventListener("online", resume);
-  doc.addEventListener("visibilitychange", onVisibility);
-  return () => {
-    target.removeEventListener?.("online", resume);
-    doc.removeEventListener("visibilitychange", onVisibility);
-  };
 }

@@ -27,7 +27,7 @@ async function setup(): Promise<{ server: ScriptedServer; client: ConvoyClient; 
   return { server, client, values };
 }
 
-function waitUntil(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+function waitUntil(predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
     const check = () => {
@@ -72,5 +72,5 @@ describe("ConvoyClient in a browser tab", () => {
     server.setCounter(2);
     await waitUntil(() => values.at(-1) === 2);
     expect(client.connectionState().connectionCount).toBe(2);
-  }, 15_000);
+  }, 40_000);
 });
