@@ -12,6 +12,7 @@ import type { ResolvedSyncOptions } from "./sync-options.js";
 
 /** A mutation's answer: its wire text and the version after which the client's results reflect it. */
 export interface MutationAnswer {
+  ok: boolean;
   text: string;
   version: number;
 }
@@ -159,6 +160,8 @@ export class SyncSession {
     if (answer === undefined) {
       answer = this.runMutation(message);
       this.options.requests.set(key, answer);
+      // A failed mutation changed nothing: a retry with the same id runs it again.
+      void answer.then((done) => done.ok || this.options.requests.delete(key, answer!));
     }
     const { text, version } = await answer;
     await this.client!.synced(version);
@@ -177,7 +180,7 @@ export class SyncSession {
       outcome = { ok: false, error };
     }
     // The commit's version is at most this one (its after-commit publication ran before `run` answered).
-    return { text: this.serialize(outcome), version: this.engine.version };
+    return { ok: outcome.ok, text: this.serialize(outcome), version: this.engine.version };
   }
 
   private async query(message: Extract<ClientMessage, { type: "query" }>): Promise<void> {
