@@ -102,6 +102,22 @@ export async function run(): Promise<void> {
   const raw = new pg.Pool({ connectionString: db.url, max: 8 });
   let round = 0;
   try {
+    // memory per idle subscription (first: before the socket phases leave garbage behind)
+    const count = 10_000;
+    const before = heapUsed();
+    const memoryEngine = new RealtimeEngine({ runtime: () => runtime });
+    const idle = Array.from({ length: 10 }, () => memoryEngine.connect({ transition: () => undefined }));
+    for (let i = 0; i < count; i++) idle[i % 10]!.subscribe(i, "messages:byAuthor", { author: `idle-${i}` });
+    await memoryEngine.synced(memoryEngine.version);
+    const engineBytes = heapUsed() - before;
+    const plainBefore = heapUsed();
+    const plain = new Map<number, { name: string; args: Record<string, string> }>();
+    for (let i = 0; i < count; i++) plain.set(i, { name: "messages:byAuthor", args: { author: `idle-${i}` } });
+    const plainBytes = heapUsed() - plainBefore;
+    console.log(`\nmemory per idle subscription (${count} distinct, first results in): convoy ${(engineBytes / count).toFixed(0)} bytes; a plain Map of (name, args) ${(plainBytes / count).toFixed(0)} bytes; ratio ${(engineBytes / plainBytes).toFixed(1)}x`);
+    memoryEngine.close();
+    plain.clear();
+
     // 1. fan-out to the subscribers of one query
     await clients.open(wsUrl, SUBSCRIBERS, 1, true);
     const convoyFan: number[] = [];
@@ -183,21 +199,6 @@ export async function run(): Promise<void> {
     const convoyOneStats = line("convoy: match, one re-run, one push", convoyOne);
     console.log(`  ratio convoy/raw: ${(convoyOneStats.p50 / rawOneStats.p50).toFixed(2)}x p50, ${(convoyOneStats.p99 / rawOneStats.p99).toFixed(2)}x p99; re-runs: ${reruns} for ${ROUNDS} writes`);
 
-    // 3. memory per idle subscription
-    const count = 10_000;
-    const before = heapUsed();
-    const memoryEngine = new RealtimeEngine({ runtime: () => runtime });
-    const idle = Array.from({ length: 10 }, () => memoryEngine.connect({ transition: () => undefined }));
-    for (let i = 0; i < count; i++) idle[i % 10]!.subscribe(i, "messages:byAuthor", { author: `idle-${i}` });
-    await memoryEngine.synced(memoryEngine.version);
-    const engineBytes = heapUsed() - before;
-    const plainBefore = heapUsed();
-    const plain = new Map<number, { name: string; args: Record<string, string> }>();
-    for (let i = 0; i < count; i++) plain.set(i, { name: "messages:byAuthor", args: { author: `idle-${i}` } });
-    const plainBytes = heapUsed() - plainBefore;
-    console.log(`\nmemory per idle subscription (${count} distinct, first results in): convoy ${(engineBytes / count).toFixed(0)} bytes; a plain Map of (name, args) ${(plainBytes / count).toFixed(0)} bytes; ratio ${(engineBytes / plainBytes).toFixed(1)}x`);
-    memoryEngine.close();
-    plain.clear();
   } finally {
     clients.exit();
     await new Promise<void>((resolve) => {

@@ -10,6 +10,9 @@ import { CLOSE, closeReason } from "./close-codes.js";
 import { storeRequestResult } from "./request-log.js";
 import type { ResolvedSyncOptions } from "./sync-options.js";
 
+/** Answers (other than transitions, which coalesce) queued for a slow socket before it is closed. */
+const MAX_QUEUED_FRAMES = 1024;
+
 /** A mutation's answer: its wire text and the version after which the client's results reflect it. */
 export interface MutationAnswer {
   ok: boolean;
@@ -213,6 +216,8 @@ export class SyncSession {
       this.write(frame);
       return;
     }
+    // A client that keeps sending (pings) but does not read: bounded, then closed.
+    if (this.queued.length >= MAX_QUEUED_FRAMES) return this.close(CLOSE.limit, "too many unread answers");
     this.queued.push(frame);
     this.scheduleFlush();
   }
