@@ -43,37 +43,46 @@ function onFrame(index: number, data: string, raw: boolean): boolean {
   return true;
 }
 
+/** Open one socket (and subscribe); resolves once it is open. */
+function openOne(command: OpenCommand, s: number, firstResult: () => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const socket = new WebSocket(command.url, { perMessageDeflate: false });
+    // rounds name sockets by their index over every open (a raw server learns it from the first frame)
+    const index = sockets.length;
+    sockets.push(socket);
+    let got = 0;
+    socket.on("open", () => {
+      if (command.raw === true) socket.send(String(index));
+      else {
+        socket.send(JSON.stringify({ type: "connect", protocol: 1, sessionId: `bench-${s}` }));
+        for (let q = 0; q < command.perSocket; q++) {
+          const args = command.shared ? { author: "fan" } : { author: `author-${s * command.perSocket + q}` };
+          socket.send(JSON.stringify({ type: "subscribe", queryId: q, name: "messages:byAuthor", args }));
+        }
+      }
+      resolve();
+    });
+    socket.on("message", (data: Buffer) => {
+      const text = data.toString("utf8");
+      if (onFrame(index, text, command.raw === true)) return;
+      if (!text.startsWith('{"type":"transition"')) return;
+      got += (text.match(/"queryId"/g) ?? []).length;
+      if (got === command.perSocket) firstResult();
+    });
+    socket.on("error", reject);
+  });
+}
+
 async function open(command: OpenCommand): Promise<void> {
   let firstResults = 0;
-  const expected = command.sockets * (command.raw === true ? 0 : 1);
-  await new Promise<void>((resolve) => {
-    let opened = 0;
-    for (let s = 0; s < command.sockets; s++) {
-      const socket = new WebSocket(command.url, { perMessageDeflate: false });
-      sockets.push(socket);
-      let got = 0;
-      socket.on("open", () => {
-        if (command.raw !== true) {
-          socket.send(JSON.stringify({ type: "connect", protocol: 1, sessionId: `bench-${s}` }));
-          for (let q = 0; q < command.perSocket; q++) {
-            const args = command.shared ? { author: "fan" } : { author: `author-${s * command.perSocket + q}` };
-            socket.send(JSON.stringify({ type: "subscribe", queryId: q, name: "messages:byAuthor", args }));
-          }
-        }
-        if (++opened === command.sockets && command.raw === true) resolve();
-      });
-      socket.on("message", (data: Buffer) => {
-        const text = data.toString("utf8");
-        if (onFrame(s, text, command.raw === true)) return;
-        if (!text.startsWith('{"type":"transition"')) return;
-        got += (text.match(/"queryId"/g) ?? []).length;
-        if (got === command.perSocket && ++firstResults === expected) resolve();
-      });
-      socket.on("error", (error) => {
-        console.error("bench client socket error", error);
-      });
-    }
-  });
+  let allFirst!: () => void;
+  const everyFirst = new Promise<void>((resolve) => (allFirst = resolve));
+  const expected = command.raw === true ? 0 : command.sockets;
+  // in batches: 10,000 simultaneous connects overflow the listen backlog
+  for (let s = 0; s < command.sockets; s += 200) {
+    await Promise.all(Array.from({ length: Math.min(200, command.sockets - s) }, (_, k) => openOne(command, s + k, () => ++firstResults === expected && allFirst())));
+  }
+  if (expected > 0) await everyFirst;
   send({ ready: true });
 }
 

@@ -55,7 +55,7 @@ describe("RealtimeEngine", () => {
       registry: runtime.registry,
       run: (async (...args: Parameters<Runtime["run"]>) => pause(await runtime.run(...args))) as Runtime["run"],
       runHandler: ((kind: "query", handler: (ctx: never) => Promise<unknown>, options: object) =>
-        runtime.runHandler(kind, async (ctx) => pause(await handler(ctx as never)), options)) as Runtime["runHandler"],
+        runtime.runHandler(kind, async (ctx) => pause(await handler(ctx as never)), options)) as unknown as Runtime["runHandler"],
     };
     const engine = new RealtimeEngine({ runtime: () => paused });
     const unwatch = runtime.onCommit(({ writes }) => engine.publish(writes));

@@ -40,6 +40,8 @@ export interface RealtimeEngineOptions {
   parallelism?: number;
   /** Called with the name of each query re-run by an invalidation (metrics). */
   onRerun?: (name: string) => void;
+  /** Where unexpected engine failures go (default `console.error`). */
+  onError?: (error: unknown) => void;
 }
 
 /**
@@ -73,7 +75,9 @@ export class RealtimeEngine {
   private unwatch: (() => void) | undefined;
   private readonly pendingRetry = new Set<QueryGroup>();
 
-  constructor(private readonly options: RealtimeEngineOptions) {
+  private readonly options: RealtimeEngineOptions;
+
+  constructor(options: RealtimeEngineOptions) {
     const runtime = options.runtime;
     if (typeof runtime === "function") this.runtimeOf = runtime;
     else {
@@ -81,6 +85,7 @@ export class RealtimeEngine {
       this.unwatch = runtime.onCommit(({ writes }) => this.publish(writes));
     }
     this.serialize = options.serialize ?? outcomeSerializer({ dev: false });
+    this.options = { onError: (error) => console.error("convoy: the realtime engine failed", error), ...options };
     this.log = new CommitLog(options.commitLogSize);
   }
 
@@ -227,8 +232,14 @@ export class RealtimeEngine {
   private async loop(): Promise<void> {
     try {
       while (!this.closed && (this.dirty.size > 0 || this.touched.size > 0 || this.waiters.length > 0)) await this.cycle();
-    } finally {
       this.running = false;
+    } catch (error) {
+      // Not expected (runs catch their own errors): report, and try again shortly rather than stall.
+      this.options.onError?.(error);
+      setTimeout(() => {
+        this.running = false;
+        this.schedule();
+      }, 1000).unref();
     }
   }
 
@@ -251,7 +262,11 @@ export class RealtimeEngine {
       }
       if (results.length === 0) continue;
       this.stats.pushes++;
-      client.sink.transition({ version: base, results });
+      try {
+        client.sink.transition({ version: base, results });
+      } catch (error) {
+        this.options.onError?.(error);
+      }
     }
     const waiting = this.waiters;
     this.waiters = [];

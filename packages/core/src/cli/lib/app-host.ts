@@ -23,6 +23,8 @@ export interface AppHostOptions {
   onCall?: CallListener;
   /** Hears every committed mutation (the realtime engine publishes its writes). */
   onCommit?: CommitListener;
+  /** Told after a new version is served (`convoy dev`: live queries re-run on the new code). */
+  onReloaded?: () => void;
   /** Checks a loaded version before it is served (e.g. `convoy start`'s schema-hash check); throwing refuses it. */
   verify?: (app: LoadedApp) => Promise<void>;
 }
@@ -67,6 +69,7 @@ export class AppHost {
       } else {
         this.runtime.setRegistry(app.registry);
       }
+      this.options.onReloaded?.();
       return app;
     })();
     this.loading = next;

@@ -75,6 +75,7 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
     mode: options.mode,
     onCall,
     onCommit: ({ writes }) => engine.publish(writes),
+    onReloaded: () => engine.rerunAll(),
     ...(dev ? { onSchemaApplied, onSchemaProgress } : {}),
     ...(options.checkSchema === true ? { verify } : {}),
   });

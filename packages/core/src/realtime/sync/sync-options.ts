@@ -44,6 +44,11 @@ export class RequestMemory {
     return this.answers.get(key);
   }
 
+  /** Forget `key` if it still holds `answer`. */
+  delete(key: string, answer: Promise<MutationAnswer>): void {
+    if (this.answers.get(key) === answer) this.answers.delete(key);
+  }
+
   set(key: string, answer: Promise<MutationAnswer>): void {
     this.answers.set(key, answer);
     if (this.answers.size > this.capacity) this.answers.delete(this.answers.keys().next().value!);

@@ -10,8 +10,12 @@ import { CLOSE, closeReason } from "./close-codes.js";
 import { storeRequestResult } from "./request-log.js";
 import type { ResolvedSyncOptions } from "./sync-options.js";
 
+/** Answers (other than transitions, which coalesce) queued for a slow socket before it is closed. */
+const MAX_QUEUED_FRAMES = 1024;
+
 /** A mutation's answer: its wire text and the version after which the client's results reflect it. */
 export interface MutationAnswer {
+  ok: boolean;
   text: string;
   version: number;
 }
@@ -159,6 +163,8 @@ export class SyncSession {
     if (answer === undefined) {
       answer = this.runMutation(message);
       this.options.requests.set(key, answer);
+      // A failed mutation changed nothing: a retry with the same id runs it again.
+      void answer.then((done) => done.ok || this.options.requests.delete(key, answer!));
     }
     const { text, version } = await answer;
     await this.client!.synced(version);
@@ -177,7 +183,7 @@ export class SyncSession {
       outcome = { ok: false, error };
     }
     // The commit's version is at most this one (its after-commit publication ran before `run` answered).
-    return { text: this.serialize(outcome), version: this.engine.version };
+    return { ok: outcome.ok, text: this.serialize(outcome), version: this.engine.version };
   }
 
   private async query(message: Extract<ClientMessage, { type: "query" }>): Promise<void> {
@@ -210,6 +216,8 @@ export class SyncSession {
       this.write(frame);
       return;
     }
+    // A client that keeps sending (pings) but does not read: bounded, then closed.
+    if (this.queued.length >= MAX_QUEUED_FRAMES) return this.close(CLOSE.limit, "too many unread answers");
     this.queued.push(frame);
     this.scheduleFlush();
   }
