@@ -12,11 +12,13 @@ const browserEntry = fileURLToPath(new URL("../../../packages/core/src/browser/i
 const reactQueryEntry = fileURLToPath(new URL("../../../packages/react-query/src/index.ts", import.meta.url));
 
 /**
- * The playground end to end in Debian's Chromium: `convoy dev` serves the built page and the
- * API on the embedded database; the page is React over `@convoy/react-query`. The test signs in
- * with the playground's development issuer, sends a message through the UI, sees it rendered
- * under the signed-in user's name (and that user's count refetched), switches to the other
- * user, sees the `ConvoyError`s of a signed-out send and of an empty message, and likes a message.
+ * The playground end to end in Debian's Chromium: `convoy dev` serves the built page, the
+ * API and `/api/sync` on the embedded database; the page is React over `@convoy/react-query`
+ * with a live `ConvoyClient`. The test signs in with the playground's development issuer, sends
+ * a message through the UI, sees it rendered under the signed-in user's name (and that user's
+ * count updated), switches to the other user, sees the `ConvoyError`s of a signed-out send and
+ * of an empty message, likes a message, and has two pages see each other's messages and likes
+ * without reloading.
  */
 describe("playground in a browser", () => {
   const dir = mkdtempSync(join(tmpdir(), "convoy-playground-"));
@@ -116,5 +118,30 @@ describe("playground in a browser", () => {
     await page.click("#messages li button");
     await page.waitForSelector("#messages li button >> text=♥ 1");
     await page.close();
+  });
+
+  it("two pages see each other's messages and likes without reloading", async () => {
+    const context = await browser.newContext();
+    const [first, second] = [await context.newPage(), await context.newPage()];
+    await first.goto(url);
+    await second.goto(url);
+    await first.waitForSelector("#connection >> text=live");
+    await second.waitForSelector("#connection >> text=live");
+    const before = await second.locator("#messages li").count();
+
+    await first.click("#as-ada");
+    await first.waitForSelector("#who >> text=Signed in as Ada");
+    await first.fill("#body", "hello, other tab");
+    await first.click("button[type=submit]");
+    // pushed to the other page: no reload, no polling
+    await second.waitForSelector("#messages li >> text=hello, other tab");
+    expect(await second.locator("#messages li").count()).toBe(before + 1);
+
+    await second.locator("#messages li", { hasText: "hello, other tab" }).locator("button").click();
+    await first.waitForSelector("#messages li:has-text('hello, other tab') button >> text=♥ 1");
+    await first.locator("#messages li", { hasText: "hello, other tab" }).locator("button").click();
+    await second.waitForSelector("#messages li:has-text('hello, other tab') button >> text=♥ 2");
+    await first.waitForSelector("#messages li:has-text('hello, other tab') button >> text=♥ 2");
+    await context.close();
   });
 });

@@ -1,16 +1,18 @@
 /*
- * The playground's page: React + TanStack Query through @convoy/react-query. Every query is
- * `useQuery(convoyQuery(...))`; every mutation is `useConvoyMutation(...)`, after which the
- * queries that read a table it wrote refetch on their own (sending a message refreshes the
- * list and the author's count; nothing here refetches by hand).
+ * The playground's page: React + TanStack Query through @convoy/react-query over a live
+ * `ConvoyClient` (one WebSocket at /api/sync). Every query is `useQuery(convoyQuery(...))` and
+ * stays current by pushes: a message or a like from another tab appears without reloading, and
+ * nothing here refetches by hand. Every mutation is `useConvoyMutation(...)`; it resolves once
+ * its effects are on screen.
  *
  * Sign-in is the playground's DEVELOPMENT issuer (convoy/_dev/issuer.ts): "Sign in as Ada"
- * asks `devAuth:signIn` for a token, and the client sends it as `Authorization: Bearer`.
+ * asks `devAuth:signIn` for a token, and the client sends it over the socket (`setAuth`); the
+ * server re-runs every subscription as the new user.
  */
 import { QueryClient, QueryClientProvider, useQuery } from "@tanstack/react-query";
 import { ConvoyQueryClient, convoyQuery, useConvoyMutation } from "@convoy/react-query";
-import { ConvoyHttpClient, ConvoyRequestError } from "@convoy/core/browser";
-import { useState, type SyntheticEvent } from "react";
+import { ConvoyClient, ConvoyRequestError } from "@convoy/core/browser";
+import { useState, useSyncExternalStore, type SyntheticEvent } from "react";
 import { createRoot } from "react-dom/client";
 import { api } from "../convoy/_generated/api.js";
 import type { Doc } from "../convoy/_generated/dataModel.js";
@@ -18,19 +20,19 @@ import type { Doc } from "../convoy/_generated/dataModel.js";
 const PAGE = 10;
 
 const queryClient = new QueryClient({ defaultOptions: { queries: { refetchOnWindowFocus: false } } });
-const client = new ConvoyHttpClient(window.location.origin);
-new ConvoyQueryClient(client, queryClient);
+const convoy = new ConvoyClient(window.location.origin);
+new ConvoyQueryClient(convoy, queryClient);
 
 /** The signed-in user's token (memory only: reloading the page signs out). */
 let token: string | null = null;
-client.setAuth(() => token);
 
 type DevUser = "ada" | "grace";
 
-/** Switch to another user (or sign out): new token, then every query runs again as that user. */
+/** Switch to another user (or sign out): a new token, and the server re-runs every live query as that user. */
 async function switchUser(user: DevUser | null): Promise<void> {
-  token = user === null ? null : await client.mutation(api.devAuth.signIn, { user });
-  await queryClient.resetQueries();
+  token = user === null ? null : await convoy.mutation(api.devAuth.signIn, { user });
+  if (token === null) convoy.clearAuth();
+  else convoy.setAuth(() => token);
 }
 
 function UserSwitcher({ onError }: { onError: (error: unknown) => void }) {
@@ -79,9 +81,22 @@ function Message({ message, onError }: { message: Doc<"messages">; onError: (err
       <span className="who">{message.author}</span>
       <span className="body">{message.body}</span>
       <button className="link" onClick={() => like.mutate({ id: message._id })}>
-        ♥ {like.data ?? message.likes}
+        ♥ {message.likes}
       </button>
     </li>
+  );
+}
+
+/** "live" while the socket is connected, else what the client is doing about it. */
+function ConnectionStatus() {
+  const phase = useSyncExternalStore(
+    (onChange) => convoy.subscribeToConnectionState(onChange),
+    () => convoy.connectionState().phase,
+  );
+  return (
+    <p className="muted" id="connection" data-phase={phase}>
+      {phase === "connected" ? "live" : phase === "closed" ? "offline" : "reconnecting…"}
+    </p>
   );
 }
 
@@ -109,6 +124,7 @@ function App() {
   return (
     <>
       <UserSwitcher onError={showError} />
+      <ConnectionStatus />
       <form id="send" onSubmit={submit}>
         <input id="body" placeholder="say something" aria-label="message" autoComplete="off" value={body} onChange={(e) => setBody(e.target.value)} />
         <button type="submit">Send</button>

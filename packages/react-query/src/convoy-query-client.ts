@@ -3,11 +3,13 @@ import {
   accessOverlaps,
   type AnyFunctionReference,
   type CallAccess,
+  type ConvoyClient,
   type ConvoyHttpClient,
   type FunctionArgs,
   type FunctionReference,
   type FunctionReturnType,
 } from "@convoy/core/browser";
+import { LiveQueries } from "./live-queries.js";
 import { isConvoyQueryKey } from "./query-key.js";
 
 /** The ConvoyQueryClient connected to each QueryClient (what `convoyQuery`'s queryFn and the hooks use). */
@@ -17,30 +19,35 @@ const connected = new WeakMap<QueryClient, ConvoyQueryClient>();
 type LooseCall = (reference: AnyFunctionReference, args: unknown, options?: { signal?: AbortSignal; onAccess?: (access: CallAccess) => void }) => Promise<unknown>;
 
 /**
- * Connects a {@link ConvoyHttpClient} to a TanStack `QueryClient`: runs the `queryFn` of
- * {@link convoyQuery} options, remembers the tables each query read (the server reports them
- * with every answer) and, after every successful mutation made through the client (with
- * {@link useConvoyMutation} or directly), invalidates exactly the cached queries that read a
- * table the mutation wrote. Queries that read nothing it wrote are left alone.
+ * Connects a Convoy client to a TanStack `QueryClient`; one per QueryClient.
  *
- * One per QueryClient. Live updates (M5) plug in here: a live client will push new results
- * into the same cache entries with `setQueryData`, keyed by the same query keys.
+ * - With a live {@link ConvoyClient}: each {@link convoyQuery} in the cache is a subscription.
+ *   It starts when the query is fetched or observed; every new result is written into the cache
+ *   with `setQueryData` (nothing refetches); it ends when TanStack garbage-collects the query
+ *   (`gcTime` after its last observer left). A mutation resolves once its effects are in the
+ *   cache.
+ * - With a {@link ConvoyHttpClient}: runs the `queryFn`, remembers the tables each query read
+ *   (the server reports them with every answer) and, after every successful mutation made
+ *   through the client (with {@link useConvoyMutation} or directly), invalidates exactly the
+ *   cached queries that read a table the mutation wrote.
  *
  * @example
- * const client = new ConvoyHttpClient("http://localhost:3700");
  * const queryClient = new QueryClient();
- * new ConvoyQueryClient(client, queryClient);
+ * new ConvoyQueryClient(new ConvoyClient("http://localhost:3700"), queryClient); // live
+ * // or: new ConvoyQueryClient(new ConvoyHttpClient("http://localhost:3700"), queryClient);
  * root.render(<QueryClientProvider client={queryClient}><App /></QueryClientProvider>);
  */
 export class ConvoyQueryClient {
-  readonly client: ConvoyHttpClient;
+  readonly client: ConvoyHttpClient | ConvoyClient;
   readonly queryClient: QueryClient;
+  /** The subscriptions behind the cached queries (live client only). */
+  readonly live: LiveQueries | undefined;
   /** What each cached query read last time it ran, keyed by the Query's own key array (stable for its lifetime). */
   private readonly reads = new WeakMap<QueryKey, CallAccess>();
   private readonly pending = new Set<Promise<void>>();
   private readonly stopListening: () => void;
 
-  constructor(client: ConvoyHttpClient, queryClient: QueryClient) {
+  constructor(client: ConvoyHttpClient | ConvoyClient, queryClient: QueryClient) {
     const existing = connected.get(queryClient);
     if (existing !== undefined && existing !== this) {
       throw new Error("this QueryClient already has a ConvoyQueryClient: close() it before connecting another");
@@ -48,6 +55,13 @@ export class ConvoyQueryClient {
     this.client = client;
     this.queryClient = queryClient;
     connected.set(queryClient, this);
+    if (isLive(client)) {
+      const live = new LiveQueries(client, queryClient);
+      this.live = live;
+      this.stopListening = () => live.close();
+      return;
+    }
+    this.live = undefined;
     this.stopListening = client.onAccess((kind, _name, access) => {
       // Unreported access (the server's accessHeaders are off): the mutation may have written anything.
       if (kind === "mutation" && (access.reported === false || access.writtenTables.length > 0)) void this.track(this.invalidateAfter(access));
@@ -69,14 +83,16 @@ export class ConvoyQueryClient {
   }
 
   /**
-   * Runs a query for a cache entry (what `convoyQuery`'s `queryFn` calls) and remembers what
-   * it read, so later writes to those tables invalidate it.
+   * Runs a query for a cache entry (what `convoyQuery`'s `queryFn` calls). Live: the current
+   * result of the entry's subscription (no round trip once it has one). HTTP: one request,
+   * remembering what it read, so later writes to those tables invalidate it.
    */
   async fetchQuery<TReference extends FunctionReference<"query">>(
     reference: TReference,
     args: FunctionArgs<TReference>,
     context: { queryKey: QueryKey; signal?: AbortSignal },
   ): Promise<FunctionReturnType<TReference>> {
+    if (this.live !== undefined) return (await this.live.fetch(context.queryKey));
     const query = this.client.query.bind(this.client) as LooseCall;
     const value: unknown = await query(reference, args, {
       ...(context.signal === undefined ? {} : { signal: context.signal }),
@@ -86,8 +102,9 @@ export class ConvoyQueryClient {
   }
 
   /**
-   * Runs a mutation and resolves once the queries it affected have been refetched (when they
-   * are on screen) or marked stale, so what renders next is consistent with the write.
+   * Runs a mutation and resolves once its effects are in the cache: live, the client's
+   * subscriptions already hold them; HTTP, the queries it affected have been refetched (when
+   * they are on screen) or marked stale, so what renders next is consistent with the write.
    *
    * @example
    * const id = await ConvoyQueryClient.of(queryClient).mutation(api.messages.send, { author: "ada", body: "hi" });
@@ -138,4 +155,8 @@ export class ConvoyQueryClient {
     this.pending.add(tracked);
     return tracked;
   }
+}
+
+function isLive(client: ConvoyHttpClient | ConvoyClient): client is ConvoyClient {
+  return "onUpdate" in client;
 }

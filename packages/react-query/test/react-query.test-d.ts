@@ -1,10 +1,10 @@
 /* Type tests of @convoy/react-query over the client fixture app's generated api. */
 import { QueryClient, useQuery, useSuspenseQuery } from "@tanstack/react-query";
-import type { ConvoyRequestError } from "@convoy/core/browser";
+import { ConvoyClient, ConvoyHttpClient, type ConvoyRequestError } from "@convoy/core/browser";
 import { describe, expectTypeOf, it } from "vitest";
 import { api, internal } from "../../core/test/client/fixture/convoy/_generated/api.js";
 import type { Doc, Id } from "../../core/test/client/fixture/convoy/_generated/dataModel.js";
-import { convoyQuery, convoyQueryKey, useConvoyMutation } from "../src/index.js";
+import { ConvoyQueryClient, convoyQuery, convoyQueryKey, useConvoyMutation } from "../src/index.js";
 
 const queryClient = new QueryClient();
 /** Uses a value (so a declaration can stand under a `@ts-expect-error`). */
@@ -70,5 +70,15 @@ describe("useConvoyMutation", () => {
     // @ts-expect-error -- the result is an id of notes, not a number
     const wrong: number = add.data!;
     use([title, wrong]);
+  });
+});
+
+describe("ConvoyQueryClient", () => {
+  it("takes a live ConvoyClient or a ConvoyHttpClient, and nothing else", () => {
+    const live = new ConvoyQueryClient(new ConvoyClient("http://localhost:3700"), new QueryClient());
+    expectTypeOf(live.client).toEqualTypeOf<ConvoyClient | ConvoyHttpClient>();
+    use(new ConvoyQueryClient(new ConvoyHttpClient("http://localhost:3700"), new QueryClient()));
+    // @ts-expect-error -- a URL is not a client
+    use(new ConvoyQueryClient("http://localhost:3700", new QueryClient()));
   });
 });

@@ -62,5 +62,7 @@ export interface Driver extends Queryable {
    * own, PGlite answers from its state when busy.
    */
   health?(): Promise<void>;
+  /** Connections of the pool (pg): open, idle, and callers waiting for one (metrics). */
+  poolStats?(): { total: number; idle: number; waiting: number };
   close(): Promise<void>;
 }

@@ -1,4 +1,8 @@
 import { createServer as createNodeServer, type Server } from "node:http";
+import { attachSync } from "../realtime/sync/sync-server.js";
+import type { SyncLimits } from "../realtime/sync/sync-options.js";
+import type { RealtimeEngine } from "../realtime/realtime-engine.js";
+import type { Runtime } from "../runtime/runtime.js";
 import type { HandlerOptions } from "./handler-options.js";
 import { createHandler } from "./node-handler.js";
 import { applyConnectionLimits, nodeServerOptions, resolveConnectionLimits, type ConnectionLimits } from "./socket-limits.js";
@@ -6,6 +10,11 @@ import { applyConnectionLimits, nodeServerOptions, resolveConnectionLimits, type
 /** Options of {@link createServer}: the handler's, and bounds on its sockets. */
 export interface ServerOptions extends HandlerOptions {
   connections?: ConnectionLimits;
+  /**
+   * Serve live queries at `/api/sync` (WebSocket) from this engine; requests on the socket run
+   * on `runtime` (a function when the runtime can be swapped, as in `convoy dev`).
+   */
+  realtime?: { engine: RealtimeEngine; runtime: Runtime | (() => Runtime); limits?: SyncLimits };
 }
 
 /**
@@ -22,6 +31,17 @@ export function createServer(options: ServerOptions): Server {
   const server = createNodeServer(nodeServerOptions(limits), (req, res) => {
     handler(req, res);
   });
-  applyConnectionLimits(server, limits, options.logger ?? { error: (message, error) => console.error(message, error) });
+  const logger = options.logger ?? { error: (message: string, error?: unknown) => console.error(message, error) };
+  applyConnectionLimits(server, limits, logger);
+  if (options.realtime !== undefined) {
+    const { engine, runtime } = options.realtime;
+    const sync = attachSync(server, { engine, runtime, verifyToken: options.verifyToken, limits: options.realtime.limits, dev: options.dev === true, basePath: options.basePath ?? "", logger });
+    // Upgraded sockets keep `close()` waiting forever: close them (1001, going away) first.
+    const close = server.close.bind(server);
+    server.close = (callback?: (error?: Error) => void) => {
+      sync.close();
+      return close(callback);
+    };
+  }
   return server;
 }

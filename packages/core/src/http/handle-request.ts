@@ -136,6 +136,14 @@ export function createCoreHandler(options: ResolvedHandlerOptions): CoreHandler 
             return respondError(new FrameworkError("METHOD_NOT_ALLOWED", `${request.method} is not allowed here; use GET`), { ...headers, Allow: "GET, HEAD" });
           }
           return await health(headers);
+        case "metrics":
+          if (options.metrics === undefined) {
+            return respondError(new FrameworkError("NOT_FOUND", "metrics are off: `convoy start --metrics` (or `metrics: true` in convoy.config.ts) serves them"), headers);
+          }
+          if (request.method !== "GET" && request.method !== "HEAD") {
+            return respondError(new FrameworkError("METHOD_NOT_ALLOWED", `${request.method} is not allowed here; use GET`), { ...headers, Allow: "GET, HEAD" });
+          }
+          return { status: 200, headers: { ...headers, "Content-Type": "text/plain; version=0.0.4; charset=utf-8", "Cache-Control": "no-store" }, body: options.metrics.render() };
         case "call":
           return await call(request, route, headers);
       }

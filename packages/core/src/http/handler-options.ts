@@ -2,6 +2,7 @@ import type { AuthConfig } from "../auth/auth-config.js";
 import { createTokenVerifier, type TokenVerifier } from "../auth/verify-token.js";
 import type { ErrorCode } from "../errors/error-codes.js";
 import { FrameworkError } from "../errors/framework-error.js";
+import type { UserIdentity } from "../functions/context.js";
 import type { FunctionType } from "../functions/function-reference.js";
 import { MAX_VALUE_DEPTH } from "../values/value.js";
 import type { CoreRequest, CoreResponse } from "./core-types.js";
@@ -59,6 +60,9 @@ export interface HttpCallEvent {
  */
 export type ExtraRoutes = (request: CoreRequest) => Promise<CoreResponse | null>;
 
+/** Checks a client's token (M3); defined with the providers in `auth/`. */
+export type { TokenVerifier };
+
 /** Where the HTTP layer reports server-side failures (unexpected errors, hook errors). */
 export interface HttpLogger {
   error(message: string, error?: unknown): void;
@@ -103,12 +107,19 @@ export interface HandlerOptions {
    */
   accessHeaders?: boolean;
   /**
-   * Verifies `Authorization: Bearer <jwt>` (M3); a call with a token that fails is answered
+   * Verifies tokens (M3): HTTP's `Authorization: Bearer <jwt>` and `/api/sync`'s `authenticate`. A call with a token that fails is answered
    * `401 UNAUTHENTICATED` and does not run. Without it (and without `auth`), any token is refused.
    */
   verifyToken?: TokenVerifier;
   /** Shorthand for `verifyToken: createTokenVerifier(auth)` (the providers of `auth.config.ts`). */
   auth?: AuthConfig;
+  /** Serve `GET /api/metrics` (Prometheus text) from this registry; without it the route is `NOT_FOUND`. */
+  metrics?: MetricsSource;
+}
+
+/** Something that renders metrics in the Prometheus text format (see `metrics/`). */
+export interface MetricsSource {
+  render(): string;
 }
 
 /** {@link HandlerOptions} with every default filled in. */
@@ -125,6 +136,7 @@ export interface ResolvedHandlerOptions {
   extraRoutes: ExtraRoutes | undefined;
   accessHeaders: boolean;
   verifyToken: TokenVerifier | undefined;
+  metrics: MetricsSource | undefined;
 }
 
 export const DEFAULT_LIMITS: Required<HttpLimits> = {
@@ -202,5 +214,6 @@ export function resolveHandlerOptions(options: HandlerOptions): ResolvedHandlerO
     extraRoutes: options.extraRoutes,
     accessHeaders: options.accessHeaders === true,
     verifyToken: resolveVerifier(options),
+    metrics: options.metrics,
   };
 }

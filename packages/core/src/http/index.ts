@@ -23,7 +23,7 @@ export { createServer, type ServerOptions } from "./create-server.js";
 export { DEFAULT_CONNECTION_LIMITS, type ConnectionLimits } from "./socket-limits.js";
 export { OverloadedError } from "./admission.js";
 export { errorResponse, type ErrorBody, type ErrorResponse } from "./error-response.js";
-export { DEFAULT_LIMITS, type ExtraRoutes, type HttpCallEvent, type CorsOptions, type HandlerOptions, type HttpLimits, type HttpLogger } from "./handler-options.js";
+export { DEFAULT_LIMITS, type ExtraRoutes, type HttpCallEvent, type CorsOptions, type HandlerOptions, type HttpLimits, type HttpLogger, type MetricsSource, type TokenVerifier } from "./handler-options.js";
 export type { CoreRequest, CoreResponse } from "./core-types.js";
 export type { HttpRunOptions, HttpRuntime } from "./http-runtime.js";
 export { isValidFunctionName } from "./function-name-pattern.js";

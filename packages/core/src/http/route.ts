@@ -4,6 +4,8 @@ import type { FunctionType } from "../functions/function-reference.js";
 export type Route =
   /** `GET /api/health`. */
   | { type: "health" }
+  /** `GET /api/metrics` (Prometheus text; `NOT_FOUND` unless metrics are enabled). */
+  | { type: "metrics" }
   /** `/api/query/<name>` or `/api/mutation/<name>`; `rawName` is still percent-encoded. */
   | { type: "call"; kind: FunctionType; rawName: string }
   /** Any other path under `/api/`: always `NOT_FOUND`. */
@@ -29,6 +31,7 @@ export function matchRoute(path: string, basePath: string): Route {
   }
   if (rest !== "/api" && !rest.startsWith("/api/")) return { type: "outside", path: rest };
   if (rest === "/api/health") return { type: "health" };
+  if (rest === "/api/metrics") return { type: "metrics" };
   const match = CALL.exec(rest);
   if (match === null) return { type: "unknown-api" };
   return { type: "call", kind: match[1] as FunctionType, rawName: match[2]! };
@@ -38,6 +41,7 @@ export function matchRoute(path: string, basePath: string): Route {
 export function allowedMethods(route: Route): readonly string[] {
   switch (route.type) {
     case "health":
+    case "metrics":
       return ["GET", "HEAD"];
     case "call":
       return route.kind === "query" ? ["GET", "POST"] : ["POST"];

@@ -16,6 +16,8 @@ export {
   createRuntime,
   type CallEvent,
   type CallListener,
+  type CommitEvent,
+  type CommitListener,
   type HandlerRunOptions,
   type RunOptions,
   type RunResult,

@@ -1,4 +1,4 @@
-import type { Driver, TransactionOptions } from "../driver/driver.js";
+import type { Driver, Queryable, TransactionOptions } from "../driver/driver.js";
 import { untilAborted } from "../driver/driver-utils.js";
 import { FrameworkError } from "../errors/framework-error.js";
 import type { ErrorCode } from "../errors/error-codes.js";
@@ -6,7 +6,7 @@ import type { UserIdentity } from "../functions/context.js";
 import { getFunctionName, type AnyFunctionReference, type FunctionType } from "../functions/function-reference.js";
 import type { FunctionRegistry } from "../functions/registry.js";
 import type { SchemaDefinition } from "../schema/schema-definition.js";
-import type { AccessLog } from "../storage/access-log.js";
+import type { AccessLog, WriteRecord } from "../storage/access-log.js";
 import type { Catalog } from "../storage/catalog.js";
 import { ensureSchema } from "../schema-sync/ensure-schema.js";
 import { DEFAULT_PG_SCHEMA } from "../storage/layout.js";
@@ -47,6 +47,8 @@ export interface RuntimeOptions {
   retryDelay?: { baseMs?: number; maxMs?: number };
   /** Called after every top-level call (see {@link Runtime.onCall}). */
   onCall?: CallListener;
+  /** Called after every committed mutation (see {@link Runtime.onCommit}). */
+  onCommit?: CommitListener;
   /**
    * Bounds of every call: `timeoutMs` (default 30 000: past it the call fails with `TIMEOUT`
    * and its transaction is rolled back), `statementTimeoutMs` (default 30 000, each statement's
@@ -82,7 +84,24 @@ export interface RunOptions {
    * without an identity.
    */
   administrative?: boolean;
+  /**
+   * Runs inside a mutation's transaction around the function; may answer without running it.
+   * The sync socket stores request ids with it, so a duplicate request is never applied twice.
+   * @internal
+   */
+  around?: (tx: Queryable, invoke: () => Promise<Value>) => Promise<Value>;
 }
+
+/** What a {@link CommitListener} hears: the writes of one committed top-level mutation (nested calls included). */
+export interface CommitEvent {
+  writes: readonly WriteRecord[];
+}
+
+/**
+ * Hears every committed mutation, from its after-commit hook (awaited before the call answers;
+ * the realtime engine publishes write sets with it). Must not throw.
+ */
+export type CommitListener = (event: CommitEvent) => void;
 
 /** A call's result and what it read and wrote (nested calls included). */
 export interface RunResult<TValue = Value> {
@@ -149,6 +168,8 @@ export interface Runtime {
   runHandler<TValue>(kind: "mutation", handler: (ctx: AnyMutationCtx) => Promise<TValue> | TValue, options?: HandlerRunOptions): Promise<RunResult<TValue>>;
   /** Listen to every top-level call; returns a function that stops listening. */
   onCall(listener: CallListener): () => void;
+  /** Listen to every committed mutation (its write records); returns a function that stops listening. */
+  onCommit(listener: CommitListener): () => void;
 }
 
 /** Options of {@link Runtime.runHandler}. */
@@ -217,6 +238,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const gate = new ConflictGate();
   const listeners = new Set<CallListener>();
   if (options.onCall !== undefined) listeners.add(options.onCall);
+  const commitListeners = new Set<CommitListener>();
+  if (options.onCommit !== undefined) commitListeners.add(options.onCommit);
 
   function emit(event: CallEvent): void {
     for (const listener of [...listeners]) {
@@ -278,6 +301,18 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     const describe = `${kind} ${JSON.stringify(name)}`;
     const context = CallContext.start(identity, limits, describe, { administrative });
     let attempts = 0;
+    if (kind === "mutation" && commitListeners.size > 0) {
+      // Registered by every attempt (each starts with no hooks): runs once, for the committed one.
+      const publish = (): void => {
+        const event: CommitEvent = { writes: context.recorder.writes };
+        for (const listener of [...commitListeners]) listener(event);
+      };
+      const inner = body;
+      body = (scope, attempt) => {
+        context.afterCommit(publish);
+        return inner(scope, attempt);
+      };
+    }
     try {
       const retried = withRetries(policy, describe, async (attempt) => {
         context.throwIfExpired();
@@ -372,11 +407,14 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         // that changes its arguments cannot change the caller's, nor what a rerun sees.
         // An invalid take(n) whose n came from the args is the caller's mistake (ARGS_INVALID).
         async (scope) => {
-          try {
-            return await invokeFunction(current, scope, found, cloneValue(pristine), true);
-          } catch (error) {
-            throw attributeToArgs(error, pristine);
-          }
+          const invoke = async (): Promise<Value> => {
+            try {
+              return await invokeFunction(current, scope, found, cloneValue(pristine), true);
+            } catch (error) {
+              throw attributeToArgs(error, pristine);
+            }
+          };
+          return kind === "mutation" && runOptions.around !== undefined ? runOptions.around(scope.tx, invoke) : invoke();
         },
         kind === "query" ? found.fn : undefined,
       );
@@ -392,6 +430,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       listeners.add(listener);
       return () => {
         listeners.delete(listener);
+      };
+    },
+    onCommit(listener) {
+      commitListeners.add(listener);
+      return () => {
+        commitListeners.delete(listener);
       };
     },
   };

@@ -60,10 +60,19 @@ describe("ensureSchema (the dev/test opt-in, through convoy sync's code path)", 
     const { rows } = await db().driver.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'convoy' ORDER BY table_name`,
     );
-    expect(rows.map((r) => r.table_name)).toEqual(["columns", "meta", "sync_log", "tables"]);
+    expect(rows.map((r) => r.table_name)).toEqual(["columns", "meta", "request_log", "sync_log", "tables"]);
     const registered = await db().driver.query<{ table_name: string }>("SELECT table_name FROM convoy.tables ORDER BY table_name");
     expect(registered.rows.map((r) => r.table_name)).toEqual(["messages", "users"]);
     expect(await loadCursorSecret(db().driver)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("adds the request log (/api/sync) to a database whose bookkeeping predates it", async () => {
+    await db().driver.query("DROP TABLE convoy.request_log");
+    const steps = await ensure(schema);
+    expect(steps).toContain("create the request log convoy.request_log (/api/sync mutation ids)");
+    expect(steps.filter((step) => step.startsWith("create"))).toHaveLength(1);
+    const { rows } = await db().driver.query<{ ok: boolean }>("SELECT to_regclass('convoy.request_log') IS NOT NULL AS ok");
+    expect(rows[0]!.ok).toBe(true);
   });
 
   it("is idempotent: a second ensure runs nothing and changes nothing", async () => {

@@ -20,6 +20,22 @@ export const SYNC_LOG_TABLE = qualified(CONVOY_SCHEMA, "sync_log");
 /** Promoted fields: the top-level fields stored in a native column of their own (read into the catalog). */
 export const COLUMNS_TABLE = qualified(CONVOY_SCHEMA, "columns");
 export const COLUMNS_TABLE_NAME = "columns";
+/**
+ * Results of mutations sent with a client request id over `/api/sync`, written in the
+ * mutation's own transaction: a duplicate `(session_id, request_id)` gets the stored result,
+ * also after a reconnect or a server restart. Pruned by age (see realtime/request-log.ts).
+ */
+export const REQUEST_LOG_TABLE = qualified(CONVOY_SCHEMA, "request_log");
+export const REQUEST_LOG_TABLE_NAME = "request_log";
+
+/** DDL of {@link REQUEST_LOG_TABLE} (part of the bookkeeping; added by `convoy sync` to older databases). */
+export const REQUEST_LOG_SQL = `CREATE TABLE IF NOT EXISTS ${REQUEST_LOG_TABLE} (
+     session_id text NOT NULL,
+     request_id text NOT NULL,
+     result text NOT NULL,
+     created_at timestamptz NOT NULL DEFAULT now(),
+     PRIMARY KEY (session_id, request_id)
+   )`;
 
 /** The `convoy.meta` key of the secret that signs pagination cursors. */
 export const CURSOR_SECRET_KEY = "cursor_secret";
@@ -60,6 +76,7 @@ export const BOOKKEEPING_SQL: readonly string[] = [
      column_name text NOT NULL,
      PRIMARY KEY (pg_schema, table_name, field)
    )`,
+  REQUEST_LOG_SQL,
 ];
 
 /** DDL creating one Convoy table: the system columns, the `jsonb` document and any promoted column (see table-storage.ts). */

@@ -50,7 +50,7 @@ async function bundle(contents: string, external: string[] = []): Promise<Bundle
 const kB = (bytes: number) => `${(bytes / 1024).toFixed(2)} kB`;
 
 /** Inputs that would mean server code, the database or Node built-ins reached the bundle. */
-const FORBIDDEN_INPUTS = /(^|\/)(src\/(driver|db|runtime|storage|http|cli|codegen|schema|server|test)\/|node_modules\/(pg|pg-[a-z-]+|@electric-sql)\/|fixture\/convoy\/(?!_generated\/api\.js)|node:)/;
+const FORBIDDEN_INPUTS = /(^|\/)(src\/(driver|db|runtime|storage|http|cli|codegen|schema|server|test)\/|node_modules\/(pg|pg-[a-z-]+|@electric-sql|ws)\/|fixture\/convoy\/(?!_generated\/api\.js)|node:)/;
 /** Strings that only function code, the schema, pg or PGlite contain. */
 const FORBIDDEN_TEXT = ["EMPTY_TITLE", "withIndex", "ctx.db", "defineSchema", "by_title", "postgres", "PGlite", "pglite", "SELECT", "handler"];
 
@@ -78,6 +78,25 @@ describe("browser bundles", () => {
     expect(result.gzipped).toBeLessThan(10 * 1024);
   });
 
+  it("the live client (ConvoyClient) and the api: no server code, no ws, under 10 kB gzipped", async () => {
+    const result = await bundle(`
+      import { ConvoyClient, ConvoyRequestError } from "@convoy/core/browser";
+      import { api } from "./fixture/convoy/_generated/api.js";
+      const client = new ConvoyClient(location.origin);
+      client.setAuth(() => localStorage.getItem("token"));
+      const stop = client.onUpdate(api.notes.list, {}, (notes) => console.log(notes), (error) => console.log(error.code));
+      try {
+        console.log(await client.mutation(api.notes.add, { title: "x", stars: 1n }), client.connectionState());
+      } catch (error) {
+        if (error instanceof ConvoyRequestError) console.log(error.code, error.data);
+      }
+      stop();
+    `);
+    expectBrowserOnly(result);
+    console.log(`ConvoyClient + api: ${kB(result.minified)} minified, ${kB(result.gzipped)} minified + gzipped (${result.inputs.length} modules)`);
+    expect(result.gzipped).toBeLessThan(10 * 1024);
+  });
+
   it("the React adapter over the client (react and TanStack Query external): no server code", async () => {
     const result = await bundle(
       `
@@ -94,6 +113,25 @@ describe("browser bundles", () => {
     );
     expectBrowserOnly(result);
     console.log(`client + api + @convoy/react-query: ${kB(result.minified)} minified, ${kB(result.gzipped)} minified + gzipped`);
+    expect(result.gzipped).toBeLessThan(12 * 1024);
+  });
+
+  it("the React adapter over the live client (react and TanStack Query external): no server code, no ws", async () => {
+    const result = await bundle(
+      `
+      import { ConvoyClient } from "@convoy/core/browser";
+      import { ConvoyQueryClient, convoyQuery, useConvoyMutation } from "@convoy/react-query";
+      import { QueryClient } from "@tanstack/react-query";
+      import { api } from "./fixture/convoy/_generated/api.js";
+      const queryClient = new QueryClient();
+      new ConvoyQueryClient(new ConvoyClient(location.origin), queryClient);
+      export const options = convoyQuery(api.notes.list, {});
+      export function useAdd() { return useConvoyMutation(api.notes.add); }
+    `,
+      ["react", "@tanstack/react-query"],
+    );
+    expectBrowserOnly(result);
+    console.log(`ConvoyClient + api + @convoy/react-query: ${kB(result.minified)} minified, ${kB(result.gzipped)} minified + gzipped`);
     expect(result.gzipped).toBeLessThan(12 * 1024);
   });
 });

@@ -1,7 +1,12 @@
 /* A real Convoy server over the client fixture app (test/client/fixture/convoy), on port 0. */
 import { createServer as createNodeServer, request as nodeRequest, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import { identityFromTestClaims } from "../../src/auth/user-identity.js";
 import type { Driver } from "../../src/driver/index.js";
+import { FrameworkError } from "../../src/errors/framework-error.js";
+import { createServer } from "../../src/http/create-server.js";
+import type { TokenVerifier } from "../../src/http/handler-options.js";
+import { RealtimeEngine } from "../../src/realtime/index.js";
 import { createRegistrySync } from "../../src/functions/registry.js";
 import type { HandlerOptions } from "../../src/http/handler-options.js";
 import { startTestServer, type TestServer } from "../../src/http/fixtures/test-server.js";
@@ -20,6 +25,49 @@ import { appSchema, modules } from "./fixture/convoy/_generated/functions.js";
 export async function startFixtureServer(driver: Driver, options: Partial<HandlerOptions> = {}): Promise<TestServer> {
   const runtime = await createRuntime({ driver, schema: appSchema, registry: createRegistrySync(modules), ensureStorage: ensureStorageFor(driver) });
   return startTestServer(driver, { cors: { origins: "*" }, accessHeaders: true, ...options }, runtime);
+}
+
+/** Tokens `tok:<subject>` identify that subject; any other token is refused as expired. */
+export const fixtureVerifyToken: TokenVerifier = (token) => {
+  if (!token.startsWith("tok:")) return Promise.reject(new FrameworkError("UNAUTHENTICATED", "token expired"));
+  return Promise.resolve(identityFromTestClaims({ subject: token.slice(4) }));
+};
+
+/** A live fixture server: HTTP API and `/api/sync`. */
+export interface LiveFixtureServer {
+  url: string;
+  port: number;
+  engine: RealtimeEngine;
+  /** Stops it as a restart would: sockets closed (1001), the port freed. */
+  close(): Promise<void>;
+}
+
+/**
+ * Serve the fixture app with live queries (`/api/sync`) on `port` (default a free one; pass a
+ * stopped server's port to restart it "on the same address"). Tokens: {@link fixtureVerifyToken}.
+ *
+ * @example
+ * const server = await startLiveFixtureServer(db().driver);
+ * const client = new ConvoyClient(server.url, { webSocketConstructor: WebSocket });
+ */
+export async function startLiveFixtureServer(driver: Driver, port = 0): Promise<LiveFixtureServer> {
+  const runtime = await createRuntime({ driver, schema: appSchema, registry: createRegistrySync(modules), ensureStorage: ensureStorageFor(driver) });
+  const engine = new RealtimeEngine({ runtime });
+  const server = createServer({ runtime, realtime: { engine, runtime }, verifyToken: fixtureVerifyToken, cors: { origins: "*" }, accessHeaders: true });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    port: address.port,
+    engine,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      engine.close();
+    },
+  };
 }
 
 /** What a {@link startFlakyProxy} saw: one entry per request, with the answer it gave. */

@@ -12,9 +12,10 @@ export function addStartCommand(program: Command): void {
     .option("--port <port>", "HTTP port (default 3700)", parsePort)
     .option("--db <url>", "Postgres URL (default: DATABASE_URL, else the embedded PGlite in .convoy/)")
     .option("--static <dir>", "also serve a built web app from this directory at /")
+    .option("--metrics", "serve GET /api/metrics (Prometheus text)")
     .option("--skip-schema-check", "serve even when the database's schema hash differs from the code's")
-    .action(async (flags: { port?: number; db?: string; static?: string; skipSchemaCheck?: boolean }) => {
-      const config = await resolveConfig(process.cwd(), { port: flags.port, db: flags.db });
+    .action(async (flags: { port?: number; db?: string; static?: string; skipSchemaCheck?: boolean; metrics?: boolean }) => {
+      const config = await resolveConfig(process.cwd(), { port: flags.port, db: flags.db, metrics: flags.metrics });
       const checkSchema = flags.skipSchemaCheck !== true;
       if (!checkSchema) logger.warn("--skip-schema-check: serving without checking the database's schema");
       // refuses to serve when the database's schema hash is not the code's (SPEC §7)

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { Driver } from "../../driver/index.js";
-import { createRuntime, type CallListener, type Runtime } from "../../runtime/index.js";
+import { createRuntime, type CallListener, type CommitListener, type Runtime } from "../../runtime/index.js";
 import { runCodegen } from "../../codegen/index.js";
 import type { Value } from "../../values/value.js";
 import type { FunctionType } from "../../functions/index.js";
@@ -24,6 +24,10 @@ export interface AppHostOptions {
   /** Progress of a schema change (waiting for another sync, each step as it starts). */
   onSchemaProgress?: (message: string) => void;
   onCall?: CallListener;
+  /** Hears every committed mutation (the realtime engine publishes its writes). */
+  onCommit?: CommitListener;
+  /** Told after a new version is served (`convoy dev`: live queries re-run on the new code). */
+  onReloaded?: () => void;
   /** Checks a loaded version before it is served (e.g. `convoy start`'s schema-hash check); throwing refuses it. */
   verify?: (app: LoadedApp) => Promise<void>;
 }
@@ -76,6 +80,7 @@ export class AppHost {
           pgSchema: this.config.pgSchema,
           limits: this.config.callLimits,
           ...(this.options.onCall ? { onCall: this.options.onCall } : {}),
+          ...(this.options.onCommit ? { onCommit: this.options.onCommit } : {}),
           ...(this.config.cursorKeys === undefined ? {} : { cursorKeys: this.config.cursorKeys }),
         }));
         this.schemaHash = app.schema.hash;
@@ -85,6 +90,7 @@ export class AppHost {
         this.runtime.setRegistry(app.registry);
       }
       this.auth = auth;
+      this.options.onReloaded?.();
       return app;
     })();
     this.loading = next;

@@ -36,6 +36,8 @@ export interface ConvoyConfig {
   accessHeaders?: boolean;
   /** The auth providers, when not in `convoy/auth.config.ts` (docs/auth.md); not both. */
   auth?: AuthConfig;
+  /** Serve `GET /api/metrics` in `convoy start` (default false; dev always serves it; `--metrics` turns it on). */
+  metrics?: boolean;
 }
 
 /** The configuration a command runs with, after defaults, config file, environment and flags. */
@@ -56,6 +58,7 @@ export interface ResolvedConfig {
   accessHeaders: boolean;
   /** `auth` of `convoy.config.ts`, checked when the app loads. */
   auth: unknown;
+  metrics: boolean;
 }
 
 export const DEFAULT_PORT = 3700;
@@ -65,6 +68,7 @@ const CONFIG_FILES = ["convoy.config.ts", "convoy.config.mts", "convoy.config.js
 export interface ConfigOverrides {
   port?: number | undefined;
   db?: string | undefined;
+  metrics?: boolean | undefined;
 }
 
 /** Reads `convoy.config.*` (if any) from `projectDir` and applies `DATABASE_URL` and flags. */
@@ -86,6 +90,7 @@ export async function resolveConfig(projectDir: string, overrides: ConfigOverrid
     cursorKeys: config.cursorKeys,
     accessHeaders: config.accessHeaders === true,
     auth: config.auth,
+    metrics: overrides.metrics === true || config.metrics === true,
   };
 }
 

@@ -3,6 +3,8 @@ import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
 import { CallLog, createDashboardRoutes, DASHBOARD_PATH } from "../../dashboard/index.js";
 import { createServer } from "../../http/index.js";
+import { ConvoyMetrics } from "../../metrics/index.js";
+import { outcomeSerializer, RealtimeEngine } from "../../realtime/index.js";
 import { describeApplied, schemaMismatch, type SyncResult } from "../../schema-sync/index.js";
 import type { CallEvent } from "../../runtime/index.js";
 import { AppHost } from "./app-host.js";
@@ -50,12 +52,21 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
   const dev = options.mode === "dev";
   // dev logs every call (and keeps the last ones for the dashboard); start logs only failed ones
   const calls = new CallLog();
-  const onCall = dev
+  const metrics = dev || config.metrics ? new ConvoyMetrics() : undefined;
+  metrics?.watchDriver(driver);
+  const log = dev
     ? (event: CallEvent) => {
         logCall(event);
         calls.add(event);
       }
     : (event: CallEvent) => event.ok || logCall(event);
+  const onCall = (event: CallEvent) => {
+    metrics?.recordCall(event);
+    log(event);
+  };
+  // Live queries: the engine follows the current runtime (dev swaps it on schema changes).
+  const engine = new RealtimeEngine({ runtime: () => host.current(), serialize: outcomeSerializer({ dev }) });
+  metrics?.watchRealtime(engine);
   const onSchemaApplied = (result: SyncResult) => {
     for (const line of describeApplied(result)) logger.success(`schema: ${line}`);
   };
@@ -63,6 +74,8 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
   const host = new AppHost(config, driver, {
     mode: options.mode,
     onCall,
+    onCommit: ({ writes }) => engine.publish(writes),
+    onReloaded: () => engine.rerunAll(),
     ...(dev ? { onSchemaApplied, onSchemaProgress } : {}),
     ...(options.checkSchema === true ? { verify } : {}),
   });
@@ -80,6 +93,8 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
     limits: config.limits,
     verifyToken: host.verifyToken,
     connections: config.connections,
+    realtime: { engine, runtime: () => host.current() },
+    ...(metrics === undefined ? {} : { metrics }),
     ...(options.staticDir === undefined ? {} : { staticDir: resolve(config.projectDir, options.staticDir) }),
     // the dashboard is at /_dashboard/, and at / unless a web app is served there
     ...(dev ? { extraRoutes: createDashboardRoutes({ runtime: () => host.current(), calls, atRoot: options.staticDir === undefined }) } : {}),
@@ -110,6 +125,7 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
           server.close(() => done());
           server.closeIdleConnections();
         });
+        engine.close();
         await driver.close();
       })();
       return closing;

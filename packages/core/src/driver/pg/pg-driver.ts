@@ -171,6 +171,7 @@ export function createPgDriver(options: PgDriverOptions): Driver {
 
   return {
     kind: "pg",
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     query,
     transaction,
     listen(channel: string, handler: NotificationHandler) {

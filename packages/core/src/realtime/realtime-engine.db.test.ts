@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, ensureStorageFor, type TestDatabase } from "../../test/helpers/test-database.js";
+import { createRuntime, type Runtime } from "../runtime/index.js";
+import type { Transition } from "./engine-client.js";
+import { createLiveRegistry, schema } from "./fixtures/live-app.js";
+import { RealtimeEngine } from "./realtime-engine.js";
+
+let db: TestDatabase;
+let runtime: Runtime;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  runtime = await createRuntime({ driver: db.driver, schema, registry: createLiveRegistry(), ensureStorage: ensureStorageFor(db.driver) });
+});
+
+afterAll(async () => {
+  await db.close();
+});
+
+/** Collects a client's transitions and waits for one that matches. */
+class Sink {
+  readonly transitions: Transition[] = [];
+  private wake: (() => void) | undefined;
+  transition(transition: Transition): void {
+    this.transitions.push(transition);
+    this.wake?.();
+  }
+  values(queryId: number): unknown[] {
+    return this.transitions.flatMap((t) => t.results.filter((r) => r.queryId === queryId).map((r) => JSON.parse(`{${r.text}}`) as unknown));
+  }
+  async until(predicate: () => boolean): Promise<void> {
+    while (!predicate()) await new Promise<void>((resolve) => (this.wake = resolve));
+  }
+}
+
+describe("RealtimeEngine", () => {
+  it("loses no update committed between a first run's snapshot and its registration", async () => {
+    let snapshotTaken!: () => void;
+    const taken = new Promise<void>((resolve) => (snapshotTaken = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let first = true;
+    const pause = async <T>(value: T): Promise<T> => {
+      if (first) {
+        first = false;
+        snapshotTaken();
+        await released;
+      }
+      return value;
+    };
+    // The first run of the live query holds on to its result (read at a snapshot) until released;
+    // a lone query runs through `run` (one statement), batches through `runHandler` (one transaction).
+    const paused: Runtime = {
+      ...runtime,
+      registry: runtime.registry,
+      run: (async (...args: Parameters<Runtime["run"]>) => pause(await runtime.run(...args))) as Runtime["run"],
+      runHandler: ((kind: "query", handler: (ctx: never) => Promise<unknown>, options: object) =>
+        runtime.runHandler(kind, async (ctx) => pause(await handler(ctx as never)), options)) as unknown as Runtime["runHandler"],
+    };
+    const engine = new RealtimeEngine({ runtime: () => paused });
+    const unwatch = runtime.onCommit(({ writes }) => engine.publish(writes));
+    const sink = new Sink();
+    const client = engine.connect(sink);
+    client.subscribe(1, "counters:get", { name: "race" });
+    await taken;
+    await runtime.run("mutation", "counters:add", { name: "race", by: 1 });
+    release();
+    await sink.until(() => sink.values(1).at(-1) !== undefined && (sink.values(1).at(-1) as { value: number }).value === 1);
+    const seen = sink.values(1).map((v) => (v as { value: number }).value);
+    // the first run's snapshot missed the write, and its registration came after the write's
+    // publication: the commit log made it run again
+    expect(seen).toEqual([0, 1]);
+    unwatch();
+    engine.close();
+  });
+
+  it("shares one run and one text between identical subscriptions and drops a group with its last member", async () => {
+    const engine = new RealtimeEngine({ runtime });
+    const sinks = [new Sink(), new Sink()];
+    const clients = sinks.map((sink) => engine.connect(sink));
+    for (const client of clients) client.subscribe(3, "messages:byAuthor", { author: "same" });
+    for (const sink of sinks) await sink.until(() => sink.transitions.length === 1);
+    expect(engine.groupCount).toBe(1);
+    expect(sinks[0]!.transitions[0]!.results[0]!.text).toBe(sinks[1]!.transitions[0]!.results[0]!.text);
+    expect(engine.stats.firstRuns).toBe(1);
+    clients[0]!.unsubscribe(3);
+    expect(engine.groupCount).toBe(1);
+    clients[1]!.close();
+    expect(engine.groupCount).toBe(0);
+    engine.close();
+  });
+});
