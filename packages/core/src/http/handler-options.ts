@@ -2,7 +2,6 @@ import type { AuthConfig } from "../auth/auth-config.js";
 import { createTokenVerifier, type TokenVerifier } from "../auth/verify-token.js";
 import type { ErrorCode } from "../errors/error-codes.js";
 import { FrameworkError } from "../errors/framework-error.js";
-import type { UserIdentity } from "../functions/context.js";
 import type { FunctionType } from "../functions/function-reference.js";
 import { MAX_VALUE_DEPTH } from "../values/value.js";
 import type { CoreRequest, CoreResponse } from "./core-types.js";
