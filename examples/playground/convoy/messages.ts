@@ -53,6 +53,25 @@ export const me = query({
   },
 });
 
+/** Edit a message's text. The table rules (rules.ts) let only its owner do it: others get `FORBIDDEN`. */
+export const edit = mutation({
+  args: { id: v.id("messages"), body: v.string() },
+  handler: async (ctx, { id, body }) => {
+    const text = body.trim();
+    if (text === "") throw new ConvoyError({ code: "EMPTY", message: "A message cannot be empty." });
+    if (text.length > MAX_BODY) throw new ConvoyError({ code: "TOO_LONG", message: `Messages are at most ${MAX_BODY} characters.` });
+    await ctx.db.patch(id, { body: text });
+  },
+});
+
+/** Delete a message: only its owner may (rules.ts). */
+export const remove = mutation({
+  args: { id: v.id("messages") },
+  handler: async (ctx, { id }) => {
+    await ctx.db.delete(id);
+  },
+});
+
 /** Like a message (a contended read-modify-write: concurrent likes are never lost). */
 export const like = mutation({
   args: { id: v.id("messages") },

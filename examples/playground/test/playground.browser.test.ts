@@ -115,8 +115,10 @@ describe("playground in a browser", () => {
   it("likes a message (a mutation that returns the new count)", async () => {
     const page = await browser.newPage();
     await page.goto(url);
-    await page.click("#messages li button");
-    await page.waitForSelector("#messages li button >> text=♥ 1");
+    await page.click("#as-grace");
+    await page.waitForSelector("#who >> text=Signed in as Grace");
+    await page.click("#messages li button.like");
+    await page.waitForSelector("#messages li button.like >> text=♥ 1");
     await page.close();
   });
 
@@ -127,6 +129,8 @@ describe("playground in a browser", () => {
     await second.goto(url);
     await first.waitForSelector("#connection >> text=live");
     await second.waitForSelector("#connection >> text=live");
+    await second.click("#as-grace");
+    await second.waitForSelector("#who >> text=Signed in as Grace");
     const before = await second.locator("#messages li").count();
 
     await first.click("#as-ada");
@@ -137,11 +141,22 @@ describe("playground in a browser", () => {
     await second.waitForSelector("#messages li >> text=hello, other tab");
     expect(await second.locator("#messages li").count()).toBe(before + 1);
 
-    await second.locator("#messages li", { hasText: "hello, other tab" }).locator("button").click();
-    await first.waitForSelector("#messages li:has-text('hello, other tab') button >> text=♥ 1");
-    await first.locator("#messages li", { hasText: "hello, other tab" }).locator("button").click();
-    await second.waitForSelector("#messages li:has-text('hello, other tab') button >> text=♥ 2");
-    await first.waitForSelector("#messages li:has-text('hello, other tab') button >> text=♥ 2");
+    await second.locator("#messages li", { hasText: "hello, other tab" }).locator("button.like").click();
+    await first.waitForSelector("#messages li:has-text('hello, other tab') button.like >> text=♥ 1");
+    await first.locator("#messages li", { hasText: "hello, other tab" }).locator("button.like").click();
+    await second.waitForSelector("#messages li:has-text('hello, other tab') button.like >> text=♥ 2");
+    await first.waitForSelector("#messages li:has-text('hello, other tab') button.like >> text=♥ 2");
+
+    // owner-only edit and delete (rules.ts): Grace gets no buttons on Ada's message; Ada edits
+    // and deletes, and Grace's page follows live
+    expect(await second.locator("#messages li", { hasText: "hello, other tab" }).locator(".edit-button").count()).toBe(0);
+    const own = first.locator("#messages li", { hasText: "hello, other tab" });
+    await own.locator(".edit-button").click();
+    await first.fill("#messages li form.edit input", "edited by its owner");
+    await first.click("#messages li form.edit button[type=submit]");
+    await second.waitForSelector("#messages li >> text=edited by its owner");
+    await first.locator("#messages li", { hasText: "edited by its owner" }).locator(".delete-button").click();
+    await second.waitForSelector("#messages li >> text=edited by its owner", { state: "detached" });
     await context.close();
   });
 });

@@ -74,15 +74,41 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function Message({ message, onError }: { message: Doc<"messages">; onError: (error: unknown) => void }) {
+function Message({ message, me, onError }: { message: Doc<"messages">; me: string | undefined; onError: (error: unknown) => void }) {
   const like = useConvoyMutation(api.messages.like, { onError });
+  const edit = useConvoyMutation(api.messages.edit, { onError });
+  const remove = useConvoyMutation(api.messages.remove, { onError });
+  const [draft, setDraft] = useState<string | null>(null);
+  // The buttons are a convenience: rules.ts is what stops anyone but the owner.
+  const mine = me !== undefined && message.owner === me;
+  const save = (event: SyntheticEvent) => {
+    event.preventDefault();
+    if (draft !== null) edit.mutate({ id: message._id, body: draft }, { onSuccess: () => setDraft(null) });
+  };
   return (
     <li data-id={message._id}>
       <span className="who">{message.author}</span>
-      <span className="body">{message.body}</span>
-      <button className="link" onClick={() => like.mutate({ id: message._id })}>
+      {draft === null ? (
+        <span className="body">{message.body}</span>
+      ) : (
+        <form className="edit" onSubmit={save}>
+          <input aria-label="edit message" value={draft} onChange={(e) => setDraft(e.target.value)} />
+          <button type="submit">Save</button>
+        </form>
+      )}
+      <button className="link like" onClick={() => like.mutate({ id: message._id })}>
         ♥ {message.likes}
       </button>
+      {mine && draft === null && (
+        <>
+          <button className="link edit-button" onClick={() => setDraft(message.body)}>
+            edit
+          </button>
+          <button className="link delete-button" onClick={() => remove.mutate({ id: message._id })}>
+            delete
+          </button>
+        </>
+      )}
     </li>
   );
 }
@@ -142,7 +168,7 @@ function App() {
       )}
       <ul id="messages">
         {messages.data?.page.map((message) => (
-          <Message key={message._id} message={message} onError={showError} />
+          <Message key={message._id} message={message} me={me.data?.subject} onError={showError} />
         ))}
       </ul>
       <button className="link" id="more" hidden={messages.data?.isDone ?? true} onClick={() => setPages((n) => n + 1)}>

@@ -5,6 +5,7 @@
  */
 
 import schema from "../schema.js";
+import rules from "../rules.js";
 import * as counters_0 from "../counters.js";
 import * as devAuth_1 from "../devAuth.js";
 import * as messages_2 from "../messages.js";
@@ -19,5 +20,5 @@ export const modules = {
 /** This app's schema. */
 export const appSchema = schema;
 
-/** This app's table rules (none). */
-export const appRules = undefined;
+/** This app's table rules. */
+export const appRules = rules;
