@@ -77,6 +77,7 @@ const range = (values: number[]) => `${Math.min(...values).toFixed(2)}–${Math.
 
 /** Warm-up, then interleaved rounds (R C, C R, …); prints the means and the per-round ratios. */
 async function compare(title: string, ops: number, convoy: (i: number) => Promise<unknown>, raw: (i: number) => Promise<unknown>): Promise<void> {
+  if (process.env.BENCH_SCENARIO !== undefined && !title.includes(process.env.BENCH_SCENARIO)) return;
   await measureCpu("hand-written", Math.ceil(ops / 5), raw);
   await measureCpu("convoy runner", Math.ceil(ops / 5), convoy);
   const c: Measured[] = [];
