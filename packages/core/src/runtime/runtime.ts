@@ -15,9 +15,10 @@ import { requireStorage } from "../storage/storage-check.js";
 import { isConvoyError } from "../values/convoy-error.js";
 import type { Value } from "../values/value.js";
 import { CallContext, resolveCallLimits, type CallLimits } from "./call-context.js";
-import { CallScope, SingleStatement } from "./call-scope.js";
+import { CallScope, SingleStatement, isRetryableError } from "./call-scope.js";
 import { cloneValue } from "./clone-value.js";
 import { ConflictGate } from "./conflict-gate.js";
+import { ContentionTracker } from "./contention.js";
 import { createMutationCtx, createQueryCtx, invokeFunction, lookupFunction, type AnyMutationCtx, type AnyQueryCtx, type Engine } from "./invoke.js";
 import { resolveCursorKeys } from "./cursor-key-config.js";
 import { DEFAULT_RETRY_POLICY, withRetries, type RetryPolicy } from "./retry.js";
@@ -197,6 +198,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const cursorSecret = await resolveCursorKeys(driver, options.cursorKeys);
   let engine: Engine = { registry: options.registry, catalog, cursorSecret };
   const gate = new ConflictGate();
+  const contention = new ContentionTracker();
   const listeners = new Set<CallListener>();
   if (options.onCall !== undefined) listeners.add(options.onCall);
 
@@ -298,7 +300,15 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
           });
         };
         // Queries run on a read-only snapshot and never conflict: they skip the gate.
-        return kind === "mutation" ? gate.run(attempt > EXCLUSIVE_AFTER_CONFLICTS, transaction) : transaction();
+        if (kind !== "mutation") return transaction();
+        try {
+          const committed = await gate.run(attempt > EXCLUSIVE_AFTER_CONFLICTS || (attempt === 1 && contention.runAlone(name)), transaction);
+          contention.record(name, false);
+          return committed;
+        } catch (error) {
+          if (isRetryableError(error)) contention.record(name, true);
+          throw error;
+        }
       });
       const result = await untilAborted(retried, context.signal);
       context.finish();
