@@ -123,7 +123,7 @@ async function scenarios(label: string, runtime: Runtime, run: RunStatement, tra
   );
   await compare(
     `${label}: contended increment, ${COUNTERS} counters`,
-    OPS / 3,
+    Math.round(OPS / 3),
     (i) => runtime.run("mutation", "bench:increment", { name: `c${(i * 31) % COUNTERS}` }),
     (i) => rawIncrement(transaction, `c${(i * 31) % COUNTERS}`),
   );
