@@ -1,8 +1,11 @@
 /**
- * Issue 5 benchmark: the playground's index query (`messages:byAuthor`) and a contended
- * increment mutation (`counters:increment`, 4 counters) through `convoy start` vs a raw
- * `node:http` + `pg` server doing the identical SQL and JSON shape, same run, same load
- * generator (autocannon, 50 connections), warm-up first, interleaved rounds.
+ * Issue 11 benchmark over HTTP: the bench app (the playground's functions, its `by_likes` index
+ * dropped so both sides maintain the same indexes) through `convoy start`, a real child process,
+ * vs a hand-written `node:http` + `pg` server over its own tables (bench/lib/handwritten.ts).
+ * Each side has its own database with identical data (100k messages by 1,000 authors, 100
+ * counters). autocannon, 50 connections, warm-up, then interleaved rounds. Prints req/s, p50,
+ * p99, server CPU µs per request (utime+stime of the server process) and rollbacks per commit
+ * (`pg_stat_database` deltas over the rounds), and the ratios.
  * Also: `convoy dev`'s reload time, from saving a function file to the new code answering.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -13,95 +16,153 @@ import autocannon from "autocannon";
 import pg from "pg";
 import { createPgDriver } from "../packages/core/src/driver/index.js";
 import { ensureSchema } from "../packages/core/src/schema-sync/ensure-schema.js";
+import { newCreationTime, newId } from "../packages/core/src/storage/ids.js";
 import { startCli, startScript, type CliProcess } from "../packages/core/test/cli/cli-process.js";
 import { createBenchDatabase, seedMessages } from "./lib/bench-database.js";
+import { HANDWRITTEN_DDL, handwrittenSeedSql } from "./lib/handwritten.js";
+import { STATS_FLUSH_MS, processCpuMicros, transactionCounts } from "./lib/server-metrics.js";
 
-const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 50;
+const MESSAGES = 100_000;
+const AUTHORS = 1000;
+const COUNTERS = 100;
 const root = fileURLToPath(new URL("..", import.meta.url));
 
-interface LoadResult {
+interface Round {
   rps: number;
   p50: number;
   p99: number;
-  errors: number;
-  non2xx: number;
+  cpuPerRequest: number;
+  failed: number;
 }
 
-async function load(url: string, path: string, body: (i: number) => string, seconds: number): Promise<LoadResult> {
+interface Side {
+  name: string;
+  url: string;
+  pid: number;
+  stats: pg.Client;
+}
+
+async function load(side: Side, path: string, body: (i: number) => string, seconds: number): Promise<Round> {
   let i = 0;
+  const cpuBefore = processCpuMicros(side.pid);
   const result = await autocannon({
-    url: `${url}${path}`,
+    url: `${side.url}${path}`,
     connections: CONNECTIONS,
     duration: seconds,
     method: "POST",
     headers: { "content-type": "application/json" },
     requests: [{ setupRequest: (request) => ({ ...request, body: body(i++) }) }],
   });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
+  const cpu = processCpuMicros(side.pid) - cpuBefore;
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpuPerRequest: cpu / Math.max(1, result.requests.total), failed: result.errors + result.non2xx };
 }
 
-function print(title: string, convoy: LoadResult, raw: LoadResult): void {
-  const row = (name: string, r: LoadResult) =>
-    `  ${name.padEnd(22)} ${r.rps.toFixed(0).padStart(7)} req/s   p50 ${r.p50.toFixed(1).padStart(5)} ms   p99 ${r.p99.toFixed(1).padStart(6)} ms   errors ${r.errors + r.non2xx}`;
-  console.log(`\n${title} (${CONNECTIONS} connections, ${DURATION} s rounds)`);
-  console.log(row("raw node:http + pg", raw));
-  console.log(row("convoy start", convoy));
-  console.log(`  ratio convoy/raw: ${(convoy.rps / raw.rps).toFixed(2)}x req/s, ${(convoy.p99 / raw.p99).toFixed(2)}x p99`);
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+const range = (values: number[]) => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
+
+async function scenario(title: string, path: string, body: (i: number) => string, convoy: Side, raw: Side): Promise<void> {
+  await load(raw, path, body, 2);
+  await load(convoy, path, body, 2);
+  await new Promise((r) => setTimeout(r, STATS_FLUSH_MS));
+  const before = await Promise.all([transactionCounts(convoy.stats), transactionCounts(raw.stats)]);
+  const c: Round[] = [];
+  const r: Round[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    // alternate who goes first: R C, C R, R C, …
+    if (round % 2 === 0) {
+      r.push(await load(raw, path, body, DURATION));
+      c.push(await load(convoy, path, body, DURATION));
+    } else {
+      c.push(await load(convoy, path, body, DURATION));
+      r.push(await load(raw, path, body, DURATION));
+    }
+  }
+  await new Promise((resolve) => setTimeout(resolve, STATS_FLUSH_MS));
+  const after = await Promise.all([transactionCounts(convoy.stats), transactionCounts(raw.stats)]);
+  const perCommit = (i: number) => (after[i]!.rollbacks - before[i]!.rollbacks) / Math.max(1, after[i]!.commits - before[i]!.commits);
+  const row = (name: string, rounds: Round[], rollbacks: number) =>
+    `  ${name.padEnd(20)} ${mean(rounds.map((x) => x.rps)).toFixed(0).padStart(7)} req/s   p50 ${mean(rounds.map((x) => x.p50)).toFixed(1).padStart(5)} ms   p99 ${mean(rounds.map((x) => x.p99)).toFixed(1).padStart(6)} ms   CPU ${mean(rounds.map((x) => x.cpuPerRequest)).toFixed(0).padStart(4)} µs/req   rollbacks/commit ${rollbacks.toFixed(3)}   failed ${rounds.reduce((a, x) => a + x.failed, 0)}`;
+  console.log(`\n${title} (${CONNECTIONS} connections, ${ROUNDS}×${DURATION} s interleaved rounds)`);
+  console.log(row("hand-written", r, perCommit(1)));
+  console.log(row("convoy start", c, perCommit(0)));
+  const ratios = c.map((x, i) => x.rps / r[i]!.rps);
+  const p99s = c.map((x, i) => x.p99 / r[i]!.p99);
+  const cpus = c.map((x, i) => x.cpuPerRequest / r[i]!.cpuPerRequest);
+  console.log(`  convoy/hand-written: ${mean(ratios).toFixed(2)}x req/s (rounds ${range(ratios)}), ${mean(p99s).toFixed(2)}x p99 (${range(p99s)}), ${mean(cpus).toFixed(2)}x CPU/req`);
+  if (c.some((x) => x.failed > 0)) {
+    const sample = await fetch(`${convoy.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: body(0) });
+    console.log(`  convoy non-2xx sample: ${sample.status} ${await sample.text()}`);
+  }
+}
+
+/** A copy of the playground's functions with a schema of the two indexed tables only. */
+function benchApp(): string {
+  const app = mkdtempSync(join(tmpdir(), "convoy-bench-"));
+  cpSync(join(root, "examples/playground/convoy"), join(app, "convoy"), { recursive: true });
+  // the playground's dev issuer (auth.config.ts) imports jose
+  symlinkSync(join(root, "node_modules"), join(app, "node_modules"), "dir");
+  const schemaFile = join(app, "convoy/schema.ts");
+  writeFileSync(schemaFile, readFileSync(schemaFile, "utf8").replace(/\n\s*\.index\("by_likes", \["likes"\]\)/, ""));
+  return app;
 }
 
 async function httpBench(): Promise<void> {
-  const db = await createBenchDatabase();
-  const app = mkdtempSync(join(tmpdir(), "convoy-bench-"));
+  const convoyDb = await createBenchDatabase();
+  const rawDb = await createBenchDatabase();
+  const app = benchApp();
   const children: CliProcess[] = [];
+  const statsClients: pg.Client[] = [];
   try {
-    cpSync(join(root, "examples/playground/convoy"), join(app, "convoy"), { recursive: true });
-    // the playground's dev issuer (auth.config.ts) imports jose
-    symlinkSync(join(root, "node_modules"), join(app, "node_modules"), "dir");
     const schema = (await import(pathToFileURL(join(app, "convoy/schema.ts")).href)) as { default: Parameters<typeof ensureSchema>[1] };
-    const driver = await createPgDriver({ connectionString: db.url, max: 2 });
-    await ensureSchema({ driver, databaseUrl: db.url }, schema.default);
+    const driver = await createPgDriver({ connectionString: convoyDb.url, max: 2 });
+    await ensureSchema({ driver, databaseUrl: convoyDb.url }, schema.default);
     await driver.close();
-    const seed = new pg.Client({ connectionString: db.url });
+    const seed = new pg.Client({ connectionString: convoyDb.url });
     await seed.connect();
-    await seedMessages(seed, 20_000, 100);
+    await seedMessages(seed, MESSAGES, AUTHORS);
+    for (let i = 0; i < COUNTERS; i++) {
+      await seed.query(`INSERT INTO counters (_id, _creation_time, data) VALUES ($1, $2, $3::jsonb)`, [newId("counters"), newCreationTime(), JSON.stringify({ name: `c${i}`, value: 0 })]);
+    }
+    await seed.query("ANALYZE");
     await seed.end();
+    const rawSeed = new pg.Client({ connectionString: rawDb.url });
+    await rawSeed.connect();
+    for (const sql of [...HANDWRITTEN_DDL, ...handwrittenSeedSql(MESSAGES, AUTHORS, COUNTERS)]) await rawSeed.query(sql);
+    await rawSeed.end();
 
-    const convoy = startCli(["start", "--port", "3791", "--db", db.url, "--skip-schema-check"], app);
-    const raw = startScript(join(root, "bench/lib/raw-server.ts"), [db.url, "3792"], root);
+    const convoy = startCli(["start", "--port", "3791", "--db", convoyDb.url, "--skip-schema-check"], app);
+    const raw = startScript(join(root, "bench/lib/raw-server.ts"), [rawDb.url, "3792"], root);
     children.push(convoy, raw);
     await Promise.all([convoy.waitFor(/listening on/, 120_000), raw.waitFor(/ready/, 120_000)]);
-    const convoyUrl = "http://127.0.0.1:3791";
-    const rawUrl = "http://127.0.0.1:3792";
+    const side = async (name: string, url: string, child: CliProcess, dbUrl: string): Promise<Side> => {
+      const stats = new pg.Client({ connectionString: dbUrl });
+      await stats.connect();
+      statsClients.push(stats);
+      return { name, url, pid: child.child.pid!, stats };
+    };
+    const convoySide = await side("convoy", "http://127.0.0.1:3791", convoy, convoyDb.url);
+    const rawSide = await side("raw", "http://127.0.0.1:3792", raw, rawDb.url);
 
+    const author = (i: number) => `author${(i * 7919) % AUTHORS}`;
     const scenarios: [string, string, (i: number) => string][] = [
-      ["messages:byAuthor (index query, take 20)", "/api/query/messages:byAuthor", (i) => JSON.stringify({ args: { author: `author${i % 100}` } })],
-      ["counters:increment (contended mutation, 4 counters)", "/api/mutation/counters:increment", (i) => JSON.stringify({ args: { name: `c${i % 4}` } })],
+      ["indexed query: newest 10 by author", "/api/query/messages:byAuthor", (i) => JSON.stringify({ args: { author: author(i), limit: 10 } })],
+      ["paginate: first page of 20, newest first", "/api/query/messages:list", () => JSON.stringify({ args: { paginationOpts: { numItems: 20, cursor: null } } })],
+      ["insert: one message", "/api/mutation/messages:send", (i) => JSON.stringify({ args: { author: author(i), body: `hello ${i}` } })],
+      ["contended increment: 100 counters", "/api/mutation/counters:increment", (i) => JSON.stringify({ args: { name: `c${(i * 31) % COUNTERS}` } })],
     ];
+    const only = process.env.BENCH_SCENARIO;
     for (const [title, path, body] of scenarios) {
-      await load(rawUrl, path, body, 2);
-      await load(convoyUrl, path, body, 2);
-      const r1 = await load(rawUrl, path, body, DURATION);
-      const c1 = await load(convoyUrl, path, body, DURATION);
-      const c2 = await load(convoyUrl, path, body, DURATION);
-      const r2 = await load(rawUrl, path, body, DURATION);
-      const avg = (a: LoadResult, b: LoadResult): LoadResult => ({
-        rps: (a.rps + b.rps) / 2,
-        p50: (a.p50 + b.p50) / 2,
-        p99: (a.p99 + b.p99) / 2,
-        errors: a.errors + b.errors,
-        non2xx: a.non2xx + b.non2xx,
-      });
-      print(title, avg(c1, c2), avg(r1, r2));
-      if (c1.non2xx + c2.non2xx > 0) {
-        const sample = await fetch(`${convoyUrl}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: body(0) });
-        console.log(`  convoy non-2xx sample: ${sample.status} ${await sample.text()}`);
-      }
+      if (only !== undefined && !title.includes(only)) continue;
+      await scenario(title, path, body, convoySide, rawSide);
     }
   } finally {
+    await Promise.all(statsClients.map((client) => client.end()));
     await Promise.all(children.map((child) => child.stop()));
     rmSync(app, { recursive: true, force: true });
-    await db.drop();
+    await Promise.all([convoyDb.drop(), rawDb.drop()]);
   }
 }
 
@@ -140,5 +201,5 @@ async function devReloadBench(): Promise<void> {
 
 export async function run(): Promise<void> {
   await httpBench();
-  await devReloadBench();
+  if (process.env.BENCH_SCENARIO === undefined) await devReloadBench();
 }

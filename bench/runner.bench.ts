@@ -1,130 +1,195 @@
 /**
- * Issue 4 benchmark: functions through Convoy's runner (in-process, no HTTP) vs the same SQL
- * through raw `pg`, same run, real server, 100k documents:
- * an indexed lookup (`withIndex` eq + `take(20)`), a `paginate` page, a single-document insert
- * mutation, and a contended `patch` increment (4 counters).
+ * Issue 11 benchmark, in process (no HTTP): the bench app's four operations through Convoy's
+ * runner vs the hand-written baseline (bench/lib/handwritten.ts: its own tables, named prepared
+ * statements, `READ COMMITTED` + `FOR UPDATE`), same data (100k messages by 1,000 authors, 100
+ * counters), same run, interleaved rounds; on the PostgreSQL server (raw `pg`), then embedded
+ * (PGlite in process vs raw PGlite). Prints ops/s, p50, p99, CPU µs per operation of this
+ * process, and the ratios.
  */
-import type pg from "pg";
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import type { Driver } from "../packages/core/src/driver/index.js";
+import { createPgDriver, createPgliteDriver } from "../packages/core/src/driver/index.js";
 import { createRegistrySync, mutationGeneric, queryGeneric } from "../packages/core/src/functions/index.js";
-import { createRuntime } from "../packages/core/src/runtime/index.js";
+import { createRuntime, type Runtime } from "../packages/core/src/runtime/index.js";
 import { defineSchema, defineTable } from "../packages/core/src/schema/index.js";
-import { sortKey } from "../packages/core/src/storage/sort-key.js";
 import { newCreationTime, newId } from "../packages/core/src/storage/ids.js";
 import { v } from "../packages/core/src/values/index.js";
 import { paginationOptsValidator } from "../packages/core/src/db/index.js";
-import { openBenchPair, seedMessages } from "./lib/bench-database.js";
-import { measure, report, type RunResult } from "./lib/stats.js";
+import { createBenchDatabase, seedMessages } from "./lib/bench-database.js";
+import { HANDWRITTEN_DDL, byAuthor as rawByAuthor, handwrittenSeedSql, increment as rawIncrement, page as rawPage, pgRun, send as rawSend, type InTransaction, type RunStatement } from "./lib/handwritten.js";
+import { measure, type RunResult } from "./lib/stats.js";
 
-const DOCS = Number(process.env.BENCH_DOCS ?? 100_000);
-const OPS = Number(process.env.BENCH_OPS ?? 5_000);
+const MESSAGES = Number(process.env.BENCH_DOCS ?? 100_000);
+const OPS = Number(process.env.BENCH_OPS ?? 3_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = 10;
 const AUTHORS = 1000;
+const COUNTERS = 100;
 
 const schema = defineSchema({
   messages: defineTable({ author: v.string(), body: v.string(), likes: v.number() }).index("by_author", ["author"]),
   counters: defineTable({ name: v.string(), value: v.number() }).index("by_name", ["name"]),
 });
 
-const byAuthor = queryGeneric({
-  args: { author: v.string() },
-  handler: (ctx, { author }) => ctx.db.query("messages").withIndex("by_author", (q) => q.eq("author", author)).take(20),
-});
-const page = queryGeneric({
-  args: { paginationOpts: paginationOptsValidator },
-  handler: (ctx, { paginationOpts }) => ctx.db.query("messages").paginate(paginationOpts),
-});
-const send = mutationGeneric({
-  args: { author: v.string(), body: v.string() },
-  handler: (ctx, args) => ctx.db.insert("messages", { ...args, likes: 0 }),
-});
-const increment = mutationGeneric({
-  args: { id: v.string() },
-  handler: async (ctx, { id }) => {
-    const counter = await ctx.db.get(id as never);
-    if (counter === null) throw new Error("no counter");
-    await ctx.db.patch(id as never, { value: (counter as { value: number }).value + 1 });
+const registry = createRegistrySync({
+  bench: {
+    byAuthor: queryGeneric({
+      args: { author: v.string(), limit: v.number() },
+      handler: (ctx, { author, limit }) => ctx.db.query("messages").withIndex("by_author", (q) => q.eq("author", author)).order("desc").take(limit),
+    }),
+    page: queryGeneric({
+      args: { paginationOpts: paginationOptsValidator },
+      handler: (ctx, { paginationOpts }) => ctx.db.query("messages").order("desc").paginate(paginationOpts),
+    }),
+    send: mutationGeneric({
+      args: { author: v.string(), body: v.string() },
+      handler: (ctx, args) => ctx.db.insert("messages", { ...args, likes: 0 }),
+    }),
+    increment: mutationGeneric({
+      args: { name: v.string() },
+      handler: async (ctx, { name }) => {
+        const counter = (await ctx.db.query("counters").withIndex("by_name", (q) => q.eq("name", name)).unique()) as { _id: string; value: number } | null;
+        if (counter === null) {
+          await ctx.db.insert("counters", { name, value: 1 });
+          return 1;
+        }
+        await ctx.db.patch(counter._id as never, { value: counter.value + 1 });
+        return counter.value + 1;
+      },
+    }),
   },
 });
 
-const SELECT_BY_AUTHOR = `SELECT "_id", "_creation_time", "data" FROM "public"."messages" WHERE convoy.sort_key_v1("data"->'author') = $1 ORDER BY convoy.sort_key_v1("data"->'author'), "_creation_time", "_id" LIMIT 20`;
-const SELECT_PAGE = `SELECT "_id", "_creation_time", "data" FROM "public"."messages" ORDER BY "_creation_time", "_id" LIMIT 21`;
+interface Measured extends RunResult {
+  cpuPerOp: number;
+}
 
-async function rawTransaction<T>(pool: pg.Pool, isolation: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  for (;;) {
-    const client = await pool.connect();
-    try {
-      await client.query(`BEGIN ISOLATION LEVEL ${isolation}`);
-      const result = await fn(client);
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK");
-      if ((error as { code?: string }).code !== "40001") throw error;
-    } finally {
-      client.release();
+async function measureCpu(name: string, total: number, op: (i: number) => Promise<unknown>): Promise<Measured> {
+  const before = process.cpuUsage();
+  const result = await measure(name, total, CONCURRENCY, op);
+  const cpu = process.cpuUsage(before);
+  return { ...result, cpuPerOp: (cpu.user + cpu.system) / total };
+}
+
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+const range = (values: number[]) => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
+
+/** Warm-up, then interleaved rounds (R C, C R, …); prints the means and the per-round ratios. */
+async function compare(title: string, ops: number, convoy: (i: number) => Promise<unknown>, raw: (i: number) => Promise<unknown>): Promise<void> {
+  if (process.env.BENCH_SCENARIO !== undefined && !title.includes(process.env.BENCH_SCENARIO)) return;
+  await measureCpu("hand-written", Math.ceil(ops / 5), raw);
+  await measureCpu("convoy runner", Math.ceil(ops / 5), convoy);
+  const c: Measured[] = [];
+  const r: Measured[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    if (round % 2 === 0) {
+      r.push(await measureCpu("hand-written", ops, raw));
+      c.push(await measureCpu("convoy runner", ops, convoy));
+    } else {
+      c.push(await measureCpu("convoy runner", ops, convoy));
+      r.push(await measureCpu("hand-written", ops, raw));
     }
+  }
+  const row = (name: string, rounds: Measured[]) =>
+    `  ${name.padEnd(16)} ${mean(rounds.map((x) => x.opsPerSecond)).toFixed(0).padStart(7)} ops/s   p50 ${mean(rounds.map((x) => x.p50)).toFixed(2).padStart(6)} ms   p99 ${mean(rounds.map((x) => x.p99)).toFixed(2).padStart(6)} ms   CPU ${mean(rounds.map((x) => x.cpuPerOp)).toFixed(0).padStart(5)} µs/op`;
+  console.log(`\n${title} (${CONCURRENCY} concurrent, ${ROUNDS}×${ops} interleaved)`);
+  console.log(row("hand-written", r));
+  console.log(row("convoy runner", c));
+  const ratios = c.map((x, i) => x.opsPerSecond / r[i]!.opsPerSecond);
+  const p99s = c.map((x, i) => x.p99 / r[i]!.p99);
+  console.log(`  convoy/hand-written: ${mean(ratios).toFixed(2)}x ops/s (rounds ${range(ratios)}), ${mean(p99s).toFixed(2)}x p99 (${range(p99s)}), ${(mean(c.map((x) => x.cpuPerOp)) / mean(r.map((x) => x.cpuPerOp))).toFixed(2)}x CPU/op`);
+}
+
+async function scenarios(label: string, runtime: Runtime, run: RunStatement, transaction: InTransaction): Promise<void> {
+  const author = (i: number) => `author${(i * 7919) % AUTHORS}`;
+  await compare(
+    `${label}: indexed query, newest 10 by author`,
+    OPS,
+    (i) => runtime.run("query", "bench:byAuthor", { author: author(i), limit: 10 }),
+    (i) => rawByAuthor(run, author(i), 10),
+  );
+  await compare(
+    `${label}: paginate, first page of 20 newest`,
+    OPS,
+    () => runtime.run("query", "bench:page", { paginationOpts: { numItems: 20, cursor: null } }),
+    () => rawPage(run, 20, null),
+  );
+  await compare(
+    `${label}: insert one message`,
+    OPS,
+    (i) => runtime.run("mutation", "bench:send", { author: author(i), body: `hello ${i}` }),
+    (i) => rawSend(run, author(i), `hello ${i}`),
+  );
+  await compare(
+    `${label}: contended increment, ${COUNTERS} counters`,
+    Math.round(OPS / 3),
+    (i) => runtime.run("mutation", "bench:increment", { name: `c${(i * 31) % COUNTERS}` }),
+    (i) => rawIncrement(transaction, `c${(i * 31) % COUNTERS}`),
+  );
+}
+
+/** Convoy's tables and the hand-written ones, in the same database, with the same data. */
+async function seed(driver: Driver, exec: (sql: string) => Promise<unknown>): Promise<void> {
+  await seedMessages({ query: exec }, MESSAGES, AUTHORS);
+  for (let i = 0; i < COUNTERS; i++) {
+    await driver.query(`INSERT INTO counters (_id, _creation_time, data) VALUES ($1, $2, $3::jsonb)`, [newId("counters"), newCreationTime(), { name: `c${i}`, value: 0 }]);
+  }
+  for (const sql of [...HANDWRITTEN_DDL, ...handwrittenSeedSql(MESSAGES, AUTHORS, COUNTERS)]) await exec(sql);
+}
+
+async function onPostgres(): Promise<void> {
+  const db = await createBenchDatabase();
+  const driver = await createPgDriver({ connectionString: db.url, max: CONCURRENCY });
+  const pool = new pg.Pool({ connectionString: db.url, max: CONCURRENCY });
+  pool.on("error", () => undefined);
+  try {
+    const runtime = await createRuntime({ driver, schema, ensureStorage: { databaseUrl: db.url }, registry });
+    console.log(`seeding ${MESSAGES} messages on PostgreSQL…`);
+    await seed(driver, (sql) => pool.query(sql));
+    const transaction: InTransaction = async (fn) => {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const result = await fn(pgRun(client));
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    };
+    await scenarios("PostgreSQL", runtime, pgRun(pool), transaction);
+  } finally {
+    await driver.close();
+    await pool.end();
+    await db.drop();
+  }
+}
+
+async function onPglite(): Promise<void> {
+  const driver = await createPgliteDriver();
+  const raw = await PGlite.create();
+  try {
+    const runtime = await createRuntime({ driver, schema, ensureStorage: true, registry });
+    console.log(`\nseeding ${MESSAGES} messages on PGlite (Convoy's driver and a second, raw PGlite)…`);
+    await seedMessages({ query: (sql) => driver.query(sql) }, MESSAGES, AUTHORS);
+    for (let i = 0; i < COUNTERS; i++) {
+      await driver.query(`INSERT INTO counters (_id, _creation_time, data) VALUES ($1, $2, $3::jsonb)`, [newId("counters"), newCreationTime(), { name: `c${i}`, value: 0 }]);
+    }
+    for (const sql of [...HANDWRITTEN_DDL, ...handwrittenSeedSql(MESSAGES, AUTHORS, COUNTERS)]) await raw.query(sql);
+    const run: RunStatement = (_name, text, values) => raw.query(text, values);
+    const transaction: InTransaction = (fn) => raw.transaction((tx) => fn((_name, text, values) => tx.query(text, values)));
+    await scenarios("PGlite (embedded)", runtime, run, transaction);
+  } finally {
+    await driver.close();
+    await raw.close();
   }
 }
 
 export async function run(): Promise<void> {
-  const bench = await openBenchPair(CONCURRENCY);
-  const { driver, raw } = bench;
-  try {
-    const runtime = await createRuntime({ driver, schema, ensureStorage: { databaseUrl: bench.url }, registry: createRegistrySync({ bench: { byAuthor, page, send, increment } }) });
-    console.log(`seeding ${DOCS} documents…`);
-    await seedMessages(raw, DOCS, AUTHORS);
-    const counterIds: string[] = [];
-    for (let i = 0; i < 4; i++) {
-      const id = newId("counters");
-      counterIds.push(id);
-      await raw.query(`INSERT INTO counters (_id, _creation_time, data) VALUES ($1, $2, $3::jsonb)`, [id, newCreationTime(), JSON.stringify({ name: `c${i}`, value: 0 })]);
-    }
-
-    const pairs: [string, () => Promise<RunResult>, () => Promise<RunResult>][] = [
-      [
-        "indexed lookup (withIndex eq + take 20)",
-        () => measure("convoy runner", OPS, CONCURRENCY, (i) => runtime.run("query", "bench:byAuthor", { author: `author${i % AUTHORS}` })),
-        () => measure("raw pg (same SQL)", OPS, CONCURRENCY, (i) => raw.query(SELECT_BY_AUTHOR, [Buffer.from(sortKey(`author${i % AUTHORS}`))])),
-      ],
-      [
-        "paginate first page (20)",
-        () => measure("convoy runner", OPS, CONCURRENCY, () => runtime.run("query", "bench:page", { paginationOpts: { numItems: 20, cursor: null } })),
-        () => measure("raw pg (same SQL)", OPS, CONCURRENCY, () => raw.query(SELECT_PAGE)),
-      ],
-      [
-        "insert mutation (serializable)",
-        () => measure("convoy runner", OPS, CONCURRENCY, (i) => runtime.run("mutation", "bench:send", { author: `author${i % AUTHORS}`, body: "hi" })),
-        () =>
-          measure("raw pg (same SQL)", OPS, CONCURRENCY, (i) =>
-            rawTransaction(raw, "SERIALIZABLE", (c) =>
-              c.query(`INSERT INTO "public"."messages" ("_id", "_creation_time", "data") VALUES ($1, $2, $3::jsonb)`, [newId("messages"), newCreationTime(), JSON.stringify({ author: `author${i % AUTHORS}`, body: "hi", likes: 0 })]),
-            ),
-          ),
-      ],
-      [
-        "contended patch increment (4 counters)",
-        () => measure("convoy runner", OPS / 5, CONCURRENCY, (i) => runtime.run("mutation", "bench:increment", { id: counterIds[i % 4]! })),
-        () =>
-          measure("raw pg (same SQL)", OPS / 5, CONCURRENCY, (i) =>
-            rawTransaction(raw, "SERIALIZABLE", async (c) => {
-              const { rows } = await c.query<{ data: { value: number } }>(`SELECT "_id", "_creation_time", "data" FROM "public"."counters" WHERE "_id" = $1`, [counterIds[i % 4]]);
-              await c.query(`UPDATE "public"."counters" SET "data" = $2::jsonb WHERE "_id" = $1`, [counterIds[i % 4], JSON.stringify({ ...rows[0]!.data, value: rows[0]!.data.value + 1 })]);
-            }),
-          ),
-      ],
-    ];
-    for (const [title, convoy, baseline] of pairs) {
-      // interleaved rounds, warm-up first
-      await baseline();
-      await convoy();
-      const b1 = await baseline();
-      const c1 = await convoy();
-      const c2 = await convoy();
-      const b2 = await baseline();
-      const best = (a: RunResult, b: RunResult) => (a.opsPerSecond >= b.opsPerSecond ? a : b);
-      report(`${title}, ${CONCURRENCY} concurrent`, best(c1, c2), best(b1, b2));
-    }
-  } finally {
-    await bench.close();
-  }
+  if (process.env.BENCH_ENGINE !== "pglite") await onPostgres();
+  if (process.env.BENCH_ENGINE !== "pg") await onPglite();
 }

@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from "node:crypto";
 import { FrameworkError } from "../errors/index.js";
 import { sortKey } from "../storage/sort-key.js";
 import { toHex } from "../storage/index-key.js";
@@ -114,8 +114,16 @@ export function asCursorKeys(keys: string | CursorKeys): CursorKeys {
   return ring;
 }
 
+/** HMAC keys by secret: a prepared `KeyObject` makes each signature about twice as cheap as a string key. */
+const hmacKeys = new Map<string, KeyObject>();
+
 function sign(secret: string, body: string): Buffer {
-  return createHmac("sha256", secret).update(body).digest();
+  let key = hmacKeys.get(secret);
+  if (key === undefined) {
+    if (hmacKeys.size >= 16) hmacKeys.clear();
+    hmacKeys.set(secret, (key = createSecretKey(Buffer.from(secret, "utf8"))));
+  }
+  return createHmac("sha256", key).update(body).digest();
 }
 
 /**

@@ -206,7 +206,13 @@ export function compileSelect(plan: QueryPlan, options: { after?: Position | nul
   const where = whereClause(asColumn ? { ...plan, filters: [] } : plan, params, options.after ?? null);
   const passes = asColumn ? `, ${plan.filters.length === 0 ? "TRUE" : booleanSql({ kind: "and", args: [...plan.filters] }, { table: plan.index.table, params })} AS "${PASSES_FILTERS_COLUMN}"` : "";
   const direction = plan.order === "asc" ? "" : " DESC";
-  const orderBy = plan.index.columns.map((column) => `${column.sql}${direction}`).join(", ");
+  // Columns the range fixes to one value are left out of ORDER BY: Postgres still walks the
+  // index in order (an equality-fixed leading column does not change it) but no longer computes
+  // the plpgsql sort key of every returned row for the sort columns.
+  const orderBy = plan.index.columns
+    .slice(plan.range.eq.length < plan.index.columns.length ? plan.range.eq.length : 0)
+    .map((column) => `${column.sql}${direction}`)
+    .join(", ");
   const limit = options.limit === undefined || options.limit === null ? "" : ` LIMIT ${checkLimit(options.limit)}`;
   return { sql: `SELECT ${rowSql(plan.index.table).select}${passes} FROM ${plan.index.table.sqlName}${where} ORDER BY ${orderBy}${limit}`, params: params.values };
 }

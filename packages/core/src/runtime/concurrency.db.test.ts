@@ -4,6 +4,7 @@ import { DatabaseError } from "../errors/database-error.js";
 import { mutationGeneric } from "../functions/function-builders.js";
 import { createRegistrySync } from "../functions/registry.js";
 import { v } from "../values/v.js";
+import { newCreationTime, newId } from "../storage/ids.js";
 import * as counters from "../test/fixtures/convoy/counters.js";
 import schema from "../test/fixtures/convoy/schema.js";
 import { createRuntime, type Runtime } from "./runtime.js";
@@ -27,7 +28,31 @@ const contended = {
   }),
 };
 
-const registry = createRegistrySync({ counters, contended });
+/** Resolves once both demotions of the write-skew test have read the admins (pg only). */
+let bothRead: Promise<void> = Promise.resolve();
+let readOne: () => void = () => undefined;
+
+const admins = {
+  /**
+   * Demotes an admin unless that would leave none: a read of the set, then a write to one row.
+   * Two concurrent demotions of different admins are the classic write skew that snapshot
+   * isolation allows (both see two admins, both demote) and SERIALIZABLE forbids.
+   */
+  demote: mutationGeneric({
+    args: { name: v.string() },
+    handler: async (ctx, { name }) => {
+      const current = await ctx.db.query("users").filter((q) => q.eq(q.field("admin"), true)).collect();
+      readOne();
+      await bothRead;
+      const me = current.find((user) => user.name === name);
+      if (me === undefined || current.length < 2) return false;
+      await ctx.db.patch("users", me._id, { admin: false });
+      return true;
+    },
+  }),
+};
+
+const registry = createRegistrySync({ counters, contended, admins });
 const db = useTestDatabase();
 let runtime: Runtime;
 
@@ -112,5 +137,35 @@ describe("concurrent mutations", () => {
     const expected = db().kind === "pg" ? 1 : (await counterValues()).hot;
     expect((await counterValues()).hot).toBe(expected);
     betweenReadAndWrite = () => Promise.resolve();
+  });
+
+  it("write skew stays impossible: of two concurrent demotions that each keep one admin, exactly one commits", async () => {
+    for (let round = 0; round < 5; round++) {
+      await db().driver.query(`DELETE FROM "users"`);
+      for (const name of ["ada", "bob"]) {
+        await db().driver.query(`INSERT INTO "users" ("_id", "_creation_time", "data") VALUES ($1, $2, $3::jsonb)`, [
+          newId("users"),
+          newCreationTime(),
+          JSON.stringify({ name, admin: true }),
+        ]);
+      }
+      if (db().kind === "pg") {
+        // Both first attempts read before either writes (PGlite runs one transaction at a time,
+        // so there the calls simply run one after the other).
+        let reads = 0;
+        bothRead = new Promise<void>((resolve) => {
+          readOne = () => {
+            if (++reads === 2) resolve();
+          };
+        });
+      }
+      const results = await Promise.all(["ada", "bob"].map((name) => runtime.run("mutation", "admins:demote", { name })));
+      bothRead = Promise.resolve();
+      readOne = () => undefined;
+      expect(results.map((result) => result.value).sort()).toEqual([false, true]);
+      const { rows } = await db().driver.query<{ n: string }>(`SELECT count(*) AS n FROM "users" WHERE (data->>'admin')::boolean`);
+      expect(Number(rows[0]!.n)).toBe(1);
+      if (db().kind === "pg") expect(results.some((result) => result.attempts > 1)).toBe(true);
+    }
   });
 });

@@ -29,8 +29,8 @@ export function startCli(args: string[], cwd: string, env: NodeJS.ProcessEnv = {
 }
 
 /** Any TypeScript script as a long-running process (through tsx), with its output collected. */
-export function startScript(script: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): CliProcess {
-  const child = spawn(process.execPath, ["--import", TSX, script, ...args], { cwd, env: { ...process.env, NO_COLOR: "1", ...env } });
+export function startScript(script: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}, nodeFlags: string[] = []): CliProcess {
+  const child = spawn(process.execPath, [...nodeFlags, "--import", TSX, script, ...args], { cwd, env: { ...process.env, NO_COLOR: "1", ...env } });
   let out = "";
   let err = "";
   child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));

@@ -6,6 +6,7 @@ import { abortedCommitError, commitOutcomeUnknownError, finishedTransactionError
 import { FrameworkError } from "../../errors/framework-error.js";
 import { PgListener } from "./pg-listener.js";
 import { convoyPgTypes } from "./pg-types.js";
+import { StatementNames } from "./statement-names.js";
 
 /** Options of {@link createPgDriver}. */
 export interface PgDriverOptions {
@@ -86,11 +87,17 @@ export function createPgDriver(options: PgDriverOptions): Driver {
     client.on("error", () => undefined);
   });
   const listener = new PgListener(clientConfig);
+  const names = new StatementNames();
+  /** The query as `pg` takes it: a named (prepared) statement when `sql` is preparable. */
+  const statement = (sql: string, params: readonly unknown[] | undefined) => {
+    const name = names.nameFor(sql);
+    return name === undefined ? { text: sql, values: prepareParams(params) } : { name, text: sql, values: prepareParams(params) };
+  };
   let closed = false;
 
   async function query<TRow extends Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<TRow>> {
     try {
-      return toResult<TRow>(await pool.query(sql, prepareParams(params)));
+      return toResult<TRow>(await pool.query(statement(sql, params)));
     } catch (error) {
       throw normalizeDriverError(error);
     }
@@ -116,7 +123,7 @@ export function createPgDriver(options: PgDriverOptions): Driver {
     let finished = false;
     const run = async (sql: string, params?: readonly unknown[]): Promise<PgQueryResult | PgQueryResult[]> => {
       try {
-        return (await client.query(sql, prepareParams(params))) as PgQueryResult | PgQueryResult[];
+        return (await client.query(statement(sql, params))) as PgQueryResult | PgQueryResult[];
       } catch (error) {
         if (isConnectionError(error)) broken = true;
         throw normalizeDriverError(error);

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { StatementNames } from "./statement-names.js";
+
+describe("StatementNames", () => {
+  it("names one DML or SELECT statement, the same name for the same text", () => {
+    const names = new StatementNames();
+    const a = names.nameFor(`SELECT "_id" FROM "t" WHERE "_id" = $1`);
+    expect(a).toMatch(/^convoy_/);
+    expect(names.nameFor(`SELECT "_id" FROM "t" WHERE "_id" = $1`)).toBe(a);
+    expect(names.nameFor(`INSERT INTO "t" VALUES ($1)`)).not.toBe(a);
+    expect(names.nameFor(`with x as (select 1) select * from x`)).toBeDefined();
+  });
+
+  it("leaves transaction control, DDL and multi-statement strings unnamed", () => {
+    const names = new StatementNames();
+    expect(names.nameFor("BEGIN ISOLATION LEVEL SERIALIZABLE READ WRITE; SET LOCAL statement_timeout = 5")).toBeUndefined();
+    expect(names.nameFor("COMMIT")).toBeUndefined();
+    expect(names.nameFor(`CREATE INDEX "i" ON "t" ("a")`)).toBeUndefined();
+    expect(names.nameFor("SELECT 1; SELECT 2")).toBeUndefined();
+    expect(names.size).toBe(0);
+  });
+
+  it("is bounded: the least recently used text is forgotten and named afresh, never reusing a name", () => {
+    const names = new StatementNames(2);
+    const a = names.nameFor("SELECT 1");
+    const b = names.nameFor("SELECT 2");
+    expect(names.nameFor("SELECT 1")).toBe(a); // SELECT 2 is now the least recently used
+    const c = names.nameFor("SELECT 3");
+    expect(names.size).toBe(2);
+    expect(names.nameFor("SELECT 1")).toBe(a);
+    const b2 = names.nameFor("SELECT 2");
+    expect(new Set([a, b, c, b2]).size).toBe(4);
+  });
+});

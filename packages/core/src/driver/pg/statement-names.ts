@@ -1,0 +1,42 @@
+/** How many distinct statement texts keep a name (least recently used are forgotten first). */
+export const MAX_NAMED_STATEMENTS = 500;
+
+/** One DML or `SELECT` statement (no `;`): what may be prepared. Transaction control and multi-statement strings are sent as they are. */
+const PREPARABLE = /^\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH)\b[^;]*$/i;
+
+/**
+ * Names for prepared statements, by SQL text. `pg` parses a named statement once per
+ * connection and then only binds and executes it, and Postgres may reuse its plan, so the hot
+ * statements (every Convoy statement is generated from a few shapes with `$n` parameters) are
+ * neither parsed nor planned on every call. Bounded: past {@link MAX_NAMED_STATEMENTS} texts, the
+ * least recently used one is forgotten, and a text named again gets a fresh name (a name is never
+ * reused for another text, which `pg` refuses). Statements already prepared on a connection stay
+ * there until the pool closes it (idle connections are closed after `idleTimeoutMillis`).
+ */
+export class StatementNames {
+  readonly #names = new Map<string, string>();
+  #next = 0;
+
+  constructor(private readonly max = MAX_NAMED_STATEMENTS) {}
+
+  /** The name to prepare `sql` under, or `undefined` when it is sent unnamed. */
+  nameFor(sql: string): string | undefined {
+    const known = this.#names.get(sql);
+    if (known !== undefined) {
+      // most recently used last, so eviction takes the oldest
+      this.#names.delete(sql);
+      this.#names.set(sql, known);
+      return known;
+    }
+    if (!PREPARABLE.test(sql)) return undefined;
+    const name = `convoy_${(this.#next++).toString(36)}`;
+    this.#names.set(sql, name);
+    if (this.#names.size > this.max) this.#names.delete(this.#names.keys().next().value!);
+    return name;
+  }
+
+  /** The number of texts named now (for tests). */
+  get size(): number {
+    return this.#names.size;
+  }
+}
