@@ -70,6 +70,19 @@ describe("/api/sync refuses hostile frames with the documented close codes", () 
     client.close();
   });
 
+  it("without a verifier, any token other than null → 4401; null is anonymous", async () => {
+    const bare = await startSyncServer(db.driver, { withoutVerifier: true });
+    try {
+      const anonymous = await SyncTestClient.connect(bare.wsUrl);
+      anonymous.send({ type: "authenticate", token: null });
+      expect(await anonymous.waitFor((m) => m.type === "authenticated")).toEqual({ type: "authenticated", identity: null });
+      anonymous.send({ type: "authenticate", token: "tok:ada" });
+      expect((await anonymous.waitForClose()).code).toBe(4401);
+    } finally {
+      await bare.close();
+    }
+  });
+
   it("past the per-socket limits → 4429", async () => {
     const subscribes = [1, 2, 3, 4].map((queryId) => JSON.stringify({ type: "subscribe", queryId, name: "counters:get", args: { name: `l${queryId}` } }));
     expect((await closeAfter(subscribes)).code).toBe(4429);

@@ -19,7 +19,7 @@ describe("convoy dev and convoy start serve /api/sync and /api/metrics", () => {
     expect(runCli(["init"], dir).status).toBe(0);
     const env = db().databaseUrl === undefined ? {} : { DATABASE_URL: db().databaseUrl };
     server = startCli(["dev", "--port", "0"], dir, env);
-    const [, base] = await server.waitFor(/ready: (http:\/\/localhost:\d+)/);
+    const [, base] = await server.waitFor(/ready: (http:\/\/localhost:\d+)/, 120_000);
     const url = base!;
     const client = await SyncTestClient.connect(`${url.replace("http", "ws")}/api/sync`);
     client.send({ type: "subscribe", queryId: 1, name: "messages:list", args: {} });
@@ -50,7 +50,7 @@ describe("convoy dev and convoy start serve /api/sync and /api/metrics", () => {
     expect(await server.stop()).toBe(0);
 
     server = startCli(["start", "--port", "0"], dir, env);
-    const [, startBase] = await server.waitFor(/listening on (http:\/\/localhost:\d+)/);
+    const [, startBase] = await server.waitFor(/listening on (http:\/\/localhost:\d+)/, 120_000);
     expect((await fetch(`${startBase!}/api/metrics`)).status).toBe(404);
     const live = await SyncTestClient.connect(`${startBase!.replace("http", "ws")}/api/sync`);
     live.send({ type: "subscribe", queryId: 1, name: "messages:list", args: {} });
@@ -60,9 +60,9 @@ describe("convoy dev and convoy start serve /api/sync and /api/metrics", () => {
     expect(await server.stop()).toBe(0);
 
     server = startCli(["start", "--port", "0", "--metrics"], dir, env);
-    const [, measured] = await server.waitFor(/listening on (http:\/\/localhost:\d+)/);
+    const [, measured] = await server.waitFor(/listening on (http:\/\/localhost:\d+)/, 120_000);
     expect((await fetch(`${measured!}/api/metrics`)).status).toBe(200);
     expect(await server.stop()).toBe(0);
     server = undefined;
-  }, 180_000);
+  }, 420_000);
 });
