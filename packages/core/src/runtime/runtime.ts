@@ -356,8 +356,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       const result = await context.untilExpired(retried);
       context.finish();
       await context.runAfterCommit(onAfterCommitError);
-      emit({ kind, name, durationMs: performance.now() - started, ok: true, attempts });
-      return { ...result, attempts };
+      if (listeners.size > 0) emit({ kind, name, durationMs: performance.now() - started, ok: true, attempts });
+      return { value: result.value, log: result.log, attempts };
     } catch (error) {
       emit({ kind, name, durationMs: performance.now() - started, ok: false, errorCode: errorCodeOf(error), error, attempts });
       throw error;
