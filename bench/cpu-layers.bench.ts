@@ -29,7 +29,7 @@ export async function run(): Promise<void> {
     const statement = pgRun(pool);
     const layers: [string, (i: number) => Promise<unknown>][] = [
       ["hand-written function", (i) => byAuthor(statement, `author${i % 100}`, 10)],
-      ["raw pg, Convoy's statement", (i) => pool.query({ name: "by_author", text: SQL, values: [Buffer.from(sortKey(`author${i % 100}`))] })],
+      ["raw pg, Convoy's statement", (i) => pool.query({ name: "convoy_by_author", text: SQL, values: [Buffer.from(sortKey(`author${i % 100}`))] })],
       ["Convoy's driver.query", (i) => driver.query(SQL, [Buffer.from(sortKey(`author${i % 100}`))])],
       ["Convoy's runtime.run", (i) => runtime.run("query", "bench:byAuthor", { author: `author${i % 100}` })],
     ];

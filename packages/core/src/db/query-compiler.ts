@@ -201,6 +201,60 @@ export const PASSES_FILTERS_COLUMN = "_convoy_passes";
  * {@link PASSES_FILTERS_COLUMN}, so `LIMIT` bounds the rows scanned (`maximumRowsRead`).
  */
 export function compileSelect(plan: QueryPlan, options: { after?: Position | null; limit?: number | null; filtersAsColumn?: boolean } = {}): CompiledQuery {
+  if (options.filtersAsColumn === true || plan.filters.length > 0 || !rangeOnKeyColumns(plan)) return buildSelect(plan, options);
+  // Without filters, and with the range on sort-key columns only, the text depends on the
+  // plan's shape alone: built once per shape, only the parameters are computed per call.
+  const after = options.after ?? null;
+  const { eq, lower, upper } = plan.range;
+  const shape = `${eq.length} ${lower?.op ?? ""} ${upper?.op ?? ""} ${after === null ? "" : "after"} ${plan.order} ${options.limit ?? ""}`;
+  let byShape = selectShapes.get(plan.index);
+  if (byShape === undefined) selectShapes.set(plan.index, (byShape = new Map<string, string>()));
+  const sql = byShape.get(shape);
+  if (sql === undefined) {
+    const compiled = buildSelect(plan, options);
+    if (byShape.size < MAX_SHAPES_PER_INDEX) byShape.set(shape, compiled.sql);
+    return compiled;
+  }
+  return { sql, params: rangeParams(plan, after) };
+}
+
+/** Statement texts by plan shape, per index (see {@link compileSelect}). */
+const selectShapes = new WeakMap<ResolvedIndex, Map<string, string>>();
+/** Shapes kept per index (`take(n)` with many `n` must not grow the cache without bound). */
+const MAX_SHAPES_PER_INDEX = 64;
+
+/** Whether every column the range compares is a field column (compared as a sort-key parameter, never folded to TRUE/FALSE). */
+function rangeOnKeyColumns(plan: QueryPlan): boolean {
+  const { columns } = plan.index;
+  const { eq, lower, upper } = plan.range;
+  for (let i = 0; i < eq.length; i++) if (columns[i]?.kind !== "key") return false;
+  if (lower === null && upper === null) return true;
+  const boundColumn = columns[eq.length];
+  return boundColumn === undefined || boundColumn.kind === "key";
+}
+
+/** The parameters {@link buildSelect} gives a plan of {@link rangeOnKeyColumns} without filters, in the same order. */
+function rangeParams(plan: QueryPlan, after: Position | null): unknown[] {
+  const { columns } = plan.index;
+  const { eq, lower, upper } = plan.range;
+  const params: unknown[] = [];
+  for (const value of eq) params.push(sortKey(value));
+  if (columns[eq.length] !== undefined) {
+    if (lower !== null) params.push(sortKey(lower.value));
+    if (upper !== null) params.push(sortKey(upper.value));
+  }
+  if (after !== null) {
+    if (after.length !== columns.length) throw new FrameworkError("INTERNAL", "position does not match the index");
+    for (let i = eq.length; i < columns.length; i++) {
+      const column = columns[i]!;
+      const value = after[i]!;
+      params.push(column.kind === "key" ? Buffer.from(value as string, "hex") : value);
+    }
+  }
+  return params;
+}
+
+function buildSelect(plan: QueryPlan, options: { after?: Position | null; limit?: number | null; filtersAsColumn?: boolean }): CompiledQuery {
   const params = new Params();
   const asColumn = options.filtersAsColumn === true;
   const where = whereClause(asColumn ? { ...plan, filters: [] } : plan, params, options.after ?? null);

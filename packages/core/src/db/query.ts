@@ -14,6 +14,8 @@ import { PASSES_FILTERS_COLUMN, compileCount, compileSelect, type CompiledQuery,
 import { FILTER_ERROR_STATES } from "../storage/sql/filter-functions.js";
 import { readInBatches, type ReadBudget } from "./read-budget.js";
 import { READ_ALLOWED, type ReadRule } from "./database-rules.js";
+import { lazyRangeRead, type RangeBounds } from "./lazy-range-read.js";
+import type { Value } from "../values/value.js";
 
 /** Rows fetched per statement by async iteration. */
 export const ITERATION_BATCH_SIZE = 100;
@@ -84,6 +86,18 @@ function rangeBounds(plan: QueryPlan): { lower: string; upper: string | null } {
     upper: upper === null ? (prefix === "" ? null : `${prefix}ff`) : upper.op === "lt" ? prefix + keyOf(upper.value) : `${prefix}${keyOf(upper.value)}ff`,
   };
 }
+
+/** The values of a document's full key in an index (what `indexKey` encodes), in order. */
+function indexValues(document: Document, fields: readonly string[]): (Value | undefined)[] {
+  if (fields.length === 1 && fields[0] === "_id") return [document._id];
+  const values: (Value | undefined)[] = [];
+  for (const field of fields) if (field !== "_id") values.push(fieldValue(document, field));
+  values.push(document._creationTime, document._id);
+  return values;
+}
+
+/** An object, array or bytes: a value its holder can change in place. */
+const isNested = (value: Value | undefined): boolean => typeof value === "object" && value !== null;
 
 /** Maximum of two inclusive lower bounds; minimum of two exclusive upper bounds (`null` = +∞). */
 const maxLower = (a: string, b: string) => (a > b ? a : b);
@@ -355,9 +369,29 @@ export class QueryImpl {
     return { lower, upper };
   }
 
+  /** {@link narrow} with the last row given by its index values (see {@link indexValues}). */
+  private narrowToValues(bounds: RangeBounds, after: Position | null, lastValues: (Value | undefined)[] | null): RangeBounds {
+    let { lower, upper } = this.narrow(bounds, after, null);
+    if (lastValues !== null) {
+      const key = toHex(tupleKey(lastValues));
+      if (this.state.plan.order === "asc") upper = minUpper(upper, `${key}00`);
+      else lower = maxLower(lower, key);
+    }
+    return { lower, upper };
+  }
+
+  /**
+   * Records the range read, its keys computed only if someone reads them (see lazyRangeRead).
+   * What they depend on is captured now: the handler may change the documents it got back.
+   */
   private recordRead(after: Position | null, last: Document | null): void {
-    const bounds = this.narrow(rangeBounds(this.state.plan), after, last);
-    this.context.log.read({ kind: "range", table: this.table.name, index: this.state.plan.index.index.name, ...bounds });
+    const plan = this.state.plan;
+    const lastValues = last === null ? null : indexValues(last, plan.index.index.fields);
+    const compute = (): RangeBounds => this.narrowToValues(rangeBounds(plan), after, lastValues);
+    // Nested values can be changed in place: their keys are computed before the handler goes on.
+    const { eq, lower, upper } = plan.range;
+    const eager = (lastValues !== null && lastValues.some(isNested)) || eq.some(isNested) || isNested(lower?.value) || isNested(upper?.value);
+    this.context.log.read(eager ? { kind: "range", table: this.table.name, index: plan.index.index.name, ...compute() } : lazyRangeRead(this.table.name, plan.index.index.name, compute));
   }
 
   /**

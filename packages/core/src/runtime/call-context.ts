@@ -54,14 +54,17 @@ export type AfterCommitHook = () => void | Promise<void>;
  * context.afterCommit(() => publish(context.recorder.writes));
  */
 export class CallContext {
-  /** Aborted when the deadline passes; its `reason` is the `TIMEOUT` error. */
-  readonly signal: AbortSignal;
   private currentRecorder = new AccessLog();
   private hooks: AfterCommitHook[] = [];
   /** An administrative call (`t.run`, `convoy run` without `--identity`): table rules do not apply, nested calls included. */
   readonly administrative: boolean;
-  private readonly controller = new AbortController();
+  // The signal is made only when asked for (a transaction's): most calls answer without one.
+  private controller: AbortController | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** The `TIMEOUT` error, once the deadline has passed. */
+  private expired: FrameworkError | undefined;
+  /** Rejecters of {@link untilExpired} promises. */
+  private waiters: ((error: FrameworkError) => void)[] | undefined;
 
   constructor(
     /** The caller's identity (filled by authentication, M3), `null` when anonymous. */
@@ -74,11 +77,42 @@ export class CallContext {
     options: { administrative?: boolean } = {},
   ) {
     this.administrative = options.administrative === true;
-    this.signal = this.controller.signal;
     const delay = Math.max(0, deadline - Date.now());
     this.timer = setTimeout(() => {
-      this.controller.abort(new FrameworkError("TIMEOUT", `${describe} did not finish within its deadline of ${limits.timeoutMs} ms`));
+      this.expire();
     }, delay);
+  }
+
+  private expire(): void {
+    this.timer = undefined;
+    const error = new FrameworkError("TIMEOUT", `${this.describe} did not finish within its deadline of ${this.limits.timeoutMs} ms`);
+    this.expired = error;
+    this.controller?.abort(error);
+    const waiters = this.waiters;
+    this.waiters = undefined;
+    if (waiters !== undefined) for (const reject of waiters) reject(error);
+  }
+
+  /** Aborted when the deadline passes; its `reason` is the `TIMEOUT` error. */
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.expired !== undefined) this.controller.abort(this.expired);
+    }
+    return this.controller.signal;
+  }
+
+  /**
+   * `promise`, or a rejection with the `TIMEOUT` error as soon as the deadline passes, whichever
+   * comes first (what `untilAborted(promise, this.signal)` does, without an `AbortSignal`). @internal
+   */
+  untilExpired<T>(promise: Promise<T>): Promise<T> {
+    if (this.expired !== undefined) return Promise.reject(this.expired);
+    return new Promise<T>((resolve, reject) => {
+      (this.waiters ??= []).push(reject);
+      // Settling after the other side won is a no-op; finish() drops the rejecters.
+      promise.then(resolve, reject);
+    });
   }
 
   /** A context whose deadline is `limits.timeoutMs` from now. */
@@ -108,7 +142,7 @@ export class CallContext {
 
   /** Throws the `TIMEOUT` error once the deadline has passed. */
   throwIfExpired(): void {
-    if (this.signal.aborted) throw this.signal.reason as Error;
+    if (this.expired !== undefined) throw this.expired;
   }
 
   /** Start an attempt: a fresh recorder, no hooks. @internal */
@@ -149,6 +183,7 @@ export class CallContext {
   finish(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.waiters = undefined;
   }
 }
 

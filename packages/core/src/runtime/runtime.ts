@@ -1,5 +1,4 @@
 import type { Driver, Queryable, TransactionOptions } from "../driver/driver.js";
-import { untilAborted } from "../driver/driver-utils.js";
 import { FrameworkError } from "../errors/framework-error.js";
 import type { ErrorCode } from "../errors/error-codes.js";
 import type { UserIdentity } from "../functions/context.js";
@@ -354,11 +353,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         // Queries run on a read-only snapshot and never conflict: they skip the gate.
         return kind === "mutation" ? gate.run(attempt > EXCLUSIVE_AFTER_CONFLICTS, transaction) : transaction();
       }, { retryDroppedConnection: kind === "query" }); // a query has no effects: once more on a fresh connection
-      const result = await untilAborted(retried, context.signal);
+      const result = await context.untilExpired(retried);
       context.finish();
       await context.runAfterCommit(onAfterCommitError);
-      emit({ kind, name, durationMs: performance.now() - started, ok: true, attempts });
-      return { ...result, attempts };
+      if (listeners.size > 0) emit({ kind, name, durationMs: performance.now() - started, ok: true, attempts });
+      return { value: result.value, log: result.log, attempts };
     } catch (error) {
       emit({ kind, name, durationMs: performance.now() - started, ok: false, errorCode: errorCodeOf(error), error, attempts });
       throw error;
