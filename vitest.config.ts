@@ -23,6 +23,9 @@ export default defineConfig({
     },
   },
   test: {
+    // Two files at a time on CI's two cores (vitest's default would be one): most suites wait on
+    // Postgres, PGlite or a child process, not on the CPU.
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     typecheck: { enabled: true, include: ["**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
