@@ -183,7 +183,7 @@ describe("async iteration", () => {
     );
     expect(statements).toHaveLength(3);
     for (const statement of statements) expect(statement.sql).toMatch(/LIMIT 100$/);
-    expect(statements[1]!.sql).toContain(`(convoy.sort_key_v1("data"->'k'), "_creation_time", "_id") < ($1, $2, $3)`);
+    expect(statements[1]!.sql).toContain(`("_key_k_ec3c2d98", "_creation_time", "_id") < ($1, $2, $3)`);
   });
 
   it("stops fetching when the loop breaks", async () => {

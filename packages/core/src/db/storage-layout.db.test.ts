@@ -41,7 +41,7 @@ beforeAll(async () => {
   const { driver } = database();
   // convoy's bookkeeping and the plain table through the planner, then the promoted table by hand
   await applySchema(defineSchema({ plain: schema.tables.plain }));
-  const storage = tableStorage(PROMOTED);
+  const storage = tableStorage(PROMOTED, ["score"]);
   await driver.query(createTableSql("public", "promoted", storage));
   await driver.query(createIndexSql("public", "promoted", "by_creation_time", [], { storage }));
   await driver.query(createIndexSql("public", "promoted", "by_score", ["score"], { storage }));
@@ -108,11 +108,16 @@ describe("a field stored in a native column", () => {
   });
 
   it("loads the layout from convoy.columns into the catalog", () => {
-    expect(catalog.tables.get("plain")!.storage).toBe(DOCUMENT_STORAGE);
+    const plain = catalog.tables.get("plain")!.storage;
+    expect(plain.columns).toEqual(DOCUMENT_STORAGE.columns);
+    expect(plain.version).toBe(DOCUMENT_STORAGE.version);
     const storage = catalog.tables.get("promoted")!.storage;
     expect([...storage.fieldColumns]).toEqual([["score", "score_col"]]);
     expect(storage.columns).toEqual(["_id", "_creation_time", "data", "score_col"]);
     expect(storage.version).not.toBe(DOCUMENT_STORAGE.version);
+    // each indexed field has a key column, named after the column the field lives in
+    expect([...plain.keyColumns.keys()]).toEqual(["score"]);
+    expect(storage.keyColumns.get("score")).not.toBe(plain.keyColumns.get("score"));
   });
 
   it("insert, get, query, withIndex, filter, count, patch, replace, paginate and delete give identical results", async () => {
@@ -133,7 +138,11 @@ describe("a field stored in a native column", () => {
     const sql = await run((db) => Promise.resolve(db.query("promoted").withIndex("by_score", (q) => q.gt("score", 1)).compile({ limit: 5 })));
     const { rows } = await database().driver.query<{ "QUERY PLAN": string }>(`EXPLAIN (COSTS OFF) ${sql.sql}`, sql.params);
     const plan = rows.map((row) => row["QUERY PLAN"]).join("\n");
-    expect(sql.sql).toContain(`"score_col"`);
+    expect(sql.sql).toContain(`"${catalog.tables.get("promoted")!.storage.keyColumns.get("score")!}"`);
+    const { rows: generated } = await database().driver.query<{ expression: string }>(
+      `SELECT generation_expression AS expression FROM information_schema.columns WHERE table_name = 'promoted' AND is_generated = 'ALWAYS'`,
+    );
+    expect(generated.map((row) => row.expression)).toEqual(["convoy.sort_key_v1(score_col)"]);
     expect(plan).toMatch(/Index Scan using promoted__by_score/);
     expect(plan).not.toMatch(/Sort/);
   });

@@ -25,7 +25,7 @@ describe("ensureSchema (the dev/test opt-in, through convoy sync's code path)", 
   const db = useTestDatabase();
   const ensure = (target: Parameters<typeof ensureSchema>[1]) => ensureSchema({ driver: db().driver, databaseUrl: db().databaseUrl }, target).then(statementsRun);
 
-  it("creates plain tables with a jsonb document and system columns", async () => {
+  it("creates plain tables with a jsonb document, system columns and a generated key column per indexed field", async () => {
     const steps = await ensure(schema);
     expect(steps.length).toBeGreaterThan(0);
     const { rows } = await db().driver.query<{ table_name: string; column_name: string; data_type: string; collation_name: string | null }>(
@@ -33,25 +33,30 @@ describe("ensureSchema (the dev/test opt-in, through convoy sync's code path)", 
        WHERE table_schema = 'public' ORDER BY table_name, ordinal_position`,
     );
     const columns = (table: string) => rows.filter((r) => r.table_name === table).map((r) => [r.column_name, r.data_type, r.collation_name]);
-    for (const table of ["messages", "users"]) {
-      expect(columns(table)).toEqual([
-        ["_id", "text", "C"],
-        ["_creation_time", "double precision", null],
-        ["data", "jsonb", null],
-      ]);
-    }
+    const system = [
+      ["_id", "text", "C"],
+      ["_creation_time", "double precision", null],
+      ["data", "jsonb", null],
+    ];
+    expect(columns("users")).toEqual(system);
+    expect(columns("messages")).toEqual([...system, ["_key_author_6fa4dac9", "bytea", null], ["_key_profile_city_26982359", "bytea", null]]);
+    const { rows: generated } = await db().driver.query<{ column_name: string; generation_expression: string }>(
+      `SELECT column_name, generation_expression FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'messages' AND is_generated = 'ALWAYS' ORDER BY column_name`,
+    );
+    expect(generated.map((r) => [r.column_name, r.generation_expression.replace(/\s+/g, " ")])).toEqual([
+      ["_key_author_6fa4dac9", "convoy.sort_key_v1((data -> 'author'::text))"],
+      ["_key_profile_city_26982359", "convoy.sort_key_v1(((data -> 'profile'::text) -> 'city'::text))"],
+    ]);
   });
 
-  it("creates a btree per index over the key expressions, _creation_time and _id", async () => {
+  it("creates a btree per index over the key columns, _creation_time and _id", async () => {
     const { rows } = await db().driver.query<{ indexname: string; indexdef: string }>(
       `SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = 'messages' ORDER BY indexname`,
     );
     expect(rows.map((r) => r.indexname)).toEqual(["messages__by_author", "messages__by_city_author", "messages__by_creation_time", "messages_pkey"]);
     const def = (name: string) => rows.find((r) => r.indexname === name)!.indexdef.replace(/\s+/g, " ");
-    expect(def("messages__by_author")).toContain("USING btree (convoy.sort_key_v1((data -> 'author'::text)), _creation_time, _id)");
-    expect(def("messages__by_city_author")).toContain(
-      "USING btree (convoy.sort_key_v1(((data -> 'profile'::text) -> 'city'::text)), convoy.sort_key_v1((data -> 'author'::text)), _creation_time, _id)",
-    );
+    expect(def("messages__by_author")).toContain("USING btree (_key_author_6fa4dac9, _creation_time, _id)");
+    expect(def("messages__by_city_author")).toContain("USING btree (_key_profile_city_26982359, _key_author_6fa4dac9, _creation_time, _id)");
     expect(def("messages__by_creation_time")).toContain("USING btree (_creation_time, _id)");
     expect(def("messages_pkey")).toContain("UNIQUE INDEX messages_pkey ON public.messages USING btree (_id)");
   });

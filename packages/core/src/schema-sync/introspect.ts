@@ -2,6 +2,7 @@ import type { Queryable } from "../driver/index.js";
 import type { SchemaJSON } from "../schema/schema-json.js";
 import { ARITH_FUNCTION } from "../storage/sql/filter-functions.js";
 import { CONVOY_SCHEMA, SORT_KEY_FUNCTION } from "../storage/sql/sort-key-function.js";
+import { quoteIdent } from "../storage/sql/identifiers.js";
 import { loadRecordedColumns } from "../storage/recorded-columns.js";
 import { tableStorage, type RecordedColumns } from "../storage/table-storage.js";
 import { META_TABLE, REQUEST_LOG_TABLE_NAME, SCHEMA_HASH_KEY, SCHEMA_JSON_KEY, TABLES_TABLE, createTableSql } from "../storage/layout.js";
@@ -14,6 +15,8 @@ export interface IntrospectedColumn {
   type: string;
   /** Collation name when it is not the type's default (`C`), else `null`. */
   collation: string | null;
+  /** A `GENERATED ALWAYS AS (…) STORED` column (Convoy's key columns). */
+  generated?: boolean;
 }
 
 /** An index as Postgres reports it. */
@@ -109,7 +112,8 @@ export async function introspect(q: Queryable, pgSchema: string, probe: (tableNa
             COALESCE((SELECT json_agg(json_build_object(
                         'name', a.attname,
                         'type', format_type(a.atttypid, a.atttypmod),
-                        'collation', CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN co.collname END)
+                        'collation', CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN co.collname END,
+                        'generated', a.attgenerated = 's')
                       ORDER BY a.attnum)
                       FROM pg_attribute a
                       JOIN pg_type t ON t.oid = a.atttypid
@@ -169,7 +173,10 @@ async function renderDefinitions(q: Queryable, definitions: string[], recordedCo
   const promoted = [...recordedColumns.values()].flatMap((columns) => [...columns.values()]);
   await q.query("SAVEPOINT convoy_probe");
   try {
+    // and each key column a definition names (plain bytea columns: only the index definition matters)
+    const keys = new Set(definitions.flatMap((definition) => [...definition.matchAll(/"(_key_[a-z0-9_]+)"/g)].map((match) => match[1]!)));
     await q.query(createTableSql("pg_temp", "convoy_probe", tableStorage(new Map(promoted.map((column) => [column, column])))));
+    for (const key of keys) await q.query(`ALTER TABLE pg_temp."convoy_probe" ADD COLUMN ${quoteIdent(key)} bytea`);
     for (const [i, definition] of definitions.entries()) {
       await q.query(`CREATE INDEX "convoy_probe_${String(i)}" ON pg_temp."convoy_probe" (${definition})`);
     }

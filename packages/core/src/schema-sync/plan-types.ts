@@ -45,6 +45,22 @@ export interface CreateTableStep extends StepBase {
   /** `true` when the table exists with Convoy's columns and is only registered. */
   adopt: boolean;
 }
+/**
+ * Generated key columns the table lacks (a new index's fields, or a table made before key
+ * columns): added in one `ALTER TABLE`, which rewrites the table under ACCESS EXCLUSIVE.
+ */
+export interface AddKeyColumnsStep extends StepBase {
+  kind: "add_key_columns";
+  table: string;
+  /** The field paths whose key columns are added. */
+  paths: string[];
+}
+/** `--allow-drop` only: a key column no index of the code uses any more. */
+export interface DropKeyColumnStep extends StepBase {
+  kind: "drop_key_column";
+  table: string;
+  column: string;
+}
 /** An index in the code that the database lacks. */
 export interface CreateIndexStep extends StepBase {
   kind: "create_index";
@@ -117,6 +133,7 @@ export interface RecordSchemaStep extends StepBase {
 export type PlanStep =
   | BookkeepingStep
   | CreateTableStep
+  | AddKeyColumnsStep
   | CreateIndexStep
   | RebuildIndexStep
   | ReplaceIndexStep
@@ -126,13 +143,14 @@ export type PlanStep =
   | DropFieldStep
   | DropIndexStep
   | DropTableStep
+  | DropKeyColumnStep
   | RecordSchemaStep;
 
 /** Something in the database that the code no longer has, kept because drops are opt-in. */
 export interface KeptItem {
-  kind: "table" | "index" | "field";
+  kind: "table" | "index" | "field" | "key_column";
   table: string;
-  /** Index or field name (absent for a table). */
+  /** Index, field or column name (absent for a table). */
   name?: string;
 }
 

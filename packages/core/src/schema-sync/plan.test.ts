@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { defineSchema, defineTable } from "../schema/index.js";
 import { v } from "../values/v.js";
 import { indexDefinition } from "../storage/layout.js";
+import { tableStorage } from "../storage/table-storage.js";
 import type { IndexComment } from "./ddl.js";
 import type { DatabaseState, IntrospectedIndex, IntrospectedTable } from "./introspect.js";
 import { planSync } from "./plan.js";
@@ -15,8 +16,13 @@ const COLUMNS = [
   { name: "data", type: "jsonb", collation: null },
 ];
 
-function index(table: string, name: string, fields: string[], extra: Partial<IntrospectedIndex> = {}): IntrospectedIndex {
-  const recorded: IndexComment = { convoy: 1, table, index: name, fields, definition: indexDefinition(fields) };
+/** The generated key column of `author` (see table-storage.ts). */
+const AUTHOR_KEY = tableStorage(undefined, ["author"]).keyColumns.get("author")!;
+const KEY_COLUMNS = [{ name: AUTHOR_KEY, type: "bytea", collation: null, generated: true }];
+
+function index(table: string, name: string, fields: string[], extra: Partial<IntrospectedIndex> = {}, layout: "keys" | "expressions" = "keys"): IntrospectedIndex {
+  const definition = indexDefinition(fields, layout === "keys" ? tableStorage(undefined, fields) : undefined);
+  const recorded: IndexComment = { convoy: 1, table, index: name, fields, definition };
   return { name: `${table}__${name}`, definition: `CREATE INDEX ${table}__${name} ON public.${table} USING btree (…)`, valid: true, primary: false, recorded, ...extra };
 }
 
@@ -36,7 +42,11 @@ function state(tables: IntrospectedTable[], extra: Partial<DatabaseState> = {}):
   };
 }
 
-const synced = (): IntrospectedTable => ({ name: "messages", columns: COLUMNS, indexes: [index("messages", "by_creation_time", []), index("messages", "by_author", ["author"])] });
+const synced = (): IntrospectedTable => ({
+  name: "messages",
+  columns: [...COLUMNS, ...KEY_COLUMNS],
+  indexes: [index("messages", "by_creation_time", []), index("messages", "by_author", ["author"])],
+});
 
 describe("planSync", () => {
   it("plans nothing when the database matches", () => {
@@ -46,6 +56,22 @@ describe("planSync", () => {
   it("plans everything on an empty database, ending with the schema record", () => {
     const plan = planSync(state([], { hasBookkeeping: false, hasSortKeyFunction: false, hasFilterFunctions: false, storedHash: null, storedSchema: null }), schema.json, schema.hash);
     expect(plan.steps.map((s) => s.kind)).toEqual(["bookkeeping", "create_table", "create_index", "create_index", "record_schema"]);
+  });
+
+  it("migrates a table of the expression-index layout: adds the key columns in one ALTER, then replaces the indexes", () => {
+    const old: IntrospectedTable = { name: "messages", columns: COLUMNS, indexes: [index("messages", "by_creation_time", []), index("messages", "by_author", ["author"], {}, "expressions")] };
+    const plan = planSync(state([old]), schema.json, schema.hash, { concurrent: true });
+    expect(plan.steps.map((s) => s.kind)).toEqual(["add_key_columns", "replace_index", "record_schema"]);
+    const add = plan.steps[0]!.statements;
+    expect(add).toHaveLength(1);
+    expect(add[0]).toMatchObject({ lock: "ACCESS EXCLUSIVE", concurrent: false });
+    expect(add[0]!.sql).toBe(`ALTER TABLE "public"."messages" ADD COLUMN IF NOT EXISTS "${AUTHOR_KEY}" bytea GENERATED ALWAYS AS (convoy.sort_key_v1("data"->'author')) STORED`);
+    expect(plan.steps[1]!.statements[0]!.sql).toContain(`("${AUTHOR_KEY}", "_creation_time", "_id")`);
+  });
+
+  it("refuses a column named like a key column that is not a generated one", () => {
+    const table = { ...synced(), columns: [...COLUMNS, { name: AUTHOR_KEY, type: "bytea", collation: null }] };
+    expect(() => planSync(state([table]), schema.json, schema.hash)).toThrow(SyncError);
   });
 
   it("rebuilds an INVALID index, concurrently on a real server", () => {
@@ -81,12 +107,13 @@ describe("planSync", () => {
     expect(plan.kept).toEqual([
       { kind: "index", table: "messages", name: "by_author" },
       { kind: "field", table: "messages", name: "body" },
+      { kind: "key_column", table: "messages", name: AUTHOR_KEY },
       { kind: "table", table: "users" },
     ]);
     expect(plan.steps.map((s) => s.kind)).toEqual(["check_documents", "record_schema"]);
     const dropping = planSync(state([synced(), { name: "users", columns: COLUMNS, indexes: [] }]), smaller.json, smaller.hash, { allowDrop: true });
     expect(dropping.kept).toEqual([]);
-    expect(dropping.steps.map((s) => s.kind)).toEqual(["drop_index", "drop_field", "check_documents", "drop_table", "record_schema"]);
+    expect(dropping.steps.map((s) => s.kind)).toEqual(["drop_index", "drop_field", "check_documents", "drop_key_column", "drop_table", "record_schema"]);
   });
 
   it("refuses a table of the same name that is not Convoy's", () => {

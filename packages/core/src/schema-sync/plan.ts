@@ -1,12 +1,26 @@
 import { canonicalJson } from "../schema/canonical-json.js";
 import type { SchemaJSON } from "../schema/schema-json.js";
-import { DOCUMENT_STORAGE, fieldStorage, tableStorage, type RecordedColumns, type TableStorage } from "../storage/table-storage.js";
+import { KEY_COLUMN_PREFIX, fieldStorage, indexedPaths, tableStorage, type RecordedColumns, type TableStorage } from "../storage/table-storage.js";
 import { indexNameFor } from "../storage/index-names.js";
 import { DB_FUNCTIONS_SQL } from "../storage/sql/filter-functions.js";
 import { literal, qualified, quoteIdent, quoteName } from "../storage/sql/identifiers.js";
 import { CONVOY_SCHEMA, SORT_KEY_FUNCTION, SORT_KEY_FUNCTION_SQL } from "../storage/sql/sort-key-function.js";
 import type { ValidatorJSON } from "../values/validator-json.js";
-import { BOOKKEEPING_SQL, REQUEST_LOG_SQL, DEFAULT_PG_SCHEMA, META_TABLE, SCHEMA_HASH_KEY, SCHEMA_JSON_KEY, TABLES_TABLE, createIndexSql, createTableSql, indexDefinition, tableColumns } from "../storage/layout.js";
+import {
+  BOOKKEEPING_SQL,
+  REQUEST_LOG_SQL,
+  DEFAULT_PG_SCHEMA,
+  META_TABLE,
+  SCHEMA_HASH_KEY,
+  SCHEMA_JSON_KEY,
+  TABLES_TABLE,
+  addKeyColumnsSql,
+  createIndexSql,
+  createTableSql,
+  indexDefinition,
+  keyColumns,
+  tableColumns,
+} from "../storage/layout.js";
 import { NEW_INDEX_PREFIX, OLD_INDEX_PREFIX, commentIndexSql, temporaryIndexName, type IndexComment } from "./ddl.js";
 import { indexMethodAndColumns, type DatabaseState, type IntrospectedIndex, type IntrospectedTable } from "./introspect.js";
 import type { KeptItem, PlanStep, SyncPlan, SyncStatement } from "./plan-types.js";
@@ -31,8 +45,13 @@ interface ExpectedIndex {
   definition: string;
 }
 
+/** The storage layout the code gives a table: the promoted columns `convoy.columns` records, a key column per indexed path. */
+export function expectedStorage(table: string, schema: SchemaJSON, recorded?: ReadonlyMap<string, string>): TableStorage {
+  return tableStorage(recorded, indexedPaths(schema.tables[table]?.indexes ?? []));
+}
+
 /** Every index a table of the code needs: `by_creation_time`, then the user's (`by_id` is the primary key). */
-export function expectedIndexes(table: string, schema: SchemaJSON, storage: TableStorage = DOCUMENT_STORAGE): ExpectedIndex[] {
+export function expectedIndexes(table: string, schema: SchemaJSON, storage: TableStorage = expectedStorage(table, schema)): ExpectedIndex[] {
   const definition = schema.tables[table];
   if (definition === undefined) return [];
   return [{ name: "by_creation_time", fields: [] as string[] }, ...definition.indexes].map((index) => ({
@@ -46,13 +65,18 @@ export function expectedIndexes(table: string, schema: SchemaJSON, storage: Tabl
 /** The definition Convoy expects for an index name of a table, for {@link introspect}'s probe. */
 export function expectedDefinitionLookup(schema: SchemaJSON, recorded: RecordedColumns = new Map()): (table: string, indexName: string) => string | undefined {
   return (table, indexName) => {
-    const columns = recorded.get(table);
-    return expectedIndexes(table, schema, columns === undefined ? DOCUMENT_STORAGE : tableStorage(columns)).find((index) => index.pgName === indexName)?.definition;
+    return expectedIndexes(table, schema, expectedStorage(table, schema, recorded.get(table))).find((index) => index.pgName === indexName)?.definition;
   };
 }
 
 /** Checks that a table has the columns its storage layout (the catalog's, from `convoy.columns`) needs. */
 function checkColumns(table: IntrospectedTable, storage: TableStorage): void {
+  for (const name of storage.keyColumns.values()) {
+    const column = table.columns.find((c) => c.name === name);
+    if (column !== undefined && (column.type !== "bytea" || column.generated !== true)) {
+      throw new SyncError(`table "${table.name}" has a column "${name}" that is not Convoy's generated key column (bytea GENERATED ALWAYS AS … STORED); rename or drop it`);
+    }
+  }
   const expectedColumns = tableColumns(storage);
   for (const expected of expectedColumns) {
     const column = table.columns.find((c) => c.name === expected.name);
@@ -121,13 +145,14 @@ export function planSync(state: DatabaseState, schema: SchemaJSON, schemaHash: s
   if (pgSchema !== DEFAULT_PG_SCHEMA && !state.hasUserSchema) bookkeeping.push(tx(`create schema ${pgSchema}`, `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(pgSchema)}`, "none"));
   if (bookkeeping.length > 0) steps.push({ kind: "bookkeeping", description: "create Convoy's bookkeeping schema and SQL functions", statements: bookkeeping });
 
+  const storageOf = (table: string): TableStorage => expectedStorage(table, schema, state.recordedColumns?.get(table));
   const createIndexStatements = (table: string, index: ExpectedIndex, build: { concurrent: boolean; name?: string }): SyncStatement[] => {
     const name = build.name ?? index.pgName;
     const comment: IndexComment = { convoy: 1, table, index: index.name, fields: index.fields, definition: index.definition };
     return [
       {
         description: `create index ${table}.${index.name}`,
-        sql: createIndexSql(pgSchema, table, index.name, index.fields, { concurrently: build.concurrent, name }),
+        sql: createIndexSql(pgSchema, table, index.name, index.fields, { concurrently: build.concurrent, name, storage: storageOf(table) }),
         lock: build.concurrent ? "SHARE UPDATE EXCLUSIVE" : "SHARE",
         lockTarget: target(table),
         concurrent: build.concurrent,
@@ -141,10 +166,6 @@ export function planSync(state: DatabaseState, schema: SchemaJSON, schemaHash: s
       ? { description, sql: `DROP INDEX CONCURRENTLY IF EXISTS ${qualified(pgSchema, name)}`, lock: "SHARE UPDATE EXCLUSIVE", lockTarget: target(table), concurrent: true }
       : tx(description, `DROP INDEX IF EXISTS ${qualified(pgSchema, name)}`, "ACCESS EXCLUSIVE", target(table));
 
-  const storageOf = (table: string): TableStorage => {
-    const columns = state.recordedColumns?.get(table);
-    return columns === undefined ? DOCUMENT_STORAGE : tableStorage(columns);
-  };
   const codeTables = Object.keys(schema.tables).sort(byName);
   for (const table of codeTables) {
     const existing = state.tables.get(table);
@@ -156,7 +177,7 @@ export function planSync(state: DatabaseState, schema: SchemaJSON, schemaHash: s
         table,
         adopt: false,
         description: `create table ${table}`,
-        statements: [tx(`create table ${table}`, createTableSql(pgSchema, table), "none"), register],
+        statements: [tx(`create table ${table}`, createTableSql(pgSchema, table, storageOf(table)), "none"), register],
       });
       for (const index of indexes) {
         // A new table is empty and unused: a plain build, in a transaction.
@@ -176,8 +197,42 @@ export function planSync(state: DatabaseState, schema: SchemaJSON, schemaHash: s
     if (!state.registeredTables.has(table)) {
       steps.push({ kind: "create_table", table, adopt: true, description: `register existing table ${table} as Convoy's`, statements: [register] });
     }
+    planKeyColumns(table, existing);
     planTableIndexes(table, existing, indexes);
     planValidator(table, existing);
+    planUnusedKeyColumns(table, existing);
+  }
+
+  function planKeyColumns(table: string, existing: IntrospectedTable): void {
+    const missing = keyColumns(storageOf(table)).filter((column) => !existing.columns.some((c) => c.name === column.name));
+    if (missing.length === 0) return;
+    const paths = missing.map((column) => column.path);
+    steps.push({
+      kind: "add_key_columns",
+      table,
+      paths,
+      description: `add the generated key column${paths.length === 1 ? "" : "s"} of ${table}.${paths.join(`, ${table}.`)} (rewrites the table)`,
+      statements: [tx(`add key columns to ${table} (rewrites the table and its indexes)`, addKeyColumnsSql(pgSchema, table, missing), "ACCESS EXCLUSIVE", target(table))],
+    });
+  }
+
+  /** Key columns no index of the code uses (after the indexes that used them are dropped). */
+  function planUnusedKeyColumns(table: string, existing: IntrospectedTable): void {
+    const expected = new Set(storageOf(table).keyColumns.values());
+    for (const column of existing.columns) {
+      if (column.generated !== true || !column.name.startsWith(KEY_COLUMN_PREFIX) || expected.has(column.name)) continue;
+      if (!allowDrop) {
+        kept.push({ kind: "key_column", table, name: column.name });
+        continue;
+      }
+      steps.push({
+        kind: "drop_key_column",
+        table,
+        column: column.name,
+        description: `drop key column ${table}.${column.name} (no index uses it; --allow-drop)`,
+        statements: [tx(`drop key column ${column.name}`, `ALTER TABLE ${qualified(pgSchema, table)} DROP COLUMN IF EXISTS ${quoteName(column.name)}`, "ACCESS EXCLUSIVE", target(table))],
+      });
+    }
   }
 
   function planTableIndexes(table: string, existing: IntrospectedTable, indexes: ExpectedIndex[]): void {

@@ -3,7 +3,7 @@ import type { SchemaDefinition } from "../schema/schema-definition.js";
 import { tableTag } from "./ids.js";
 import { qualified } from "./sql/identifiers.js";
 import { DEFAULT_PG_SCHEMA } from "./layout.js";
-import { DOCUMENT_STORAGE, tableStorage, type RecordedColumns, type TableStorage } from "./table-storage.js";
+import { indexedPaths, tableStorage, type RecordedColumns, type TableStorage } from "./table-storage.js";
 
 export type { RecordedColumns };
 
@@ -62,7 +62,7 @@ export function createCatalog(schema: SchemaDefinition, pgSchema: string = DEFAU
       validator: definition.validator as GenericValidator,
       indexes,
       tag: tableTag(name),
-      storage: recorded.has(name) ? tableStorage(recorded.get(name)) : DOCUMENT_STORAGE,
+      storage: tableStorage(recorded.get(name), indexedPaths(definition.indexes)),
     };
     tables.set(name, table);
     tablesByTag.set(table.tag, table);

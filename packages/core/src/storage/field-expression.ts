@@ -10,8 +10,9 @@ export { CREATION_TIME_COLUMN, DATA_COLUMN, ID_COLUMN };
  * table-storage.ts), so moving a field into a column changes one mapping.
  *
  * - `json`: the field as `jsonb` (SQL NULL when missing).
- * - `key`: the field's order-preserving key: the expression indexes are built on and that
- *   ranges, `ORDER BY` and keyset cursors compare, in Convoy's total order (SPEC §4).
+ * - `key`: the field's order-preserving key, in Convoy's total order (SPEC §4): the field's
+ *   key column when the table has one (an indexed path: what indexes are built on and ranges,
+ *   `ORDER BY` and keyset cursors compare), else the key computed from `json`.
  */
 export interface FieldSql {
   json: string;
@@ -25,35 +26,41 @@ export interface FieldSql {
  */
 export function fieldSql(table: StoredTable, fieldPath: string, alias?: string): FieldSql {
   const column = (name: string) => (alias ? `${alias}.${quoteName(name)}` : quoteName(name));
-  const segments = fieldPath.split(".");
-  const storage = fieldStorage(table.storage, segments[0]!);
-  let json: string;
-  switch (storage.kind) {
-    case "id":
-      if (segments.length > 1) return missingField();
-      json = `to_jsonb(${column(ID_COLUMN)})`;
-      break;
-    case "creationTime":
-      if (segments.length > 1) return missingField();
-      json = `to_jsonb(${column(CREATION_TIME_COLUMN)})`;
-      break;
-    case "column":
-      json = segments.slice(1).reduce((expr, segment) => `${expr}->${literal(segment)}`, column(storage.column));
-      break;
-    case "document":
-      json = segments.reduce((expr, segment) => `${expr}->${literal(segment)}`, column(storage.column));
-      break;
-  }
-  return { json, key: `${SORT_KEY_FUNCTION}(${json})` };
-}
-
-/** A path below a scalar system field: always missing. */
-function missingField(): FieldSql {
-  return { json: "NULL::jsonb", key: `${SORT_KEY_FUNCTION}(NULL::jsonb)` };
+  const json = fieldJsonSql(table, fieldPath, alias);
+  const keyColumn = table.storage.keyColumns.get(fieldPath);
+  return { json, key: keyColumn === undefined ? `${SORT_KEY_FUNCTION}(${json})` : column(keyColumn) };
 }
 
 /**
- * The columns of an index, in order: the key of each field, then `_creation_time` and `_id`
+ * The key of a field computed from the document (`convoy.sort_key_v1(<json>)`): the generation
+ * expression of its key column, and what anything without the column (triggers over other
+ * tables' rows, unindexed paths) compares.
+ */
+export function fieldKeyExpression(table: StoredTable, fieldPath: string, alias?: string): string {
+  return `${SORT_KEY_FUNCTION}(${fieldJsonSql(table, fieldPath, alias)})`;
+}
+
+/** A path below a scalar system field: always missing. */
+const MISSING = "NULL::jsonb";
+
+function fieldJsonSql(table: StoredTable, fieldPath: string, alias?: string): string {
+  const column = (name: string) => (alias ? `${alias}.${quoteName(name)}` : quoteName(name));
+  const segments = fieldPath.split(".");
+  const storage = fieldStorage(table.storage, segments[0]!);
+  switch (storage.kind) {
+    case "id":
+      return segments.length > 1 ? MISSING : `to_jsonb(${column(ID_COLUMN)})`;
+    case "creationTime":
+      return segments.length > 1 ? MISSING : `to_jsonb(${column(CREATION_TIME_COLUMN)})`;
+    case "column":
+      return segments.slice(1).reduce((expr, segment) => `${expr}->${literal(segment)}`, column(storage.column));
+    case "document":
+      return segments.reduce((expr, segment) => `${expr}->${literal(segment)}`, column(storage.column));
+  }
+}
+
+/**
+ * The columns of an index, in order: the key of each field (its key column), then `_creation_time` and `_id`
  * (every index implicitly ends with `_creationTime`, and `_id` makes keys unique). `by_id`
  * (fields `["_id"]`) is the primary key: just `_id`. The system columns are compared natively:
  * `_creation_time` (float8, always finite) and `_id` (text COLLATE "C") sort exactly as their

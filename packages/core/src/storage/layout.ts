@@ -1,4 +1,4 @@
-import { indexColumnsSql } from "./field-expression.js";
+import { fieldKeyExpression, indexColumnsSql } from "./field-expression.js";
 import { CREATION_TIME_COLUMN, DOCUMENT_STORAGE, ID_COLUMN, type TableStorage } from "./table-storage.js";
 import { indexNameFor } from "./index-names.js";
 import { qualified, quoteIdent, quoteName } from "./sql/identifiers.js";
@@ -79,13 +79,40 @@ export const BOOKKEEPING_SQL: readonly string[] = [
   REQUEST_LOG_SQL,
 ];
 
-/** DDL creating one Convoy table: the system columns, the `jsonb` document and any promoted column (see table-storage.ts). */
+/**
+ * DDL creating one Convoy table: the system columns, the `jsonb` document, any promoted column
+ * and the generated key column of each indexed field (see table-storage.ts).
+ */
 export function createTableSql(pgSchema: string, table: string, storage: TableStorage = DOCUMENT_STORAGE): string {
   return `CREATE TABLE IF NOT EXISTS ${qualified(pgSchema, table)} (
-${tableColumns(storage)
-  .map((column) => `  ${quoteName(column.name)} ${column.type}${column.collation === null ? "" : ` COLLATE "${column.collation}"`}${column.name === ID_COLUMN ? " PRIMARY KEY" : column.nullable ? "" : " NOT NULL"}`)
-  .join(",\n")}
+${[
+  ...tableColumns(storage).map(
+    (column) => `  ${quoteName(column.name)} ${column.type}${column.collation === null ? "" : ` COLLATE "${column.collation}"`}${column.name === ID_COLUMN ? " PRIMARY KEY" : column.nullable ? "" : " NOT NULL"}`,
+  ),
+  ...keyColumns(storage).map((column) => `  ${keyColumnDefinition(column)}`),
+].join(",\n")}
 )`;
+}
+
+/** A generated key column of a table: its name and the expression Postgres stores (see table-storage.ts). */
+export interface KeyColumn {
+  path: string;
+  name: string;
+  expression: string;
+}
+
+/** The key columns a table with this layout has, by name. */
+export function keyColumns(storage: TableStorage): KeyColumn[] {
+  return [...storage.keyColumns].map(([path, name]) => ({ path, name, expression: fieldKeyExpression({ storage }, path) }));
+}
+
+function keyColumnDefinition(column: KeyColumn): string {
+  return `${quoteName(column.name)} bytea GENERATED ALWAYS AS (${column.expression}) STORED`;
+}
+
+/** `ALTER TABLE … ADD COLUMN` of key columns: one statement, so the table is rewritten once. */
+export function addKeyColumnsSql(pgSchema: string, table: string, columns: readonly KeyColumn[]): string {
+  return `ALTER TABLE ${qualified(pgSchema, table)} ${columns.map((column) => `ADD COLUMN IF NOT EXISTS ${keyColumnDefinition(column)}`).join(", ")}`;
 }
 
 /** A column of a Convoy table as the storage layout defines it (DDL and sync's column checks). */

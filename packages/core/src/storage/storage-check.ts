@@ -16,7 +16,7 @@ export async function loadCursorSecret(q: Queryable): Promise<string> {
 
 /**
  * What a runtime needs before it serves, checked read-only (the runtime never creates it):
- * Convoy's bookkeeping, and every table and index of the catalog. Throws an `UNAVAILABLE`
+ * Convoy's bookkeeping, and every table, key column and index of the catalog. Throws an `UNAVAILABLE`
  * `FrameworkError` naming what is missing and telling to run `convoy sync`.
  */
 export async function requireStorage(q: Queryable, catalog: Catalog): Promise<void> {
@@ -39,12 +39,23 @@ export async function requireStorage(q: Queryable, catalog: Catalog): Promise<vo
     if (row.index_name !== null) indexes.add(row.index_name);
     present.set(row.table_name, indexes);
   }
+  const generated = await q.query<{ table_name: string; column_name: string }>(
+    `SELECT t.relname AS table_name, a.attname AS column_name
+       FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+      WHERE n.nspname = $1 AND t.relkind IN ('r', 'p') AND t.relname IN (SELECT jsonb_array_elements_text($2::jsonb))
+        AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = 's'`,
+    [catalog.pgSchema, JSON.stringify(tables.map((table) => table.name))],
+  );
+  const keyColumns = new Set(generated.rows.map((row) => `${row.table_name}\0${row.column_name}`));
   const missing: string[] = [];
   for (const table of tables) {
     const indexes = present.get(table.name);
     if (indexes === undefined) {
       missing.push(`table ${table.name}`);
       continue;
+    }
+    for (const [path, column] of table.storage.keyColumns) {
+      if (!keyColumns.has(`${table.name}\0${column}`)) missing.push(`key column ${table.name}.${column} (of ${JSON.stringify(path)})`);
     }
     for (const index of table.indexes.values()) {
       if (index.name === "by_id") continue;

@@ -89,15 +89,19 @@ describe("convoy sync: index builds on existing tables", () => {
     try {
       expect((await syncSchema(session.driver, before)).outcome).toBe("applied");
       await insertDocuments(db().driver, "samples", Array.from({ length: 500 }, (_, i) => ({ k: BigInt(i) })));
-      // A document whose stored int64 is corrupt (written with plain SQL): its key cannot be
-      // computed, so the build fails when it reaches it, after the index entry was created.
+      // A document whose key is too large for a btree entry (incompressible, over 2704 bytes):
+      // its key column is computed, but the index build fails when it reaches it, after the
+      // index entry was created.
       const corrupt = newId("samples");
-      await db().driver.query(`INSERT INTO samples (_id, _creation_time, data) VALUES ($1, $2, '{"k": {"$int64": "oops"}}'::jsonb)`, [corrupt, newCreationTime()]);
+      await db().driver.query(
+        `INSERT INTO samples (_id, _creation_time, data) SELECT $1, $2, jsonb_build_object('k', string_agg(md5(i::text), '')) FROM generate_series(1, 200) AS i`,
+        [corrupt, newCreationTime()],
+      );
 
       const after = defineSchema({ ...indexed.tables, samples: defineTable({ k: v.any() }).index("by_k", ["k"]) });
       const failed = await syncSchema(session.driver, after);
       expect(failed.outcome).toBe("failed");
-      expect(failed.error?.message).toMatch(/bigint|invalid input syntax/);
+      expect(failed.error?.message).toMatch(/index row size .* exceeds/);
       expect(failed.results.find((r) => r.status === "failed")?.step).toMatchObject({ kind: "create_index", index: "by_k" });
       const log = await readSyncLog(db().driver);
       expect(log[0]).toMatchObject({ schemaHash: after.hash, outcome: "failed" });
@@ -117,6 +121,8 @@ describe("convoy sync: index builds on existing tables", () => {
         index: "by_k",
       });
       expect(await indexState(db().driver, "samples__by_k")).toEqual({ valid: true });
+      // the key column follows the document's change
+      expect((await db().driver.query(`SELECT 1 FROM samples WHERE _key_k_ec3c2d98 = convoy.sort_key_v1('{"$int64": "7"}'::jsonb)`)).rows).toHaveLength(2);
       expect((await syncSchema(session.driver, after)).outcome).toBe("up-to-date");
     } finally {
       await session.close();

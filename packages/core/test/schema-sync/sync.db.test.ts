@@ -74,9 +74,10 @@ describe("convoy sync: plan, dry run, apply, never drop", () => {
     expect(kept.plan.steps.map((s) => s.kind)).toEqual(["record_schema"]);
     expect(kept.plan.kept).toEqual([
       { kind: "index", table: "messages", name: "by_author" },
+      { kind: "key_column", table: "messages", name: "_key_author_6fa4dac9" },
       { kind: "table", table: "users" },
     ]);
-    expect(formatPlan(kept.plan)).toContain("kept, not dropped: index messages.by_author, table users");
+    expect(formatPlan(kept.plan)).toContain("kept, not dropped: index messages.by_author, key_column messages._key_author_6fa4dac9, table users");
 
     // and the field body: refused (documents have it), nothing changes
     const v3 = defineSchema({ messages: defineTable({ author: v.string() }) });
@@ -87,10 +88,10 @@ describe("convoy sync: plan, dry run, apply, never drop", () => {
     expect(refused.checks).toEqual([expect.objectContaining({ table: "messages", checked: 2, failing: 2 })]);
     expect(await catalogSnapshot(db().driver)).toEqual(before);
 
-    // --allow-drop: exactly the table, the index and the field go
+    // --allow-drop: exactly the table, the index (and its key column) and the field go
     const dropped = await withSync((driver) => syncSchema(driver, v3, { allowDrop: true }));
     expect(dropped.outcome).toBe("applied");
-    expect(dropped.plan.steps.map((s) => s.kind).sort()).toEqual(["check_documents", "drop_field", "drop_index", "drop_table", "record_schema"]);
+    expect(dropped.plan.steps.map((s) => s.kind).sort()).toEqual(["check_documents", "drop_field", "drop_index", "drop_key_column", "drop_table", "record_schema"]);
     expect(dropped.plan.kept).toEqual([]);
     const tables = await db().driver.query<{ relname: string }>(`SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE nspname = 'public' ORDER BY relname`);
     expect(tables.rows.map((r) => r.relname)).toEqual(["messages", "messages__by_creation_time", "messages_pkey"]);
@@ -144,7 +145,7 @@ describe("convoy sync: plan, dry run, apply, never drop", () => {
     expect(indexes.rows.map((r) => r.relname)).toEqual(["messages__by_author", "messages__by_creation_time", "messages_pkey"]);
     const byAuthor = indexes.rows.find((r) => r.relname === "messages__by_author")!;
     expect(byAuthor.valid).toBe(true);
-    expect(byAuthor.def).toContain("convoy.sort_key_v1((data -> 'body'::text))");
+    expect(byAuthor.def).toContain("USING btree (_key_author_6fa4dac9, _key_body_6f38a8a1, _creation_time, _id)");
   });
 
   it("adopts an index built without a recorded definition when Postgres renders it the same", async () => {
