@@ -100,7 +100,7 @@ export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
     const id = newId(table.name);
     const creationTime = newCreationTime();
     if (this.options.rules !== undefined) await this.options.rules.checkInsert(table.name, ruleDocument(fields, id, creationTime));
-    await this.options.tx.query(rowSql(table).insert, [id, creationTime, ...columnValues(table, stored)]);
+    await this.blindWrite(rowSql(table).insert, [id, creationTime, ...columnValues(table, stored)]);
     this.options.log.write({ table: table.name, id, op: "insert", newKeys: indexKeysOf(table, { ...fields, _id: id, _creationTime: creationTime }) });
     return id as GenericId<TTableName>;
   }
@@ -147,7 +147,7 @@ export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
     const stored = prepareFields(table, fields, this.options.catalog.schemaValidation);
     if (this.options.rules !== undefined) await this.options.rules.checkUpdate(table.name, old, ruleDocument(fields, old._id, old._creationTime));
     this.options.cache?.invalidate(old._id);
-    await this.options.tx.query(rowSql(table).update, [old._id, ...columnValues(table, stored)]);
+    await this.blindWrite(rowSql(table).update, [old._id, ...columnValues(table, stored)]);
     this.options.log.write({
       table: table.name,
       id: old._id,
@@ -155,6 +155,17 @@ export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
       oldKeys: indexKeysOf(table, old),
       newKeys: indexKeysOf(table, { ...fields, _id: old._id, _creationTime: old._creationTime }),
     });
+  }
+
+  /**
+   * A write whose answer nothing reads (an insert; an update of a row this transaction read):
+   * where the transaction can, it is sent with the next statement or with COMMIT, in the same
+   * round trip; its failure then fails that statement or the commit.
+   */
+  private async blindWrite(sql: string, params: unknown[]): Promise<void> {
+    const { tx } = this.options;
+    if (tx.defer !== undefined) tx.defer(sql, params);
+    else await tx.query(sql, params);
   }
 
   /** The document to write: one the caller cannot read fails exactly as one that does not exist. */

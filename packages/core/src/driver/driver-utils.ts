@@ -32,17 +32,22 @@ export function affectedRowCount(command: string | undefined, rowCount: number |
   return command !== undefined && COUNTED_COMMANDS.has(command) ? (rowCount ?? 0) : 0;
 }
 
-/** The `BEGIN` statement for a transaction's options (default: read committed, read write). */
-export function beginStatement(options: TransactionOptions): string {
+/** The `BEGIN` statement for a transaction's options (default: read committed, read write), then `SET LOCAL statement_timeout` if asked. */
+export function beginStatements(options: TransactionOptions): string[] {
   const isolation = options.isolation ?? "read committed";
   if (isolation !== "read committed" && isolation !== "repeatable read" && isolation !== "serializable") {
     throw new FrameworkError("INTERNAL", `unknown isolation level: ${String(isolation)}`);
   }
   const begin = `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()} ${options.readOnly === true ? "READ ONLY" : "READ WRITE"}`;
   const timeout = options.statementTimeoutMs;
-  if (timeout === undefined) return begin;
+  if (timeout === undefined) return [begin];
   if (!Number.isSafeInteger(timeout) || timeout < 0) throw new FrameworkError("INTERNAL", `statementTimeoutMs must be a non-negative integer, got ${String(timeout)}`);
-  return `${begin}; SET LOCAL statement_timeout = ${String(timeout)}`;
+  return [begin, `SET LOCAL statement_timeout = ${String(timeout)}`];
+}
+
+/** {@link beginStatements} as one simple-query string (one round trip). */
+export function beginStatement(options: TransactionOptions): string {
+  return beginStatements(options).join("; ");
 }
 
 /**

@@ -16,6 +16,13 @@ export interface Queryable {
    * Results: `jsonb` parsed, `float8` as number, `bytea` as `Uint8Array`, `int8`/`numeric` as string.
    */
   query<TRow extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<TRow>>;
+  /**
+   * Run a statement whose result nobody needs (a blind write) later: sent with the next
+   * statement of the transaction, or with `COMMIT`, in the same round trip. Its failure fails
+   * that statement or the commit (the transaction is rolled back either way). Only the pg
+   * driver's transactions have it; elsewhere `await query(...)` instead.
+   */
+  defer?(sql: string, params?: readonly unknown[]): void;
 }
 
 export type IsolationLevel = "read committed" | "repeatable read" | "serializable";

@@ -94,6 +94,11 @@ export function isConnectionError(error: unknown): boolean {
   return CONNECTION_MESSAGES.some((pattern) => pattern.test(message));
 }
 
+/** Whether `error` is an error report the server sent (it has a SQLSTATE), rather than a socket or client-side failure. */
+export function isServerReport(error: unknown): boolean {
+  return isObject(error) && !(error instanceof FrameworkError) && sqlStateOf(error) !== undefined;
+}
+
 /**
  * Normalise anything thrown by `pg` or PGlite:
  * - a lost, refused or closed connection becomes `FrameworkError("UNAVAILABLE")`;

@@ -45,7 +45,7 @@ export class CallScope {
     this.budget = new ReadBudget(context.limits, context.describe, (error) => {
       this.poison ??= error;
     });
-    this.tx = {
+    const tx: Queryable = {
       query: async <TRow extends Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<TRow>> => {
         // A handler still running past its deadline (its call has already failed) sends nothing more.
         context.throwIfExpired();
@@ -57,6 +57,14 @@ export class CallScope {
         }
       },
     };
+    if (rawTx.defer !== undefined) {
+      const defer = rawTx.defer.bind(rawTx);
+      tx.defer = (sql, params) => {
+        context.throwIfExpired();
+        defer(sql, params);
+      };
+    }
+    this.tx = tx;
   }
 
   /**

@@ -18,8 +18,11 @@ const notes = {
 };
 const registry = createRegistrySync({ notes });
 
-/** The simple-query message of `COMMIT` as pg sends it: 'Q', int32 length, "COMMIT\0". */
-const COMMIT_MESSAGE = Buffer.concat([Buffer.from("Q"), Buffer.from([0, 0, 0, 11]), Buffer.from("COMMIT\0")]);
+/**
+ * `COMMIT` as the driver sends it: the text of a simple query ('Q', length, "COMMIT\0") or of a
+ * `Parse` message in a pipeline (with the transaction's other statements, one round trip).
+ */
+const COMMIT_MESSAGE = Buffer.from("COMMIT\0");
 
 /**
  * A TCP proxy to Postgres that, once armed, cuts the connection that sends `COMMIT`: either

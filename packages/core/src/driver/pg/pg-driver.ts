@@ -1,11 +1,12 @@
 import pg from "pg";
 import type { PoolClient, QueryResult as PgQueryResult } from "pg";
 import type { Driver, NotificationHandler, QueryResult, Queryable, Row, TransactionOptions } from "../driver.js";
-import { affectedRowCount, beginStatement, prepareParams, quoteChannel, untilAborted } from "../driver-utils.js";
-import { abortedCommitError, commitOutcomeUnknownError, finishedTransactionError, isConnectionError, normalizeDriverError } from "../errors.js";
+import { affectedRowCount, beginStatements as beginTexts, prepareParams, quoteChannel, untilAborted } from "../driver-utils.js";
+import { abortedCommitError, commitOutcomeUnknownError, finishedTransactionError, isConnectionError, isServerReport, normalizeDriverError } from "../errors.js";
 import { FrameworkError } from "../../errors/framework-error.js";
 import { PgListener } from "./pg-listener.js";
 import { convoyPgTypes } from "./pg-types.js";
+import { Pipeline, type PipelineError, type PipelineResult, type PipelineStatement } from "./pipeline.js";
 import { StatementNames } from "./statement-names.js";
 
 /** Options of {@link createPgDriver}. */
@@ -35,11 +36,16 @@ export interface PgDriverOptions {
   statementTimeoutMs?: number;
 }
 
-function toResult<TRow extends Row>(result: PgQueryResult | PgQueryResult[]): QueryResult<TRow> {
+function toResult<TRow extends Row>(result: PgQueryResult | PgQueryResult[] | PipelineResult): QueryResult<TRow> {
   // A multi-statement string (no parameters) answers one result per statement: keep the last.
   const last = Array.isArray(result) ? result[result.length - 1] : result;
   if (last === undefined) return { rows: [], rowCount: 0 };
   return { rows: (last.rows as TRow[] | undefined) ?? [], rowCount: affectedRowCount(last.command, last.rowCount) };
+}
+
+function toPipelineResult(result: PgQueryResult | PgQueryResult[]): PipelineResult | undefined {
+  const last = Array.isArray(result) ? result[result.length - 1] : result;
+  return last === undefined ? undefined : { command: last.command, rowCount: last.rowCount, rows: last.rows as Row[] };
 }
 
 /**
@@ -104,7 +110,8 @@ export function createPgDriver(options: PgDriverOptions): Driver {
   }
 
   async function transaction<T>(txOptions: TransactionOptions, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const begin = beginStatement(txOptions);
+    const begin: PipelineStatement[] = beginTexts(txOptions).map((text) => ({ text, values: [] }));
+    const beginCount = begin.length;
     const { signal } = txOptions;
     if (signal?.aborted === true) throw signal.reason as Error;
     let client: PoolClient;
@@ -121,22 +128,52 @@ export function createPgDriver(options: PgDriverOptions): Driver {
     };
     client.on("error", onError);
     let finished = false;
-    const run = async (sql: string, params?: readonly unknown[]): Promise<PgQueryResult | PgQueryResult[]> => {
+    /**
+     * `BEGIN` (and `SET LOCAL`) are not sent on their own: they go with the transaction's first
+     * statement, and deferred statements with the next one or with `COMMIT`, in one round trip
+     * (a {@link Pipeline}). Until then the server has seen nothing of the transaction.
+     */
+    let unsent: PipelineStatement[] = begin;
+    let begun = false;
+    const send = (statements: PipelineStatement[]): Promise<PipelineResult[]> =>
+      new Promise<PipelineResult[]>((resolve, reject) => {
+        void client.query(
+          new Pipeline(statements, convoyPgTypes, (error, results) => {
+            if (error !== null) reject(error);
+            else resolve(results!);
+          }) as unknown as pg.QueryConfig,
+        );
+      });
+    /** Sends what is pending plus `last` (if any); resolves to the last statement's result. */
+    const run = async (last: PipelineStatement | undefined): Promise<PipelineResult | undefined> => {
+      const statements = last === undefined ? unsent : [...unsent, last];
+      unsent = [];
+      if (statements.length === 0) return undefined;
+      begun = true;
       try {
-        return (await client.query(statement(sql, params))) as PgQueryResult | PgQueryResult[];
+        if (statements.length === 1) return toPipelineResult(await client.query(statements[0] as pg.QueryConfig<unknown[]>));
+        const results = await send(statements);
+        return results[results.length - 1];
       } catch (error) {
         if (isConnectionError(error)) broken = true;
-        throw normalizeDriverError(error);
+        throw error;
       }
     };
     const tx: Queryable = {
       async query<TRow extends Row>(sql: string, params?: readonly unknown[]) {
         if (finished) throw finishedTransactionError();
-        return toResult<TRow>(await run(sql, params));
+        try {
+          return toResult<TRow>((await run(statement(sql, params)))!);
+        } catch (error) {
+          throw normalizeDriverError(error);
+        }
+      },
+      defer(sql: string, params?: readonly unknown[]) {
+        if (finished) throw finishedTransactionError();
+        unsent.push(statement(sql, params));
       },
     };
     try {
-      await run(begin);
       let value: T;
       try {
         // An abort rolls back now, even if `fn` never settles (after the statement in flight, which
@@ -144,9 +181,10 @@ export function createPgDriver(options: PgDriverOptions): Driver {
         value = await untilAborted(fn(tx), signal);
       } catch (error) {
         finished = true;
-        if (!broken) {
+        unsent = [];
+        if (!broken && begun) {
           try {
-            await run("ROLLBACK");
+            await run({ text: "ROLLBACK", values: [] });
           } catch {
             broken = true;
           }
@@ -154,12 +192,30 @@ export function createPgDriver(options: PgDriverOptions): Driver {
         throw error;
       }
       finished = true;
-      const commit = await run("COMMIT").catch((error: unknown) => {
+      // Nothing was sent: there is nothing to commit.
+      if (!begun && unsent.length === beginCount) return value;
+      const commitIndex = unsent.length;
+      let commit: PipelineResult | undefined;
+      try {
+        commit = await run({ text: "COMMIT", values: [] });
+      } catch (error) {
+        const index = (error as PipelineError).pipelineIndex ?? commitIndex;
+        // A statement sent with COMMIT failed: the server skipped COMMIT; end the aborted transaction.
+        if (index < commitIndex && isServerReport(error)) {
+          if (!broken) {
+            try {
+              await run({ text: "ROLLBACK", values: [] });
+            } catch {
+              broken = true;
+            }
+          }
+          throw normalizeDriverError(error);
+        }
         // Lost after COMMIT was sent: the server may have committed. Say so; never pretend it failed.
-        throw txOptions.readOnly !== true && isConnectionError(error) ? commitOutcomeUnknownError(error) : error;
-      });
-      const tag = Array.isArray(commit) ? undefined : commit.command;
-      if (tag === "ROLLBACK") throw abortedCommitError();
+        const normalized = normalizeDriverError(error);
+        throw txOptions.readOnly !== true && isConnectionError(normalized) ? commitOutcomeUnknownError(error) : normalized;
+      }
+      if (commit?.command === "ROLLBACK") throw abortedCommitError();
       return value;
     } catch (error) {
       // A failed BEGIN or COMMIT: the outcome on the server is a rollback (or unknown if broken).

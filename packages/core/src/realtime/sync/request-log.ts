@@ -16,7 +16,11 @@ export function storeRequestResult(sessionId: string, requestId: string) {
     const found = await tx.query<{ result: string }>(`SELECT result FROM ${REQUEST_LOG_TABLE} WHERE session_id = $1 AND request_id = $2`, [sessionId, requestId]);
     if (found.rows[0] !== undefined) return decodeValue(JSON.parse(found.rows[0].result) as JSONValue);
     const value = await invoke();
-    await tx.query(`INSERT INTO ${REQUEST_LOG_TABLE} (session_id, request_id, result) VALUES ($1, $2, $3)`, [sessionId, requestId, JSON.stringify(encodeValue(value))]);
+    const sql = `INSERT INTO ${REQUEST_LOG_TABLE} (session_id, request_id, result) VALUES ($1, $2, $3)`;
+    const params = [sessionId, requestId, JSON.stringify(encodeValue(value))];
+    // Sent with COMMIT where the driver can (one round trip less); a duplicate still conflicts there.
+    if (tx.defer !== undefined) tx.defer(sql, params);
+    else await tx.query(sql, params);
     return value;
   };
 }
