@@ -1,16 +1,23 @@
 /**
- * Live queries (`npm run bench -- realtime`), on the real server, subscribers in a child process
- * (their sockets would not fit next to the server's in one process's file descriptors):
+ * Live queries (`npm run bench -- realtime`), on the real server, subscribers in child processes
+ * (a process has 20,000 file descriptors; each side needs its own), the baselines' server in a
+ * child process of its own so that Convoy and baseline rounds alternate (same machine load):
  * 1. fan-out: commit → the last of 10,000 subscribers of ONE query has the push (target p99 <
- *    25 ms), against the naive baseline: after a raw INSERT commits, a SELECT of the rows and a
- *    raw `ws` server that `JSON.stringify`s and sends the payload to each of 10,000 sockets;
+ *    25 ms), against (a) the naive baseline: after a raw INSERT commits, a SELECT of the rows and
+ *    `JSON.stringify` + `ws.send` per socket, and (b) the floor: no database, one pre-framed
+ *    frame written to each of 10,000 `net` sockets;
  * 2. precision: one of 10,000 DISTINCT subscriptions invalidated → commit → its subscriber has
  *    the push (target p99 < 10 ms), against a raw baseline: after a raw INSERT commits, a SELECT
- *    of that author's rows and `ws.send` to one socket.
- * "Commit" is when the mutation's call returned (Convoy) or the INSERT returned (raw): the
- * clock starts after the write in both, so the mutation's own cost is not in the numbers;
- * 3. memory per idle subscription (engine side, no sockets), against a plain Map of the same
+ *    of that author's rows and `ws.send` to one socket;
+ * 3. authorized fan-out: every subscriber has its own identity (a token per socket) on one query
+ *    under a table read rule (the rules fixture's filter rule: public notes or your own); a public
+ *    note changes every result → one run and one push per subscriber; pushes per second, against
+ *    a hand-written server running the same SELECT per user over as many connections;
+ * 4. memory per idle subscription (engine side, no sockets), against a plain Map of the same
  *    subscriptions.
+ * "Commit" is when the mutation's call returned (Convoy) or the INSERT returned (raw): the clock
+ * starts after the write on both sides. Arrival is stamped by the subscriber process with
+ * `process.hrtime.bigint()` (CLOCK_MONOTONIC, shared by the processes): no IPC in the numbers.
  */
 import { fork, type ChildProcess } from "node:child_process";
 import type { AddressInfo } from "node:net";
@@ -18,55 +25,46 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import pg from "pg";
 import { WebSocketServer, type WebSocket } from "ws";
+import { identityFromTestClaims } from "../packages/core/src/auth/user-identity.js";
 import { createPgDriver } from "../packages/core/src/driver/index.js";
+import { FrameworkError } from "../packages/core/src/errors/framework-error.js";
 import { createServer } from "../packages/core/src/http/index.js";
 import { RealtimeEngine } from "../packages/core/src/realtime/index.js";
 import { createLiveRegistry, schema } from "../packages/core/src/realtime/fixtures/live-app.js";
 import { createRuntime } from "../packages/core/src/runtime/index.js";
+import { filterRules, registry as rulesRegistry, schema as rulesSchema } from "../packages/core/test/rules/rules-fixture.js";
 import { createBenchDatabase } from "./lib/bench-database.js";
 import { percentile } from "./lib/stats.js";
 
 const SUBSCRIBERS = Number(process.env.BENCH_REALTIME_SUBSCRIBERS ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_REALTIME_ROUNDS ?? 50);
+const AUTH_SUBSCRIBERS = Number(process.env.BENCH_REALTIME_AUTH_SUBSCRIBERS ?? 10_000);
+const AUTH_ROUNDS = Number(process.env.BENCH_REALTIME_AUTH_ROUNDS ?? 8);
 
-type Reply = { ready?: true; armed?: number; done?: number; closed?: true };
+type Reply = { ready?: true; armed?: number; done?: number; at?: string; closed?: true; port?: number; t0?: string; dropped?: true; connected?: number };
 
-class Clients {
+/** A child process driven by IPC commands, each answered by a matching reply. */
+class Child {
   private readonly child: ChildProcess;
-  private waiting: { match: (reply: Reply) => boolean; resolve: () => void }[] = [];
+  private waiting: { match: (reply: Reply) => boolean; resolve: (reply: Reply) => void }[] = [];
 
-  constructor() {
-    this.child = fork(new URL("./lib/sync-clients.ts", import.meta.url).pathname, { execArgv: ["--import", "tsx"] });
+  constructor(file: string, args: string[] = []) {
+    this.child = fork(new URL(file, import.meta.url).pathname, args, { execArgv: ["--import", "tsx"] });
     this.child.on("message", (reply: Reply) => {
       const found = this.waiting.findIndex((waiter) => waiter.match(reply));
-      if (found !== -1) this.waiting.splice(found, 1)[0]!.resolve();
+      if (found !== -1) this.waiting.splice(found, 1)[0]!.resolve(reply);
     });
   }
 
-  private ask(command: object, match: (reply: Reply) => boolean): Promise<void> {
+  ask(command: object, match: (reply: Reply) => boolean): Promise<Reply> {
     return new Promise((resolve) => {
       this.waiting.push({ match, resolve });
       this.child.send(command);
     });
   }
 
-  open(url: string, sockets: number, perSocket: number, shared: boolean, raw = false): Promise<void> {
-    return this.ask({ cmd: "open", url, sockets, perSocket, shared, raw }, (r) => r.ready === true);
-  }
-
-  /** Arms round `round`; resolves with a promise of its completion (wrapped: an async function would adopt it). */
-  async arm(round: number, target?: [number, number]): Promise<{ done: Promise<void> }> {
-    let done!: Promise<void>;
-    await new Promise<void>((armed) => {
-      done = new Promise<void>((resolve) => this.waiting.push({ match: (r) => r.done === round, resolve }));
-      this.waiting.push({ match: (r) => r.armed === round, resolve: armed });
-      this.child.send({ cmd: "arm", round, ...(target === undefined ? {} : { target }) });
-    });
-    return { done };
-  }
-
-  close(): Promise<void> {
-    return this.ask({ cmd: "close" }, (r) => r.closed === true);
+  expect(match: (reply: Reply) => boolean): Promise<Reply> {
+    return new Promise((resolve) => this.waiting.push({ match, resolve }));
   }
 
   exit(): void {
@@ -74,11 +72,35 @@ class Clients {
   }
 }
 
+/** The subscribers (bench/lib/sync-clients.ts). */
+class Clients extends Child {
+  constructor() {
+    super("./lib/sync-clients.ts");
+  }
+
+  async open(url: string, sockets: number, perSocket: number, kind: "shared" | "distinct" | "identity", raw = false): Promise<void> {
+    await this.ask({ cmd: "open", url, sockets, perSocket, kind, raw }, (r) => r.ready === true);
+  }
+
+  /** Arms round `round`; resolves with a promise of the hrtime (ns) at which it completed (wrapped: an async function would adopt it). */
+  async arm(round: number, target?: [number, number]): Promise<{ done: Promise<bigint> }> {
+    const done = this.expect((r) => r.done === round).then((r) => BigInt(r.at!));
+    await this.ask({ cmd: "arm", round, ...(target === undefined ? {} : { target }) }, (r) => r.armed === round);
+    return { done };
+  }
+
+  async close(): Promise<void> {
+    await this.ask({ cmd: "close" }, (r) => r.closed === true);
+  }
+}
+
+const ms = (from: bigint, to: bigint) => Number(to - from) / 1e6;
+
 function line(name: string, samples: number[]): { p50: number; p99: number } {
   samples.sort((a, b) => a - b);
   const p50 = percentile(samples, 50);
   const p99 = percentile(samples, 99);
-  console.log(`  ${name.padEnd(44)} p50 ${p50.toFixed(2).padStart(8)} ms   p99 ${p99.toFixed(2).padStart(8)} ms   (${samples.length} rounds)`);
+  console.log(`  ${name.padEnd(52)} p50 ${p50.toFixed(2).padStart(8)} ms   p99 ${p99.toFixed(2).padStart(8)} ms   (${samples.length} rounds)`);
   return { p50, p99 };
 }
 
@@ -90,17 +112,38 @@ function heapUsed(): number {
   return process.memoryUsage().heapUsed;
 }
 
+/** Tokens `tok:<subject>` are that subject (a stand-in verifier: tokens are checked once per socket, not per push). */
+const verifyToken = (token: string) =>
+  token.startsWith("tok:") ? Promise.resolve(identityFromTestClaims({ subject: token.slice(4) })) : Promise.reject(new FrameworkError("UNAUTHENTICATED", "bad token"));
+
 export async function run(): Promise<void> {
   const db = await createBenchDatabase();
+  const notesDb = await createBenchDatabase();
   const driver = await createPgDriver({ connectionString: db.url, max: 8 });
+  const notesDriver = await createPgDriver({ connectionString: notesDb.url, max: 8 });
   const runtime = await createRuntime({ driver, schema, registry: createLiveRegistry(), ensureStorage: { databaseUrl: db.url } });
   const engine = new RealtimeEngine({ runtime });
   const server = createServer({ runtime, realtime: { engine, runtime }, connections: { maxConnections: SUBSCRIBERS + 100 } });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const wsUrl = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/api/sync`;
+  const rulesRuntime = await createRuntime({ driver: notesDriver, schema: rulesSchema, registry: rulesRegistry, rules: filterRules, ensureStorage: { databaseUrl: notesDb.url } });
+  const rulesEngine = new RealtimeEngine({ runtime: rulesRuntime });
+  const rulesServer = createServer({ runtime: rulesRuntime, realtime: { engine: rulesEngine, runtime: rulesRuntime }, verifyToken, connections: { maxConnections: AUTH_SUBSCRIBERS + 100 } });
+  await new Promise<void>((resolve) => rulesServer.listen(0, "127.0.0.1", resolve));
+  const rulesUrl = `ws://127.0.0.1:${(rulesServer.address() as AddressInfo).port}/api/sync`;
+
   const clients = new Clients();
+  const rawClients = new Clients();
+  const rawServer = new Child("./lib/raw-fanout-server.ts", [db.url, notesDb.url]);
+  const rawUrl = `ws://127.0.0.1:${(await rawServer.ask({ cmd: "listen" }, (r) => r.port !== undefined)).port!}`;
   const raw = new pg.Pool({ connectionString: db.url, max: 8 });
   let round = 0;
+  /** One raw round: arm the raw subscribers, let the raw server do `mode`, its commit → last arrival. */
+  const rawRound = async (mode: string, target?: [number, number]): Promise<number> => {
+    const { done } = await rawClients.arm(++round, target);
+    const { t0 } = await rawServer.ask({ cmd: "round", mode, round }, (r) => r.t0 !== undefined);
+    return ms(BigInt(t0!), await done);
+  };
   try {
     // memory per idle subscription (first: before the socket phases leave garbage behind)
     const count = 10_000;
@@ -118,49 +161,35 @@ export async function run(): Promise<void> {
     memoryEngine.close();
     plain.clear();
 
-    // 1. fan-out to the subscribers of one query
-    await clients.open(wsUrl, SUBSCRIBERS, 1, true);
-    const convoyFan: number[] = [];
+    // 1. fan-out to the subscribers of one query; Convoy, naive and floor rounds alternate
+    await clients.open(wsUrl, SUBSCRIBERS, 1, "shared");
+    await rawClients.open(rawUrl, SUBSCRIBERS, 0, "shared", true);
+    await rawServer.ask({ cmd: "await", sockets: SUBSCRIBERS }, (r) => r.connected !== undefined);
+    const fan = { convoy: [] as number[], naive: [] as number[], floor: [] as number[] };
     for (let i = 0; i < ROUNDS; i++) {
       const { done } = await clients.arm(++round);
       await runtime.run("mutation", "messages:send", { author: "fan", body: `m${i}` });
       // committed (the publication ran in the after-commit hook; the cycle starts after this)
-      const committed = performance.now();
-      await done;
-      convoyFan.push(performance.now() - committed);
+      const committed = process.hrtime.bigint();
+      fan.convoy.push(ms(committed, await done));
+      fan.naive.push(await rawRound("naive"));
+      fan.floor.push(await rawRound("floor"));
     }
     await clients.close();
-
-    const rawServer = new WebSocketServer({ port: 0, host: "127.0.0.1", perMessageDeflate: false });
-    const rawSockets: WebSocket[] = [];
-    rawServer.on("connection", (socket) => rawSockets.push(socket));
-    await new Promise<void>((resolve) => rawServer.once("listening", resolve));
-    await clients.open(`ws://127.0.0.1:${(rawServer.address() as AddressInfo).port}`, SUBSCRIBERS, 1, true, true);
-    while (rawSockets.length < SUBSCRIBERS) await new Promise((resolve) => setTimeout(resolve, 10));
-    const rawFan: number[] = [];
-    for (let i = 0; i < ROUNDS; i++) {
-      const { done } = await clients.arm(++round);
-      await raw.query("INSERT INTO messages (_id, _creation_time, data) VALUES ($1, $2, $3)", [`raw${i}`, Date.now(), { author: "fan", body: `r${i}` }]);
-      const t0 = performance.now();
-      const { rows } = await raw.query<{ doc: { body: string } }>("SELECT data AS doc FROM messages WHERE data->>'author' = 'fan'");
-      const payload = { type: "transition", version: String(i), results: [{ queryId: 0, value: rows.map((r) => r.doc.body) }] };
-      for (const socket of rawSockets) socket.send(JSON.stringify(payload));
-      await done;
-      rawFan.push(performance.now() - t0);
-    }
-    await clients.close();
-    rawServer.close();
-    console.log(`\ncommit → last of ${SUBSCRIBERS} subscribers of one query (target p99 < 25 ms)`);
-    const rawFanStats = line("raw: pg + JSON.stringify + ws.send per client", rawFan);
-    const convoyFanStats = line("convoy: engine, one run, one shared frame", convoyFan);
-    console.log(`  ratio convoy/raw: ${(convoyFanStats.p50 / rawFanStats.p50).toFixed(2)}x p50, ${(convoyFanStats.p99 / rawFanStats.p99).toFixed(2)}x p99`);
+    await rawClients.close();
+    await rawServer.ask({ cmd: "drop" }, (r) => r.dropped === true);
+    console.log(`\ncommit → last of ${SUBSCRIBERS} subscribers of one query (target p99 < 25 ms; rounds alternate)`);
+    line("floor: no database, one pre-framed net write per socket", fan.floor);
+    const rawFanStats = line("naive: pg + JSON.stringify + ws.send per client", fan.naive);
+    const convoyFanStats = line("convoy: engine, one run, one shared frame", fan.convoy);
+    console.log(`  ratio convoy/naive: ${(convoyFanStats.p50 / rawFanStats.p50).toFixed(2)}x p50, ${(convoyFanStats.p99 / rawFanStats.p99).toFixed(2)}x p99`);
 
     // 2. one of 10,000 distinct subscriptions invalidated; Convoy and raw rounds alternate
     // (same load on the shared machine), socket i < socketCount Convoy's, the next ones raw
     const perSocket = 1000;
     const socketCount = Math.ceil(SUBSCRIBERS / perSocket);
     const rerunsBefore = engine.stats.reruns;
-    await clients.open(wsUrl, socketCount, perSocket, false);
+    await clients.open(wsUrl, socketCount, perSocket, "distinct");
     const oneServer = new WebSocketServer({ port: 0, host: "127.0.0.1", perMessageDeflate: false });
     const oneSockets: WebSocket[] = [];
     let oneConnected = 0;
@@ -169,7 +198,7 @@ export async function run(): Promise<void> {
       oneConnected++;
     }));
     await new Promise<void>((resolve) => oneServer.once("listening", resolve));
-    await clients.open(`ws://127.0.0.1:${(oneServer.address() as AddressInfo).port}`, socketCount, 0, false, true);
+    await clients.open(`ws://127.0.0.1:${(oneServer.address() as AddressInfo).port}`, socketCount, 0, "distinct", true);
     while (oneConnected < socketCount) await new Promise((resolve) => setTimeout(resolve, 10));
     const convoyOne: number[] = [];
     const rawOne: number[] = [];
@@ -178,18 +207,16 @@ export async function run(): Promise<void> {
       const target = Math.floor(author / perSocket);
       const convoyDone = (await clients.arm(++round, [target, author % perSocket])).done;
       await runtime.run("mutation", "messages:send", { author: `author-${author}`, body: `d${i}` });
-      let t0 = performance.now();
-      await convoyDone;
-      convoyOne.push(performance.now() - t0);
+      const committed = process.hrtime.bigint();
+      convoyOne.push(ms(committed, await convoyDone));
 
       // the raw sockets were opened after Convoy's: their indexes follow
       const rawDone = (await clients.arm(++round, [socketCount + target, author % perSocket])).done;
       await raw.query("INSERT INTO messages (_id, _creation_time, data) VALUES ($1, $2, $3)", [`one${i}`, Date.now(), { author: `author-${author}`, body: `o${i}` }]);
-      t0 = performance.now();
+      const t0 = process.hrtime.bigint();
       const { rows } = await raw.query<{ doc: { body: string } }>("SELECT data AS doc FROM messages WHERE data->>'author' = $1", [`author-${author}`]);
       oneSockets[target]!.send(JSON.stringify({ type: "transition", version: String(i), results: [{ queryId: author % perSocket, value: rows.map((r) => r.doc.body) }] }));
-      await rawDone;
-      rawOne.push(performance.now() - t0);
+      rawOne.push(ms(t0, await rawDone));
     }
     const reruns = engine.stats.reruns - rerunsBefore;
     await clients.close();
@@ -199,15 +226,51 @@ export async function run(): Promise<void> {
     const convoyOneStats = line("convoy: match, one re-run, one push", convoyOne);
     console.log(`  ratio convoy/raw: ${(convoyOneStats.p50 / rawOneStats.p50).toFixed(2)}x p50, ${(convoyOneStats.p99 / rawOneStats.p99).toFixed(2)}x p99; re-runs: ${reruns} for ${ROUNDS} writes`);
 
+    // 3. authorized fan-out: a token (an identity) per subscriber, a read rule, one query
+    const writer = identityFromTestClaims({ subject: "writer" });
+    for (let i = 0; i < 20; i++) await rulesRuntime.run("mutation", "notes:insert", { owner: "writer", public: i % 2 === 0, rank: i, body: `seed${i}` }, { identity: writer });
+    await clients.open(rulesUrl, AUTH_SUBSCRIBERS, 1, "identity");
+    await rawClients.open(rawUrl, AUTH_SUBSCRIBERS, 0, "identity", true);
+    await rawServer.ask({ cmd: "await", sockets: AUTH_SUBSCRIBERS }, (r) => r.connected !== undefined);
+    const authorized = { convoy: [] as number[], raw: [] as number[] };
+    const rulesRerunsBefore = rulesEngine.stats.reruns;
+    for (let i = 0; i < AUTH_ROUNDS; i++) {
+      const { done } = await clients.arm(++round);
+      await rulesRuntime.run("mutation", "notes:insert", { owner: "writer", public: true, rank: -i - 1, body: `a${i}` }, { identity: writer });
+      const committed = process.hrtime.bigint();
+      authorized.convoy.push(ms(committed, await done));
+      authorized.raw.push(await rawRound("authorized"));
+    }
+    const rulesReruns = rulesEngine.stats.reruns - rulesRerunsBefore;
+    await clients.close();
+    await rawClients.close();
+    const rate = (samples: number[]) => samples.map((msToLast) => (AUTH_SUBSCRIBERS / msToLast) * 1000).sort((a, b) => a - b);
+    const rateLine = (name: string, samples: number[]) => {
+      const rates = rate(samples);
+      const median = percentile(rates, 50);
+      console.log(`  ${name.padEnd(52)} ${median.toFixed(0).padStart(7)} pushes/s (range ${rates[0]!.toFixed(0)}–${rates.at(-1)!.toFixed(0)}; commit → last: p50 ${percentile([...samples].sort((a, b) => a - b), 50).toFixed(0)} ms)`);
+      return median;
+    };
+    console.log(`\nauthorized fan-out: ${AUTH_SUBSCRIBERS} subscribers, each its own identity, a read rule; one write changes every result (Supabase with RLS: ~3,000/s)`);
+    const rawRate = rateLine("raw: the rule's SELECT per user + ws.send, 8 connections", authorized.raw);
+    const convoyRate = rateLine("convoy: one run per identity, one push each", authorized.convoy);
+    console.log(`  ratio convoy/raw: ${(convoyRate / rawRate).toFixed(2)}x; re-runs: ${rulesReruns} for ${AUTH_ROUNDS} writes × ${AUTH_SUBSCRIBERS} identities`);
   } finally {
     clients.exit();
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    rawClients.exit();
+    rawServer.exit();
+    for (const s of [server, rulesServer]) {
+      await new Promise<void>((resolve) => {
+        s.close(() => resolve());
+        s.closeAllConnections();
+      });
+    }
     engine.close();
+    rulesEngine.close();
     await raw.end();
     await driver.close();
+    await notesDriver.close();
     await db.drop();
+    await notesDb.drop();
   }
 }

@@ -1,11 +1,15 @@
 /**
- * Child process of `realtime.bench.ts`: holds the subscriber sockets (the parent's file
- * descriptors go to the server side). Driven over IPC:
- * - `{ cmd: "open", url, sockets, perSocket, shared }` opens `sockets` sockets with `perSocket`
- *   subscriptions each (`shared`: all to one query, else one author per subscription), answers
- *   `{ ready }` once every first result arrived;
- * - `{ cmd: "arm", round, target? }` answers `{ armed }`, then `{ done: round }` when every socket
- *   (or only `target: [socket, queryId]`) received a push after arming;
+ * Child process of `realtime.bench.ts`: holds subscriber sockets (a process has 20,000 file
+ * descriptors; the server side needs its own). Driven over IPC:
+ * - `{ cmd: "open", url, sockets, perSocket, kind }` opens `sockets` sockets with `perSocket`
+ *   subscriptions each (`kind`: `shared`, all to one query; `distinct`, one author per
+ *   subscription; `identity`, socket s authenticates as user `u<s>` and subscribes to the rules
+ *   fixture's `notes:take`), answers `{ ready }` once every first result arrived; `raw`: a
+ *   baseline server, no protocol (each socket sends its index as its first frame);
+ * - `{ cmd: "arm", round, target? }` answers `{ armed }`, then `{ done: round, at }` when every
+ *   socket (or only `target: [socket, queryId]`) received a frame after arming; `at` is
+ *   `process.hrtime.bigint()` (CLOCK_MONOTONIC, the parent's clock too) when the last one was
+ *   read, so no IPC latency is in the numbers;
  * - `{ cmd: "close" }` closes every socket.
  */
 import { WebSocket } from "ws";
@@ -15,7 +19,7 @@ interface OpenCommand {
   url: string;
   sockets: number;
   perSocket: number;
-  shared: boolean;
+  kind: "shared" | "distinct" | "identity";
   /** Raw baseline server: no protocol, every frame counts. */
   raw?: boolean;
 }
@@ -37,10 +41,23 @@ function onFrame(index: number, data: string, raw: boolean): boolean {
   }
   armed.pending.delete(index);
   if (armed.pending.size === 0) {
-    send({ done: armed.round });
+    send({ done: armed.round, at: String(process.hrtime.bigint()) });
     armed = undefined;
   }
   return true;
+}
+
+function subscribe(socket: WebSocket, command: OpenCommand, s: number): void {
+  socket.send(JSON.stringify({ type: "connect", protocol: 1, sessionId: `bench-${s}` }));
+  if (command.kind === "identity") {
+    socket.send(JSON.stringify({ type: "authenticate", token: `tok:u${s}` }));
+    socket.send(JSON.stringify({ type: "subscribe", queryId: 0, name: "notes:take", args: { n: 10 } }));
+    return;
+  }
+  for (let q = 0; q < command.perSocket; q++) {
+    const args = command.kind === "shared" ? { author: "fan" } : { author: `author-${s * command.perSocket + q}` };
+    socket.send(JSON.stringify({ type: "subscribe", queryId: q, name: "messages:byAuthor", args }));
+  }
 }
 
 /** Open one socket (and subscribe); resolves once it is open. */
@@ -53,13 +70,7 @@ function openOne(command: OpenCommand, s: number, firstResult: () => void): Prom
     let got = 0;
     socket.on("open", () => {
       if (command.raw === true) socket.send(String(index));
-      else {
-        socket.send(JSON.stringify({ type: "connect", protocol: 1, sessionId: `bench-${s}` }));
-        for (let q = 0; q < command.perSocket; q++) {
-          const args = command.shared ? { author: "fan" } : { author: `author-${s * command.perSocket + q}` };
-          socket.send(JSON.stringify({ type: "subscribe", queryId: q, name: "messages:byAuthor", args }));
-        }
-      }
+      else subscribe(socket, command, s);
       resolve();
     });
     socket.on("message", (data: Buffer) => {

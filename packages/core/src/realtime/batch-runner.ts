@@ -13,6 +13,8 @@ import type { QueryOutcome } from "./query-outcome.js";
 export interface BatchQuery {
   name: string;
   args: Record<string, Value>;
+  /** Its last run failed: run it in a transaction at once (a failed single statement tells no read set). */
+  failed?: boolean;
 }
 
 /** A run's outcome and what it read (`reads: null`: the run failed before reading anything reliable). */
@@ -27,7 +29,7 @@ export interface BatchResult {
  * A failure of the transaction itself (a database error dooms the rest) runs each query alone.
  */
 export async function runBatch(runtime: Runtime, identity: UserIdentity | null, queries: readonly BatchQuery[]): Promise<BatchResult[]> {
-  if (queries.length === 1) {
+  if (queries.length === 1 && queries[0]!.failed !== true) {
     // One query alone is one snapshot anyway: the runtime's single-statement path (one round
     // trip for a get/take/collect/paginate) instead of BEGIN … COMMIT.
     const query = queries[0]!;
@@ -35,7 +37,8 @@ export async function runBatch(runtime: Runtime, identity: UserIdentity | null, 
       const { value, log } = await runtime.run("query", query.name, query.args, { identity });
       return [{ outcome: { ok: true, value }, reads: log.reads }];
     } catch {
-      // An error's read set is needed too (a write may clear it): run it in a transaction.
+      // An error's read set is needed too (a write may clear it): run it in a transaction (and
+      // the next runs too while it keeps failing: one run per invalidation, not two).
     }
   }
   return runInTransaction(runtime, identity, queries);
@@ -63,7 +66,8 @@ async function runInTransaction(runtime: Runtime, identity: UserIdentity | null,
           }
         }
       },
-      { identity },
+      // Not administrative: the user's table rules apply to every query of the batch.
+      { identity, administrative: false },
     );
     return results;
   } catch (error) {

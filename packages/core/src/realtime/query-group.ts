@@ -1,7 +1,6 @@
 import type { UserIdentity } from "../functions/context.js";
 import type { ReadRecord } from "../reactivity/records.js";
 import type { Value } from "../values/value.js";
-import type { QueryOutcome } from "./query-outcome.js";
 import type { Subscription } from "./subscription.js";
 
 /**
@@ -10,10 +9,11 @@ import type { Subscription } from "./subscription.js";
  */
 export class QueryGroup {
   readonly members = new Set<Subscription>();
-  /** The last run's result and its wire text (`undefined` before the first run). */
-  outcome: QueryOutcome | undefined = undefined;
+  /** The last run's wire text (`undefined` before the first run); the value itself is not kept. */
   text: string | undefined = undefined;
-  /** What the last run read (registered in the subscription index). */
+  /** Whether the last run failed (the next one goes straight to a transaction, for its read set). */
+  failed = false;
+  /** What the last run read, as plain records (registered in the subscription index). */
   reads: readonly ReadRecord[] = [];
 
   constructor(
@@ -33,4 +33,15 @@ export function groupKey(name: string, argsText: string, identityKey: string): s
 /** A stable text of an identity (`""` when anonymous). */
 export function identityKeyOf(identity: UserIdentity | null): string {
   return identity === null ? "" : JSON.stringify(identity);
+}
+
+/**
+ * Plain copies of a run's read records: what the recorder hands out may be lazy (accessors and
+ * closures over the values they were computed from); a live group keeps its reads for as long as
+ * it is subscribed, so it keeps only the keys.
+ */
+export function plainReads(reads: readonly ReadRecord[]): ReadRecord[] {
+  return reads.map((read) =>
+    read.kind === "get" ? { kind: "get", table: read.table, id: read.id } : { kind: "range", table: read.table, index: read.index, lower: read.lower, upper: read.upper },
+  );
 }

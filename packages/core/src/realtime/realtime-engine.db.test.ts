@@ -89,4 +89,25 @@ describe("RealtimeEngine", () => {
     expect(engine.groupCount).toBe(0);
     engine.close();
   });
+
+  it("runs a failing live query once per invalidation", async () => {
+    const engine = new RealtimeEngine({ runtime: () => runtime });
+    const unwatch = runtime.onCommit(({ writes }) => engine.publish(writes));
+    const calls: string[] = [];
+    const unlisten = runtime.onCall((event) => event.kind === "query" && calls.push(event.name));
+    const sink = new Sink();
+    engine.connect(sink).subscribe(1, "messages:strict", { author: "strict" });
+    await sink.until(() => sink.values(1).length === 1);
+    for (let i = 1; i <= 3; i++) {
+      const { version } = { version: (await runtime.run("mutation", "messages:send", { author: "strict", body: `b${i}` }), engine.version) };
+      await engine.synced(version);
+      expect(sink.values(1).at(-1)).toEqual({ error: expect.objectContaining({ message: `strict has ${i} messages` }) as unknown });
+    }
+    // first run ok (1 call); the first failure: the single statement, then a transaction for its
+    // read set (2); every later failure: the transaction alone (1 each)
+    expect(calls).toHaveLength(1 + 2 + 1 + 1);
+    unlisten();
+    unwatch();
+    engine.close();
+  });
 });

@@ -8,7 +8,7 @@ import type { Value } from "../values/value.js";
 import { runBatch } from "./batch-runner.js";
 import { CommitLog } from "./commit-log.js";
 import { EngineClient, type ClientSink, type TransitionResult } from "./engine-client.js";
-import { QueryGroup, groupKey, identityKeyOf } from "./query-group.js";
+import { QueryGroup, groupKey, identityKeyOf, plainReads } from "./query-group.js";
 import type { OutcomeSerializer } from "./query-outcome.js";
 import type { Subscription } from "./subscription.js";
 import { outcomeSerializer } from "./sync/serialize-outcome.js";
@@ -295,20 +295,20 @@ export class RealtimeEngine {
         groups.forEach((group, i) => {
           const { outcome, reads } = results[i]!;
           if (this.groups.get(group.key) !== group) return; // dropped while it ran
-          if (group.outcome === undefined) this.stats.firstRuns++;
+          if (group.text === undefined) this.stats.firstRuns++;
           else {
             this.stats.reruns++;
             this.options.onRerun?.(group.name);
           }
           if (reads === null) this.retryLater(group);
           else {
-            group.reads = reads;
-            this.index.add(group, reads);
+            group.reads = plainReads(reads);
+            this.index.add(group, group.reads);
           }
           // Commits after `base` may be missing from this snapshot: re-run when they touch what it read.
           if (recent.some((writes) => overlapsAny(writes, group.reads))) this.dirty.add(group);
           const text = this.serialize(outcome);
-          group.outcome = outcome;
+          group.failed = !outcome.ok;
           if (text !== group.text) {
             group.text = text;
             for (const member of group.members) this.touched.add(member.client);

@@ -175,6 +175,11 @@ export interface Runtime {
 export interface HandlerRunOptions {
   /** What `ctx.auth.getUserIdentity()` returns (default `null`). */
   identity?: UserIdentity | null;
+  /**
+   * Default `true`: table rules do not apply. `false`: they apply to the handler's `ctx.db` and
+   * nested calls, as for a client's call (the realtime engine's batches of a user's live queries).
+   */
+  administrative?: boolean;
 }
 
 /**
@@ -420,7 +425,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     },
     runHandler<TValue>(kind: FunctionType, handler: (ctx: never) => Promise<TValue> | TValue, handlerOptions: HandlerRunOptions = {}): Promise<RunResult<TValue>> {
       const current = engine;
-      return call(kind, "<handler>", handlerOptions.identity ?? null, true, async (scope) => {
+      return call(kind, "<handler>", handlerOptions.identity ?? null, handlerOptions.administrative !== false, async (scope) => {
         const ctx = kind === "mutation" ? createMutationCtx(current, scope) : createQueryCtx(current, scope);
         return handler(ctx as never);
       });
