@@ -43,5 +43,5 @@ export function docFromShapeRow<TDataModel extends GenericDataModel = GenericDat
   if (typeof fields === "object" && fields !== null && !Array.isArray(fields) && !(fields instanceof ArrayBuffer)) {
     for (const key of Object.keys(fields)) setField(document, key, (fields as Record<string, unknown>)[key]);
   }
-  return document as DocumentByName<TDataModel, TTable>;
+  return document;
 }

@@ -57,7 +57,7 @@ function parseTable(param: string): [string, string] {
 function textOf(value: unknown, column: Column): string | null {
   if (value === null || value === undefined) return null;
   if (column.type === "jsonb" || column.type === "json") return JSON.stringify(value);
-  return typeof value === "string" ? value : String(value);
+  return typeof value === "string" ? value : JSON.stringify(value);
 }
 
 export async function startShapeFixture(driver: Driver, options: { liveTimeoutMs?: number } = {}): Promise<ShapeFixture> {

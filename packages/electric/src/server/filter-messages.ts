@@ -53,10 +53,11 @@ export async function filterMessages(messages: readonly ShapeMessage[], ctx: Fil
       if (message.headers.control !== undefined) out.push(message);
       continue;
     }
-    const change = (op: "insert" | "update" | "delete", row: StoredRow): ShapeMessage => {
-      const { old_value: _old, ...rest } = message;
-      return { ...rest, headers: { ...message.headers, operation: op }, value: shapeRowOf(ctx.table, row) };
-    };
+    const change = (op: "insert" | "update" | "delete", row: StoredRow): ShapeMessage => ({
+      headers: { ...message.headers, operation: op },
+      ...(message.key === undefined ? {} : { key: message.key }),
+      value: shapeRowOf(ctx.table, row),
+    });
     if (operation !== "update") {
       if (allowed[next] === true) out.push(change(operation as "insert" | "delete", rows[next]!));
       continue;

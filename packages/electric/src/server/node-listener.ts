@@ -24,8 +24,11 @@ export function toNodeListener(proxy: ShapeProxy): (req: IncomingMessage, res: S
     void proxy(new Request(url, { method: req.method ?? "GET", headers, signal: aborter.signal }))
       .then(async (response) => {
         const body = response.body === null ? "" : Buffer.from(await response.arrayBuffer());
-        if (process.env.DEBUG_PROXY) console.log("PROXY", req.url, response.status, body.toString().slice(0, 300));
-        res.writeHead(response.status, Object.fromEntries(response.headers));
+        const headers: Record<string, string> = {};
+        response.headers.forEach((value, name) => {
+          headers[name] = value;
+        });
+        res.writeHead(response.status, headers);
         res.end(body);
       })
       .catch(() => {

@@ -101,7 +101,7 @@ export function parseShapeWhere(where: string, params: ReadonlyMap<number, strin
   for (;;) {
     const name = next();
     const column = name !== undefined && (name.kind === "word" || name.kind === "quoted") ? COLUMNS.get(name.kind === "word" ? name.text.toLowerCase() : name.text) : undefined;
-    if (column === undefined) throw refuse(`${name === undefined ? "missing column" : `unsupported column or expression ${JSON.stringify(name.text)}`}`);
+    if (column === undefined) throw refuse(name === undefined ? "missing column" : `unsupported column or expression ${JSON.stringify(name.text)}`);
     const op = next();
     if (op?.kind === "op" && OPERATORS.has(op.text)) {
       out.push(`${column.sql} ${op.text} ${operand(column.numeric)}`);

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { FetchError, Shape, ShapeStream } from "@electric-sql/client";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createRegistrySync, createRuntime, defineRulesGeneric, defineSchema, defineTable, type DataModelFromSchemaDefinition, type Runtime } from "@convoy/core/server";
+import { createRegistrySync, createRuntime, defineRulesGeneric, defineSchema, defineTable, type DataModelFromSchemaDefinition, type DefineRules, type Runtime } from "@convoy/core/server";
 import { v } from "@convoy/core/values";
 import { createTestDatabase, ensureStorageFor, type TestDatabase } from "../../core/test/helpers/test-database.js";
 import { convoyShape, docFromShapeRow } from "../src/index.js";
@@ -18,7 +18,8 @@ const schema = defineSchema({
 });
 type DataModel = DataModelFromSchemaDefinition<typeof schema>;
 
-const rules = defineRulesGeneric<DataModel>({
+const defineRules = defineRulesGeneric as unknown as DefineRules<DataModel>;
+const rules = defineRules({
   defaultPolicy: "deny",
   // a filter rule: compiled to SQL, evaluated on each relayed row
   notes: { read: { filter: (q, me) => q.or(q.eq(q.field("public"), true), q.eq(q.field("owner"), me?.subject ?? null)) } },
@@ -54,7 +55,9 @@ describe("@convoy/electric shape proxy (Electric's client, a protocol-faithful s
     const authorization = `Bearer ${await token(subject)}`;
     const stream = new ShapeStream({ url: proxyUrl, params: { table: "notes", ...params }, headers: { Authorization: authorization }, signal: aborter.signal });
     const received: string[] = [];
-    stream.subscribe((messages) => received.push(JSON.stringify(messages)));
+    stream.subscribe((messages) => {
+      received.push(JSON.stringify(messages));
+    });
     return Object.assign(convoyShape<DataModel, "notes">(new Shape(stream)), { received });
   };
 
@@ -143,7 +146,9 @@ describe("@convoy/electric shape proxy (Electric's client, a protocol-faithful s
       },
     });
     const received: unknown[] = [];
-    stream.subscribe((messages) => received.push(...messages));
+    stream.subscribe((messages) => {
+      received.push(...messages);
+    });
     await expect.poll(() => errors.length, { timeout: 10_000 }).toBe(1);
     expect(errors[0]).toBeInstanceOf(FetchError);
     expect((errors[0] as FetchError).status).toBe(400);
