@@ -33,6 +33,12 @@ try {
   run("npx", ["publint", "run", join(work, adapter.filename), "--strict"]);
   run("npx", ["attw", join(work, adapter.filename), "--profile", "esm-only"]);
 
+  const electric = JSON.parse(capture("npm", ["pack", "-w", "@convoy/electric", "--json", "--pack-destination", work]))[0];
+  console.log(`packed ${electric.filename}: ${electric.entryCount} files, ${electric.size} bytes`);
+  if (electric.files.some((f) => /\.test(-d)?\.|\/src\//.test(f.path))) throw new Error("tests or sources leaked into the Electric adapter's tarball");
+  run("npx", ["publint", "run", join(work, electric.filename), "--strict"]);
+  run("npx", ["attw", join(work, electric.filename), "--profile", "esm-only"]);
+
   const app = join(work, "app");
   run("mkdir", ["-p", app]);
   writeFileSync(join(app, "package.json"), JSON.stringify({ name: "convoy-pack-check", private: true, type: "module" }));

@@ -2,6 +2,7 @@ import { FrameworkError } from "../errors/index.js";
 import type { CatalogTable } from "../storage/catalog.js";
 import { fieldSql } from "../storage/field-expression.js";
 import { rowSql } from "../storage/row-sql.js";
+import { quoteName } from "../storage/sql/identifiers.js";
 import { sortKey } from "../storage/sort-key.js";
 import { toStored } from "../storage/stored-value.js";
 import { SORT_KEY_FUNCTION } from "../storage/sql/sort-key-function.js";
@@ -269,6 +270,24 @@ function buildSelect(plan: QueryPlan, options: { after?: Position | null; limit?
     .join(", ");
   const limit = options.limit === undefined || options.limit === null ? "" : ` LIMIT ${checkLimit(options.limit)}`;
   return { sql: `SELECT ${rowSql(plan.index.table).select}${passes} FROM ${plan.index.table.sqlName}${where} ORDER BY ${orderBy}${limit}`, params: params.values };
+}
+
+/** The column of {@link compileRowsFilter}'s input that numbers the rows (no table column starts with `_convoy_`). */
+const ROW_NUMBER_FIELD = "_convoy_row";
+
+/**
+ * A filter evaluated over given rows instead of the table: `rows` are whole rows of `table`
+ * (its columns by name, jsonb columns as JSON values), sent as one `jsonb` parameter; the
+ * statement answers one `allowed` boolean per row, in order, computed by the very SQL that
+ * queries compile (same value order, same missing-field semantics).
+ */
+export function compileRowsFilter(table: CatalogTable, node: FilterNode, rows: readonly Record<string, unknown>[]): CompiledQuery {
+  const params = new Params();
+  const input = params.add(JSON.stringify(rows.map((row, i) => ({ ...row, [ROW_NUMBER_FIELD]: i }))));
+  const condition = booleanSql(node, { table, params });
+  const columns = table.storage.columns.map((column, i) => `${quoteName(column)} ${i === 0 ? "text" : i === 1 ? "float8" : "jsonb"}`);
+  const from = `jsonb_to_recordset(${input}::jsonb) AS r(${[...columns, `${quoteName(ROW_NUMBER_FIELD)} int`].join(", ")})`;
+  return { sql: `SELECT ${condition} AS allowed FROM ${from} ORDER BY ${quoteName(ROW_NUMBER_FIELD)}`, params: params.values };
 }
 
 /** `SELECT count(*) … WHERE <range> [AND <filters>]`. */

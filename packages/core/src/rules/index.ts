@@ -9,3 +9,4 @@
  */
 export { isRulesDefinition, RulesDefinition, type AnyReadFilter, type AnyReadPredicate, type AnyRuleCtx, type AnyTableRules, type DefaultPolicy } from "./rules-definition.js";
 export { RulesEngine } from "./rules-engine.js";
+export { readableRows, type StoredRow } from "./readable-rows.js";

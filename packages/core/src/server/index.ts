@@ -82,8 +82,9 @@ export {
 } from "../functions/index.js";
 export { paginationOptsValidator } from "../db/index.js";
 export { defineRulesGeneric, type DefineRules, type ReadRule, type RuleCtx, type Rules, type TableRules } from "./rules.js";
-export { RulesDefinition } from "../rules/index.js";
+export { RulesDefinition, readableRows, type StoredRow } from "../rules/index.js";
 export { ERROR_CODES, FrameworkError, isErrorCode, isFrameworkError, type ErrorCode, type FrameworkErrorOptions } from "../errors/index.js";
+export { identityFromHeader } from "../http/authenticate.js";
 export { createHandler, createFetchHandler, createServer, type HandlerOptions, type ServerOptions, type ConnectionLimits, type HttpLimits, type CorsOptions, type HttpRuntime, type MetricsSource } from "../http/index.js";
 export { createRuntime, DEFAULT_CALL_LIMITS, type CallLimits, type CommitEvent, type CommitListener, type RunOptions, type Runtime, type RuntimeOptions, type RunResult } from "../runtime/index.js";
 export { RealtimeEngine, type RealtimeEngineOptions, type SyncLimits } from "../realtime/index.js";

@@ -45,6 +45,8 @@ export { describeValidator, validateValue } from "./validate-value.js";
 export { assertValue, checkValue } from "./check-value.js";
 export { formatPath, typeName, validationError, type PathSegment, type ValidationIssue } from "./validation-issue.js";
 export { decodeValue, encodeValue } from "./encoding.js";
+/** The storage form of values in the `jsonb` columns (what `psql`, or a shape of the table, shows): `fromStored` decodes it. */
+export { fromStored, type StoredValue } from "../storage/stored-value.js";
 export { ConvoyError, isConvoyError } from "./convoy-error.js";
 export { MAX_INT64, MIN_INT64 } from "./int64.js";
 export { MAX_VALUE_DEPTH, type GenericId, type JSONValue, type Value } from "./value.js";
