@@ -40,9 +40,16 @@ export function beginStatement(options: TransactionOptions): string {
   }
   const begin = `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()} ${options.readOnly === true ? "READ ONLY" : "READ WRITE"}`;
   const timeout = options.statementTimeoutMs;
-  if (timeout === undefined) return begin;
-  if (!Number.isSafeInteger(timeout) || timeout < 0) throw new FrameworkError("INTERNAL", `statementTimeoutMs must be a non-negative integer, got ${String(timeout)}`);
-  return `${begin}; SET LOCAL statement_timeout = ${String(timeout)}`;
+  let statement = begin;
+  if (timeout !== undefined) {
+    if (!Number.isSafeInteger(timeout) || timeout < 0) throw new FrameworkError("INTERNAL", `statementTimeoutMs must be a non-negative integer, got ${String(timeout)}`);
+    statement += `; SET LOCAL statement_timeout = ${String(timeout)}`;
+  }
+  if (options.origin !== undefined) {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(options.origin)) throw new FrameworkError("INTERNAL", `origin must be 1-64 letters, digits, _ or -, got ${JSON.stringify(options.origin)}`);
+    statement += `; SET LOCAL convoy.origin = '${options.origin}'`;
+  }
+  return statement;
 }
 
 /**
