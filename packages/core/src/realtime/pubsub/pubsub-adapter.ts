@@ -36,3 +36,6 @@ export interface PubSubAdapter {
 export function pubSubChannel(pgSchema: string): string {
   return `convoy:${pgSchema}`;
 }
+
+/** The origin of the messages the external-write triggers send (no server has this id). */
+export const SQL_ORIGIN = "sql";

@@ -3,7 +3,7 @@ import type { WriteRecord } from "../../reactivity/records.js";
 import { decodeWriteSet, encodeWriteSet } from "../../reactivity/write-set-codec.js";
 import { everythingWriteSet, writeSetOf } from "../../reactivity/write-set.js";
 import type { RealtimeEngine } from "../realtime-engine.js";
-import type { PubSubAdapter } from "./pubsub-adapter.js";
+import { SQL_ORIGIN, type PubSubAdapter } from "./pubsub-adapter.js";
 
 /** Options of {@link ServerFanout.start}. */
 export interface ServerFanoutOptions {
@@ -20,9 +20,6 @@ export interface ServerFanoutOptions {
   /** Where failed publications go (default `console.error`). */
   onError?: (error: unknown) => void;
 }
-
-/** The origin of the messages the external-write triggers send (no server has this id). */
-export const SQL_ORIGIN = "sql";
 
 /**
  * Connects a server's {@link RealtimeEngine} to the other servers: {@link publish} applies a
