@@ -32,7 +32,7 @@ export function affectedRowCount(command: string | undefined, rowCount: number |
   return command !== undefined && COUNTED_COMMANDS.has(command) ? (rowCount ?? 0) : 0;
 }
 
-/** The `BEGIN` statement for a transaction's options (default: read committed, read write), then `SET LOCAL statement_timeout` if asked. */
+/** The `BEGIN` statement for a transaction's options (default: read committed, read write), then `SET LOCAL statement_timeout` and `convoy.origin` if asked. */
 export function beginStatements(options: TransactionOptions): string[] {
   const isolation = options.isolation ?? "read committed";
   if (isolation !== "read committed" && isolation !== "repeatable read" && isolation !== "serializable") {
@@ -40,9 +40,16 @@ export function beginStatements(options: TransactionOptions): string[] {
   }
   const begin = `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()} ${options.readOnly === true ? "READ ONLY" : "READ WRITE"}`;
   const timeout = options.statementTimeoutMs;
-  if (timeout === undefined) return [begin];
-  if (!Number.isSafeInteger(timeout) || timeout < 0) throw new FrameworkError("INTERNAL", `statementTimeoutMs must be a non-negative integer, got ${String(timeout)}`);
-  return [begin, `SET LOCAL statement_timeout = ${String(timeout)}`];
+  const statements = [begin];
+  if (timeout !== undefined) {
+    if (!Number.isSafeInteger(timeout) || timeout < 0) throw new FrameworkError("INTERNAL", `statementTimeoutMs must be a non-negative integer, got ${String(timeout)}`);
+    statements.push(`SET LOCAL statement_timeout = ${String(timeout)}`);
+  }
+  if (options.origin !== undefined) {
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(options.origin)) throw new FrameworkError("INTERNAL", `origin must be 1-64 letters, digits, _ or -, got ${JSON.stringify(options.origin)}`);
+    statements.push(`SET LOCAL convoy.origin = '${options.origin}'`);
+  }
+  return statements;
 }
 
 /** {@link beginStatements} as one simple-query string (one round trip). */

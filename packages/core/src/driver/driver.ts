@@ -36,6 +36,11 @@ export interface TransactionOptions {
    */
   statementTimeoutMs?: number;
   /**
+   * `SET LOCAL convoy.origin` (letters, digits, `_`, `-`), sent with `BEGIN` in the same round
+   * trip: the external-write triggers skip the transaction's writes (their origin publishes them).
+   */
+  origin?: string;
+  /**
    * Aborting it ends the transaction: `transaction()` rolls back (once the statement in flight,
    * if any, has ended), frees the connection and rejects with the signal's reason. Later
    * statements on the handle fail. An already aborted signal starts nothing.

@@ -69,6 +69,12 @@ export interface RuntimeOptions {
    * `ctx.db` on every call that is not administrative. Omitted: no rules, no rule work.
    */
   rules?: RulesDefinition | undefined;
+  /**
+   * Set when the caller publishes this runtime's commits to every server itself (from
+   * `onCommit`, see realtime/pubsub): mutations run with `SET LOCAL convoy.origin` to this
+   * value, so the triggers that publish writes made by other SQL clients skip them.
+   */
+  origin?: string;
 }
 
 /** Options of one call. */
@@ -239,6 +245,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const cursorSecret = await resolveCursorKeys(driver, options.cursorKeys);
   const rulesEngine = (rules: RulesDefinition | undefined) => (rules === undefined ? undefined : RulesEngine.create(rules, catalog));
   let engine: Engine = { registry: options.registry, catalog, cursorSecret, rules: rulesEngine(options.rules) };
+  const mutationTransaction: TransactionOptions = options.origin === undefined ? MUTATION_TRANSACTION : { ...MUTATION_TRANSACTION, origin: options.origin };
   const gate = new ConflictGate();
   const listeners = new Set<CallListener>();
   if (options.onCall !== undefined) listeners.add(options.onCall);
@@ -338,7 +345,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
           // The deadline rolls the transaction back (on PGlite, releasing the one connection to
           // the calls queued behind it); every statement is bounded by the time left.
           const txOptions: TransactionOptions = {
-            ...(kind === "mutation" ? MUTATION_TRANSACTION : QUERY_TRANSACTION),
+            ...(kind === "mutation" ? mutationTransaction : QUERY_TRANSACTION),
             signal: context.signal,
             statementTimeoutMs: context.statementTimeoutMs(),
           };

@@ -9,6 +9,7 @@ import { loadRecordedColumns } from "../storage/recorded-columns.js";
 import { expectedDefinitionLookup, planSync } from "./plan.js";
 import type { CheckDocumentsStep, PlanStep, SyncPlan } from "./plan-types.js";
 import { finishLogEntry, insertFailedEntry, startLogEntry } from "./sync-log.js";
+import { syncWriteTriggers } from "./write-triggers.js";
 
 /** The schema to sync to: its JSON and hash (a `SchemaDefinition` fits). */
 export interface SyncTarget {
@@ -187,10 +188,19 @@ async function runChecks(session: SyncSession, plan: SyncPlan, schema: SchemaJSO
   return checks;
 }
 
+/** The external-write triggers (write-triggers.ts), brought up to date with the tables. */
+async function syncTriggers(session: SyncSession, target: SyncTarget, pgSchema: string, options: SyncOptions): Promise<void> {
+  const changed = await session.transaction((q) => syncWriteTriggers(q, target.json, pgSchema));
+  if (changed.length > 0) options.onProgress?.(`publishing writes of other SQL clients: triggers of ${changed.join(", ")}`);
+}
+
 /** Under the lock: plan, check, then apply step by step with the log. */
 async function applySync(session: SyncSession, target: SyncTarget, options: SyncOptions, planOptions: { pgSchema: string; allowDrop: boolean; concurrent: boolean }): Promise<SyncResult> {
   const plan = await session.transaction((q) => readPlan(q, target, planOptions));
-  if (plan.steps.length === 0) return { outcome: "up-to-date", plan, checks: [], results: [] };
+  if (plan.steps.length === 0) {
+    await syncTriggers(session, target, planOptions.pgSchema, options);
+    return { outcome: "up-to-date", plan, checks: [], results: [] };
+  }
   const checks = await runChecks(session, plan, target.json, options);
   const results: SyncStepResult[] = plan.steps.map((step) => ({ step, status: "not-run" }));
   if (checks.some((check) => check.failing > 0) && options.force !== true) return { outcome: "refused", plan, checks, results };
@@ -220,6 +230,7 @@ async function applySync(session: SyncSession, target: SyncTarget, options: Sync
       return { outcome: "failed", plan, checks, results, error: failure, ...(logId === undefined ? {} : { logId }) };
     }
   }
+  await syncTriggers(session, target, planOptions.pgSchema, options);
   logId ??= await startLogEntry({ query: session.query }, source, plan);
   await finishLogEntry({ query: session.query }, logId, "applied");
   return { outcome: "applied", plan, checks, results, logId };

@@ -26,6 +26,8 @@ export interface AppHostOptions {
   onCall?: CallListener;
   /** Hears every committed mutation (the realtime engine publishes its writes). */
   onCommit?: CommitListener;
+  /** The runtime's `origin`: set when `onCommit` publishes commits to every server (see RuntimeOptions). */
+  origin?: string;
   /** Told after a new version is served (`convoy dev`: live queries re-run on the new code). */
   onReloaded?: () => void;
   /** Checks a loaded version before it is served (e.g. `convoy start`'s schema-hash check); throwing refuses it. */
@@ -81,6 +83,7 @@ export class AppHost {
           limits: this.config.callLimits,
           ...(this.options.onCall ? { onCall: this.options.onCall } : {}),
           ...(this.options.onCommit ? { onCommit: this.options.onCommit } : {}),
+          ...(this.options.origin === undefined ? {} : { origin: this.options.origin }),
           ...(this.config.cursorKeys === undefined ? {} : { cursorKeys: this.config.cursorKeys }),
         }));
         this.schemaHash = app.schema.hash;

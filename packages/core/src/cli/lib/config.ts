@@ -6,6 +6,7 @@ import * as esbuild from "esbuild";
 import type { AuthConfig } from "../../auth/index.js";
 import type { ConnectionLimits, HttpLimits } from "../../http/index.js";
 import { DEFAULT_CALL_LIMITS, type CallLimits } from "../../runtime/call-context.js";
+import type { PubSubConfig } from "../../realtime/pubsub/index.js";
 import { convoyImportsPlugin } from "./convoy-imports-plugin.js";
 
 /** `convoy.config.ts`: every field optional. */
@@ -38,6 +39,11 @@ export interface ConvoyConfig {
   auth?: AuthConfig;
   /** Serve `GET /api/metrics` in `convoy start` (default false; dev always serves it; `--metrics` turns it on). */
   metrics?: boolean;
+  /**
+   * Live queries across servers (docs/realtime.md): `pubsub` is how servers tell each other
+   * about commits, `"postgres"` (`LISTEN/NOTIFY`, default), `{ redis: url }` or `{ nats: url }`.
+   */
+  realtime?: { pubsub?: PubSubConfig };
 }
 
 /** The configuration a command runs with, after defaults, config file, environment and flags. */
@@ -59,6 +65,7 @@ export interface ResolvedConfig {
   /** `auth` of `convoy.config.ts`, checked when the app loads. */
   auth: unknown;
   metrics: boolean;
+  realtime: { pubsub: PubSubConfig };
 }
 
 export const DEFAULT_PORT = 3700;
@@ -91,6 +98,7 @@ export async function resolveConfig(projectDir: string, overrides: ConfigOverrid
     accessHeaders: config.accessHeaders === true,
     auth: config.auth,
     metrics: overrides.metrics === true || config.metrics === true,
+    realtime: { pubsub: config.realtime?.pubsub ?? "postgres" },
   };
 }
 

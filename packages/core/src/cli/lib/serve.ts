@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { resolve } from "node:path";
@@ -5,6 +6,7 @@ import { CallLog, createDashboardRoutes, DASHBOARD_PATH } from "../../dashboard/
 import { createServer } from "../../http/index.js";
 import { ConvoyMetrics } from "../../metrics/index.js";
 import { outcomeSerializer, RealtimeEngine } from "../../realtime/index.js";
+import { createServerFanout } from "../../realtime/pubsub/index.js";
 import { describeApplied, schemaMismatch, type SyncResult } from "../../schema-sync/index.js";
 import type { CallEvent } from "../../runtime/index.js";
 import { AppHost } from "./app-host.js";
@@ -67,6 +69,14 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
   // Live queries: the engine follows the current runtime (dev swaps it on schema changes).
   const engine = new RealtimeEngine({ runtime: () => host.current(), serialize: outcomeSerializer({ dev }) });
   metrics?.watchRealtime(engine);
+  // Commits reach the other servers (and their writes this one) through the configured bus;
+  // the runtime marks its transactions with the server id so the external-write triggers skip them.
+  const serverId = randomBytes(6).toString("hex");
+  const fanout = await createServerFanout({ engine, driver, databaseUrl: config.databaseUrl, pgSchema: config.pgSchema, pubsub: config.realtime.pubsub, serverId }).catch(async (error: unknown) => {
+    engine.close();
+    await driver.close();
+    throw error;
+  });
   const onSchemaApplied = (result: SyncResult) => {
     for (const line of describeApplied(result)) logger.success(`schema: ${line}`);
   };
@@ -74,7 +84,8 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
   const host = new AppHost(config, driver, {
     mode: options.mode,
     onCall,
-    onCommit: ({ writes }) => engine.publish(writes),
+    onCommit: ({ writes }) => fanout.publish(writes),
+    origin: serverId,
     onReloaded: () => engine.rerunAll(),
     ...(dev ? { onSchemaApplied, onSchemaProgress } : {}),
     ...(options.checkSchema === true ? { verify } : {}),
@@ -82,6 +93,7 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
   try {
     await host.reload();
   } catch (error) {
+    await fanout.close();
     await driver.close();
     throw error;
   }
@@ -105,6 +117,7 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
     });
     server.listen(config.port, resolveListen);
   }).catch(async (error: unknown) => {
+    await fanout.close();
     await driver.close();
     throw error;
   });
@@ -126,6 +139,7 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
           server.closeIdleConnections();
         });
         engine.close();
+        await fanout.close();
         await driver.close();
       })();
       return closing;
