@@ -272,7 +272,7 @@ function buildSelect(plan: QueryPlan, options: { after?: Position | null; limit?
   return { sql: `SELECT ${rowSql(plan.index.table).select}${passes} FROM ${plan.index.table.sqlName}${where} ORDER BY ${orderBy}${limit}`, params: params.values };
 }
 
-/** The column of {@link compileRowsFilter}'s input that numbers the rows (no table column starts with `_convoy_`). */
+/** The key of {@link compileRowsFilter}'s input that numbers the rows (top-level user fields cannot start with `_`; the system columns are `_id` and `_creation_time`). */
 const ROW_NUMBER_FIELD = "_convoy_row";
 
 /**
