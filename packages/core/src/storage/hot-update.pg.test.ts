@@ -45,7 +45,7 @@ describe("contended writes: HOT updates and fine-grained predicate locks", () =>
     await h.database().driver.query("ANALYZE counters"); // the planner knows the table is tiny
     const locks = await h.run(async (db, _log, tx) => {
       const counter = await db.query("counters").withIndex("by_name", (q) => q.eq("name", "locks")).unique();
-      await db.patch(id, { value: counter!.value + 1 });
+      await db.patch(id, { value: (counter!.value as number) + 1 });
       const { rows } = await tx.query<{ locktype: string; relation: string }>(
         `SELECT locktype, relation::regclass::text AS relation FROM pg_locks WHERE pid = pg_backend_pid() AND mode = 'SIReadLock' ORDER BY 1, 2`,
       );
