@@ -92,6 +92,18 @@ async function scenario(title: string, path: string, body: (i: number) => string
   const p99s = c.map((x, i) => x.p99 / r[i]!.p99);
   const cpus = c.map((x, i) => x.cpuPerRequest / r[i]!.cpuPerRequest);
   console.log(`  convoy/hand-written: ${mean(ratios).toFixed(2)}x req/s (rounds ${range(ratios)}), ${mean(p99s).toFixed(2)}x p99 (${range(p99s)}), ${mean(cpus).toFixed(2)}x CPU/req`);
+  if (path.includes("increment")) {
+    // HOT updates (no index entry per update) and what the counters table grew to
+    const table = async (side: Side, name: string) => {
+      const { rows } = await side.stats.query<{ upd: string; hot: string; heap: string; indexes: string }>(
+        `SELECT n_tup_upd AS upd, n_tup_hot_upd AS hot, pg_relation_size(relid) AS heap, pg_indexes_size(relid) AS indexes FROM pg_stat_user_tables WHERE relname = $1`,
+        [name],
+      );
+      const row = rows[0]!;
+      return `${side.name}: ${row.hot}/${row.upd} updates HOT, heap ${(Number(row.heap) / 1024).toFixed(0)} kB, indexes ${(Number(row.indexes) / 1024).toFixed(0)} kB`;
+    };
+    console.log(`  counters table: ${await table(convoy, "counters")}; ${await table(raw, "counters")}`);
+  }
   if (c.some((x) => x.failed > 0)) {
     const sample = await fetch(`${convoy.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: body(0) });
     console.log(`  convoy non-2xx sample: ${sample.status} ${await sample.text()}`);

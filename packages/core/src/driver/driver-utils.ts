@@ -32,7 +32,15 @@ export function affectedRowCount(command: string | undefined, rowCount: number |
   return command !== undefined && COUNTED_COMMANDS.has(command) ? (rowCount ?? 0) : 0;
 }
 
-/** The `BEGIN` statement for a transaction's options (default: read committed, read write), then `SET LOCAL statement_timeout` and `convoy.origin` if asked. */
+/**
+ * The statements that open a transaction with these options (default: read committed, read
+ * write): `BEGIN`, then the `SET LOCAL`s it needs. A `SERIALIZABLE` transaction also gets
+ * `enable_seqscan = off`: a sequential scan takes a predicate lock on the whole table, so on a
+ * small table (where the planner prefers one to an index lookup) every concurrent writer would
+ * conflict with it; index scans lock only the index pages and rows they read (Postgres manual,
+ * "Serializable Isolation Level"). Plans change, results do not. `statement_timeout` and
+ * `convoy.origin` (read by the external-write triggers) follow when asked.
+ */
 export function beginStatements(options: TransactionOptions): string[] {
   const isolation = options.isolation ?? "read committed";
   if (isolation !== "read committed" && isolation !== "repeatable read" && isolation !== "serializable") {
@@ -41,6 +49,7 @@ export function beginStatements(options: TransactionOptions): string[] {
   const begin = `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()} ${options.readOnly === true ? "READ ONLY" : "READ WRITE"}`;
   const timeout = options.statementTimeoutMs;
   const statements = [begin];
+  if (isolation === "serializable") statements.push("SET LOCAL enable_seqscan = off");
   if (timeout !== undefined) {
     if (!Number.isSafeInteger(timeout) || timeout < 0) throw new FrameworkError("INTERNAL", `statementTimeoutMs must be a non-negative integer, got ${String(timeout)}`);
     statements.push(`SET LOCAL statement_timeout = ${String(timeout)}`);

@@ -24,7 +24,7 @@ async function updates(tx: Queryable): Promise<{ all: number; hot: number }> {
   return { all: Number(rows[0]!.all), hot: Number(rows[0]!.hot) };
 }
 
-describe("HOT updates", () => {
+describe("contended writes: HOT updates and fine-grained predicate locks", () => {
   it("an update leaving the indexed fields unchanged is HOT; changing an indexed field is not", async () => {
     const id = await h.run((db) => db.insert("counters", { name: "a", value: 0, profile: { city: "Oslo" } }));
     await h.run(async (db, _log, tx) => {
@@ -38,5 +38,21 @@ describe("HOT updates", () => {
     // the changed keys are what the indexes find
     const found = await h.run((db) => db.query("counters").withIndex("by_city", (q) => q.eq("profile.city", "Bergen").eq("name", "b")).unique());
     expect(found).toMatchObject({ _id: id, value: 9 });
+  });
+
+  it("a serializable read-modify-write on a small table locks the index pages and the row it read, not the whole table", async () => {
+    const id = await h.run((db) => db.insert("counters", { name: "locks", value: 0, profile: { city: "Oslo" } }));
+    await h.database().driver.query("ANALYZE counters"); // the planner knows the table is tiny
+    const locks = await h.run(async (db, _log, tx) => {
+      const counter = await db.query("counters").withIndex("by_name", (q) => q.eq("name", "locks")).unique();
+      await db.patch(id, { value: (counter!.value as number) + 1 });
+      const { rows } = await tx.query<{ locktype: string; relation: string }>(
+        `SELECT locktype, relation::regclass::text AS relation FROM pg_locks WHERE pid = pg_backend_pid() AND mode = 'SIReadLock' ORDER BY 1, 2`,
+      );
+      return rows;
+    });
+    // a sequential scan (the planner's choice for a few rows) would lock the relation: every concurrent writer would conflict
+    expect(locks.filter((lock) => lock.locktype === "relation")).toEqual([]);
+    expect(locks).toContainEqual({ locktype: "page", relation: "counters__by_name" });
   });
 });
