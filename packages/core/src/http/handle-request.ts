@@ -1,7 +1,7 @@
 import type { ErrorCode } from "../errors/error-codes.js";
 import { FrameworkError } from "../errors/framework-error.js";
 import type { FunctionType } from "../functions/function-reference.js";
-import { encodeValue } from "../values/encoding.js";
+import { encodeValue, isWireJson } from "../values/encoding.js";
 import type { JSONValue, Value } from "../values/value.js";
 import type { CallTables } from "./http-runtime.js";
 import { Admission, OverloadedError } from "./admission.js";
@@ -12,7 +12,7 @@ import { errorResponse, type ErrorBody } from "./error-response.js";
 import { isValidFunctionName } from "./function-name-pattern.js";
 import type { ResolvedHandlerOptions } from "./handler-options.js";
 import { healthCheckOf } from "./http-runtime.js";
-import { jsonResponse } from "./json-response.js";
+import { jsonResponse, jsonTextResponse } from "./json-response.js";
 import { argsFromBody, argsFromSearch } from "./request-args.js";
 import { allowedMethods, matchRoute, type Route } from "./route.js";
 import { serveStaticFile } from "./static-files.js";
@@ -99,7 +99,12 @@ export function createCoreHandler(options: ResolvedHandlerOptions): CoreHandler 
             });
       const args = request.method === "GET" ? argsFromSearch(request.search, options.limits) : argsFromBody(await readJsonBody(request), options.limits);
       const { value, log } = await options.runtime.run(route.kind, name, args, { allowInternal: false, identity });
-      const response = jsonResponse(200, { value: encodeResult(name, value) }, options.accessHeaders ? { ...headers, ...accessHeaders(log) } : headers);
+      const responseHeaders = options.accessHeaders ? { ...headers, ...accessHeaders(log) } : headers;
+      // A value that is its own wire form (most are: strings, finite numbers, plain objects) is
+      // stringified as it is, without the encoded copy.
+      const response = isWireJson(value)
+        ? jsonTextResponse(200, `{"value":${JSON.stringify(value)}}`, responseHeaders)
+        : jsonResponse(200, { value: encodeResult(name, value) }, responseHeaders);
       reportCall(name, route.kind, started, undefined);
       return response;
     } catch (error) {

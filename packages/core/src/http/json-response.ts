@@ -9,5 +9,10 @@ const JSON_HEADERS: Readonly<Record<string, string>> = {
 
 /** A JSON response (`body` must already be JSON-safe). */
 export function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): CoreResponse {
-  return { status, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify(body) };
+  return jsonTextResponse(status, JSON.stringify(body), headers);
+}
+
+/** A JSON response whose body is already JSON text. */
+export function jsonTextResponse(status: number, text: string, headers: Record<string, string> = {}): CoreResponse {
+  return { status, headers: { ...JSON_HEADERS, ...headers }, body: text };
 }

@@ -78,12 +78,11 @@ export class CallContext {
   ) {
     this.administrative = options.administrative === true;
     const delay = Math.max(0, deadline - Date.now());
-    this.timer = setTimeout(() => {
-      this.expire();
-    }, delay);
+    this.timer = setTimeout(expireContext, delay, this);
   }
 
-  private expire(): void {
+  /** @internal */
+  expire(): void {
     this.timer = undefined;
     const error = new FrameworkError("TIMEOUT", `${this.describe} did not finish within its deadline of ${this.limits.timeoutMs} ms`);
     this.expired = error;
@@ -163,6 +162,11 @@ export class CallContext {
     this.hooks.length = mark.hooks;
   }
 
+  /** Whether {@link runAfterCommit} has anything to run. @internal */
+  get hasAfterCommitHooks(): boolean {
+    return this.hooks.length > 0;
+  }
+
   /**
    * Run the hooks of the committed attempt, once, in order. A failing hook cannot undo the
    * commit: its error goes to `onError` and the others still run. @internal
@@ -185,6 +189,10 @@ export class CallContext {
     this.timer = undefined;
     this.waiters = undefined;
   }
+}
+
+function expireContext(context: CallContext): void {
+  context.expire();
 }
 
 const CALL_CONTEXT = Symbol("convoy.callContext");

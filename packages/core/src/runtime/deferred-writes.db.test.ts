@@ -1,6 +1,8 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DatabaseError } from "../errors/database-error.js";
-import { mutationGeneric, queryGeneric } from "../functions/function-builders.js";
+import { anyApi } from "../functions/any-api.js";
+import { internalMutationGeneric, mutationGeneric, queryGeneric } from "../functions/function-builders.js";
+import { ConvoyError } from "../values/convoy-error.js";
 import { createRegistrySync } from "../functions/registry.js";
 import { defineSchema, defineTable } from "../schema/index.js";
 import { v } from "../values/v.js";
@@ -41,6 +43,25 @@ const registry = createRegistrySync({
           // swallowed: the mutation must fail all the same
         }
         return "swallowed";
+      },
+    }),
+    /** A nested mutation inserts what the database refuses, then throws; the caller catches that and goes on. */
+    nestedRollback: mutationGeneric({
+      args: {},
+      handler: async (ctx) => {
+        try {
+          await ctx.runMutation(anyApi.notes!.insertThenThrow!, {});
+        } catch {
+          // the nested mutation's savepoint is rolled back
+        }
+        await ctx.db.insert("notes", { text: "kept" });
+      },
+    }),
+    insertThenThrow: internalMutationGeneric({
+      args: {},
+      handler: async (ctx) => {
+        await ctx.db.insert("notes", { text: "boom" });
+        throw new ConvoyError("changed my mind");
       },
     }),
     count: queryGeneric({ args: {}, handler: async (ctx) => (await ctx.db.query("notes").collect()).length }),
@@ -88,6 +109,11 @@ describe("deferred writes", () => {
     const error = await failure(runtime.run("mutation", "notes:addThenRead", { text: "boom" }));
     expect((error as DatabaseError).sqlState).toBe("P0001");
     expect((await runtime.run("query", "notes:count", {})).value).toBe(0);
+  });
+
+  it("a write of a nested mutation that rolls back is undone, not sent: the caller's own writes commit", async () => {
+    await runtime.run("mutation", "notes:nestedRollback", {});
+    expect((await runtime.run("query", "notes:count", {})).value).toBe(1);
   });
 
   it("a refused insert the handler catches still fails the mutation; nothing is stored", async () => {

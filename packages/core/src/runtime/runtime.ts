@@ -201,6 +201,24 @@ const MUTATION_TRANSACTION: TransactionOptions = { isolation: "serializable" };
 const QUERY_TRANSACTION: TransactionOptions = { isolation: "repeatable read", readOnly: true };
 
 
+/** A query has no effects: once more on a fresh connection when its connection died. */
+const QUERY_RETRIES = { retryDroppedConnection: true };
+const MUTATION_RETRIES = { retryDroppedConnection: false };
+
+/** `query "messages:list"`, made once per kind and name (every call names itself in its errors). */
+const callDescriptions = new Map<string, string>();
+function describeCall(kind: FunctionType, name: string): string {
+  const key = `${kind}:${name}`;
+  let text = callDescriptions.get(key);
+  if (text === undefined) {
+    text = `${kind} ${JSON.stringify(name)}`;
+    // bounded: names come from the registry, but hot reloads may bring new ones
+    if (callDescriptions.size >= 10_000) callDescriptions.clear();
+    callDescriptions.set(key, text);
+  }
+  return text;
+}
+
 function errorCodeOf(error: unknown): ErrorCode {
   if (isConvoyError(error)) return "APPLICATION_ERROR";
   if (error instanceof FrameworkError) return error.code;
@@ -309,7 +327,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     singleStatementKey?: object,
   ): Promise<RunResult<TValue>> {
     const started = performance.now();
-    const describe = `${kind} ${JSON.stringify(name)}`;
+    const describe = describeCall(kind, name);
     const context = CallContext.start(identity, limits, describe, { administrative });
     let attempts = 0;
     if (kind === "mutation" && commitListeners.size > 0) {
@@ -364,10 +382,10 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         };
         // Queries run on a read-only snapshot and never conflict: they skip the gate.
         return kind === "mutation" ? gate.run(attempt > EXCLUSIVE_AFTER_CONFLICTS, transaction) : transaction();
-      }, { retryDroppedConnection: kind === "query" }); // a query has no effects: once more on a fresh connection
+      }, kind === "query" ? QUERY_RETRIES : MUTATION_RETRIES);
       const result = await context.untilExpired(retried);
       context.finish();
-      await context.runAfterCommit(onAfterCommitError);
+      if (context.hasAfterCommitHooks) await context.runAfterCommit(onAfterCommitError);
       if (listeners.size > 0) emit({ kind, name, durationMs: performance.now() - started, ok: true, attempts });
       return { value: result.value, log: result.log, attempts };
     } catch (error) {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { FrameworkError } from "../errors/framework-error.js";
-import { decodeValue, encodeValue } from "./encoding.js";
+import { decodeValue, encodeValue, isWireJson } from "./encoding.js";
 import { MAX_INT64, MIN_INT64 } from "./int64.js";
 import type { JSONValue, Value } from "./value.js";
 
@@ -119,5 +119,26 @@ describe("encodeValue / decodeValue", () => {
     const decoded = decodeValue(JSON.parse('{"constructor":{"prototype":1},"prototype":2}') as JSONValue);
     expect(decoded).toEqual({ constructor: { prototype: 1 }, prototype: 2 });
     expect(Object.hasOwn(decoded as object, "constructor")).toBe(true);
+  });
+});
+
+describe("isWireJson", () => {
+  const anything = fc.anything({ withBigInt: true, withTypedArray: true, withSparseArray: true, withNullPrototype: true, withObjectString: true, withDate: true, withMap: true });
+
+  it("is true exactly when JSON.stringify of the value is the text of its encoding", () => {
+    fc.assert(
+      fc.property(anything, (value) => {
+        if (!isWireJson(value)) return;
+        expect(JSON.stringify(value)).toBe(JSON.stringify(encodeValue(value as Value)));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("is false for what needs encoding or cannot be encoded", () => {
+    for (const value of [1n, NaN, -0, Infinity, new ArrayBuffer(2), [undefined], { $a: 1 }, { a: [1, { b: 2n }] }, new Date(), undefined, () => 1]) {
+      expect(isWireJson(value)).toBe(false);
+    }
+    expect(isWireJson({ a: [1, "x", null, true, { b: undefined }] })).toBe(true);
   });
 });

@@ -21,6 +21,44 @@ export function encodeValue(value: Value): JSONValue {
 }
 
 /**
+ * Whether `value` is already its own wire form: {@link encodeValue} would return an equal copy
+ * (no bigint, no non-finite or negative-zero number, no bytes, no reserved key, no `undefined`
+ * in an array, plain objects and arrays only, not nested too deep). Such a value can be given
+ * to `JSON.stringify` as it is, without building the copy; anything else (including what
+ * `encodeValue` rejects) answers `false`. Fields set to `undefined` are fine (both leave them out).
+ */
+export function isWireJson(value: unknown, depth = 0): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case "object": {
+      if (value === null) return true;
+      if (depth >= MAX_VALUE_DEPTH) return false;
+      if (Array.isArray(value)) {
+        for (let index = 0; index < value.length; index++) {
+          const element: unknown = value[index];
+          if (element === undefined || !isWireJson(element, depth + 1)) return false;
+        }
+        return true;
+      }
+      if (!isPlainObject(value)) return false;
+      for (const key in value) {
+        if (!Object.hasOwn(value, key)) continue;
+        if (reservedKeyReason(key) !== null) return false;
+        const field = value[key];
+        if (field !== undefined && !isWireJson(field, depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
  * Decode JSON in Convex's wire format back into a value: the inverse of {@link encodeValue}.
  * Rejects, with a `FrameworkError` (`BAD_REQUEST`) naming the path, unknown `$` keys,
  * `__proto__` keys, malformed tags and anything that is not JSON. A `constructor` or

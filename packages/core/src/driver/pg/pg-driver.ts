@@ -162,6 +162,9 @@ export function createPgDriver(options: PgDriverOptions): Driver {
     const tx: Queryable = {
       async query<TRow extends Row>(sql: string, params?: readonly unknown[]) {
         if (finished) throw finishedTransactionError();
+        // Deferred writes all come after the last statement sent, so after any savepoint: rolling
+        // back to one would undo them; they are dropped instead of sent.
+        if (begun && sql.startsWith("ROLLBACK TO SAVEPOINT ")) unsent = [];
         try {
           return toResult<TRow>((await run(statement(sql, params)))!);
         } catch (error) {
