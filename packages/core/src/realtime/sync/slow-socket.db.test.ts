@@ -1,10 +1,12 @@
 import { EventEmitter } from "node:events";
+import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, ensureStorageFor, type TestDatabase } from "../../../test/helpers/test-database.js";
 import { createRuntime, type Runtime } from "../../runtime/index.js";
 import { createLiveRegistry, schema } from "../fixtures/live-app.js";
 import { RealtimeEngine } from "../realtime-engine.js";
+import { FrameBatch } from "./frame-batch.js";
 import { outcomeSerializer } from "./serialize-outcome.js";
 import { RequestMemory } from "./sync-options.js";
 import { SyncSession } from "./sync-session.js";
@@ -25,10 +27,18 @@ afterAll(async () => {
 /** The part of a `ws` socket a session uses, with a buffer level the test sets. */
 class FakeSocket extends EventEmitter {
   bufferedAmount = 0;
+  readonly readyState = 1; // OPEN
   readonly sent: string[] = [];
-  send(frame: string | Buffer): void {
-    this.sent.push(frame.toString());
-  }
+  /** The TCP socket under it: the session writes whole frames there (unmasked, header then payload). */
+  readonly tcp = {
+    writable: true,
+    cork: () => undefined,
+    uncork: () => undefined,
+    write: (frame: Buffer) => {
+      const length = frame[1]!;
+      this.sent.push(frame.subarray(length < 126 ? 2 : length === 126 ? 4 : 10).toString("utf8"));
+    },
+  };
   ping(): void {}
   close(): void {
     this.emit("close");
@@ -46,7 +56,7 @@ describe("a slow socket", () => {
   it("gets its transitions coalesced while its buffer is over the limit: the latest result per query, in one frame", async () => {
     const engine = new RealtimeEngine({ runtime });
     const socket = new FakeSocket();
-    new SyncSession(socket as unknown as WebSocket, engine, () => runtime, outcomeSerializer({ dev: false }), {
+    new SyncSession(socket as unknown as WebSocket, socket.tcp as unknown as Duplex, engine, () => runtime, outcomeSerializer({ dev: false }), {
       maxFrameBytes: 1 << 20,
       maxSubscriptions: 10,
       maxInFlight: 10,
@@ -58,6 +68,7 @@ describe("a slow socket", () => {
       verifyToken: undefined,
       logger: { error: () => undefined },
       frames: new TransitionFrames(),
+      batch: new FrameBatch(),
       requests: new RequestMemory(),
       onClose: () => undefined,
     });

@@ -1,5 +1,6 @@
 import type { HttpLogger, TokenVerifier } from "../../http/handler-options.js";
 import type { MutationAnswer, SyncSession } from "./sync-session.js";
+import type { FrameBatch } from "./frame-batch.js";
 import type { TransitionFrames } from "./transition-frames.js";
 
 /** Limits of `/api/sync` sockets. */
@@ -29,6 +30,8 @@ export interface ResolvedSyncOptions {
   verifyToken: TokenVerifier | undefined;
   logger: HttpLogger;
   frames: TransitionFrames;
+  /** Every socket's writes, batched per event-loop turn. */
+  batch: FrameBatch;
   /** Mutation answers by `sessionId + requestId`, shared by the server's sockets (bounded). */
   requests: RequestMemory;
   onClose: (session: SyncSession) => void;

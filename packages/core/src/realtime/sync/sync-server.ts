@@ -6,6 +6,7 @@ import type { Runtime } from "../../runtime/runtime.js";
 import { MAX_VALUE_DEPTH } from "../../values/value.js";
 import type { RealtimeEngine } from "../realtime-engine.js";
 import { CLOSE } from "./close-codes.js";
+import { FrameBatch } from "./frame-batch.js";
 import { pruneRequestLog } from "./request-log.js";
 import { outcomeSerializer } from "./serialize-outcome.js";
 import { RequestMemory, type ResolvedSyncOptions, type SyncLimits } from "./sync-options.js";
@@ -61,6 +62,7 @@ export function attachSync(server: Server, options: SyncServerOptions): SyncEndp
     verifyToken: options.verifyToken,
     logger,
     frames: new TransitionFrames(),
+    batch: new FrameBatch(),
     requests: new RequestMemory(),
     onClose: (session) => sessions.delete(session),
   };
@@ -76,7 +78,8 @@ export function attachSync(server: Server, options: SyncServerOptions): SyncEndp
       return;
     }
     wss.handleUpgrade(request, socket, head, (ws) => {
-      sessions.add(new SyncSession(ws, options.engine, runtimeOf, serialize, resolved));
+      // `ws` upgrades node:http's TCP socket: the session writes its frames to it directly.
+      sessions.add(new SyncSession(ws, socket, options.engine, runtimeOf, serialize, resolved));
     });
   });
 

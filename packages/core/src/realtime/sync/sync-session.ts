@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
 import { FrameworkError } from "../../errors/framework-error.js";
 import type { UserIdentity } from "../../functions/context.js";
@@ -7,6 +8,7 @@ import type { RealtimeEngine } from "../realtime-engine.js";
 import type { OutcomeSerializer, QueryOutcome } from "../query-outcome.js";
 import { parseClientMessage, ProtocolViolation, type ClientMessage } from "./client-message.js";
 import { CLOSE, closeReason } from "./close-codes.js";
+import { textFrame, type SocketOutbox } from "./frame-batch.js";
 import { storeRequestResult } from "./request-log.js";
 import type { ResolvedSyncOptions } from "./sync-options.js";
 
@@ -37,13 +39,17 @@ export class SyncSession {
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private authQueue: Promise<void> = Promise.resolve();
 
+  private readonly outbox: SocketOutbox;
+
   constructor(
     private readonly socket: WebSocket,
+    tcp: Duplex,
     private readonly engine: RealtimeEngine,
     private readonly runtime: () => Runtime,
     private readonly serialize: OutcomeSerializer,
     private readonly options: ResolvedSyncOptions,
   ) {
+    this.outbox = options.batch.outbox(socket, tcp);
     socket.on("message", (data, isBinary) => {
       this.lastSeen = Date.now();
       if (isBinary) return this.close(CLOSE.protocol, "binary frames are not part of the protocol");
@@ -73,6 +79,7 @@ export class SyncSession {
   private dispose(): void {
     if (this.closed) return;
     this.closed = true;
+    this.outbox.clear();
     clearTimeout(this.flushTimer);
     this.client?.close();
     this.options.onClose(this);
@@ -222,8 +229,9 @@ export class SyncSession {
     this.scheduleFlush();
   }
 
+  /** Write a frame (bytes: a transition frame, possibly shared) or a message's text, at the end of this turn. */
   private write(frame: string | Buffer): void {
-    this.socket.send(frame, { binary: false });
+    this.outbox.push(typeof frame === "string" ? textFrame(frame) : frame);
   }
 
   private scheduleFlush(): void {
