@@ -80,7 +80,9 @@ export type Id<TTableName extends TableNames> = GenericId<TTableName>;
 `,
     "server.d.ts": `${HEADER}
 import type {
+  ActionBuilder,
   DefineRules,
+  GenericActionCtx,
   GenericDatabaseReader,
   GenericDatabaseWriter,
   GenericMutationCtx,
@@ -98,11 +100,16 @@ export declare const internalQuery: QueryBuilder<DataModel, "internal">;
 export declare const mutation: MutationBuilder<DataModel, "public">;
 /** Define an internal mutation (callable from functions, tests and the CLI only). */
 export declare const internalMutation: MutationBuilder<DataModel, "internal">;
+/** Define a public action of this app (callable over HTTP; may call the outside world). */
+export declare const action: ActionBuilder<DataModel, "public">;
+/** Define an internal action (callable from functions, the scheduler, tests and the CLI only). */
+export declare const internalAction: ActionBuilder<DataModel, "internal">;
 /** Define this app's table rules: the default export of \`rules.ts\`. */
 export declare const defineRules: DefineRules<DataModel>;
 
 export type QueryCtx = GenericQueryCtx<DataModel>;
 export type MutationCtx = GenericMutationCtx<DataModel>;
+export type ActionCtx = GenericActionCtx<DataModel>;
 export type DatabaseReader = GenericDatabaseReader<DataModel>;
 export type DatabaseWriter = GenericDatabaseWriter<DataModel>;
 `,
@@ -112,6 +119,8 @@ export {
   internalQueryGeneric as internalQuery,
   mutationGeneric as mutation,
   internalMutationGeneric as internalMutation,
+  actionGeneric as action,
+  internalActionGeneric as internalAction,
   defineRulesGeneric as defineRules,
 } from "@convoy/core/server";
 `,

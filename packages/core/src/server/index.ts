@@ -54,6 +54,18 @@ export type {
 } from "./index-range-builder.js";
 export type { DocumentByInfo, FieldPaths, FieldTypeFromFieldPath, IndexNames, NamedIndex } from "./field-types.js";
 export {
+  actionGeneric,
+  internalActionGeneric,
+  type ActionBuilder,
+  type GenericActionCtx,
+  type RegisteredAction,
+  type ScheduledFunction,
+  type ScheduledFunctionId,
+  type ScheduledFunctionState,
+  type SchedulableFunctionReference,
+  type Scheduler,
+  type SystemDatabaseReader,
+  type SystemQuery,
   anyApi,
   getFunctionName,
   internalMutationGeneric,
