@@ -119,6 +119,11 @@ export function createCoreHandler(options: ResolvedHandlerOptions): CoreHandler 
       }
       const route = matchRoute(request.path, options.basePath);
       if (route.type === "outside") {
+        if (options.httpActions !== undefined) {
+          const authorization = request.header("authorization");
+          const answered = await options.httpActions(request, route.path, () => identityFromHeader(authorization, options.verifyToken));
+          if (answered !== null) return { ...answered, headers: { ...corsHeaders(options.corsOrigins, request.header("origin")), ...answered.headers } };
+        }
         if (options.staticDir === undefined || (request.method !== "GET" && request.method !== "HEAD")) return null;
         return await serveStaticFile(options.staticDir, route.path);
       }

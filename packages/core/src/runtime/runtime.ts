@@ -173,6 +173,8 @@ export interface Runtime {
   onCall(listener: CallListener): () => void;
   /** The scheduler's clock and the signal sent when a job is created (the scheduler runner listens). */
   readonly scheduling: SchedulerSignals;
+  /** The bounds of every call (defaults filled in). */
+  readonly limits: CallLimits;
   /** Listen to every committed mutation (its write records); returns a function that stops listening. */
   onCommit(listener: CommitListener): () => void;
 }
@@ -395,6 +397,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     driver,
     catalog,
     scheduling: signals,
+    limits,
     get registry() {
       return engine.registry;
     },
