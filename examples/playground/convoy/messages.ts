@@ -1,6 +1,10 @@
 import { ConvoyError, v } from "@convoy/core/values";
 import { paginationOptsValidator } from "@convoy/core/server";
 import { mutation, query } from "./_generated/server.js";
+import { internal } from "./_generated/api.js";
+
+/** How long after a user's first message the welcome arrives (through the scheduler). */
+export const WELCOME_DELAY_MS = 3_000;
 
 const MAX_BODY = 280;
 
@@ -40,7 +44,11 @@ export const send = mutation({
     const text = body.trim();
     if (text === "") throw new ConvoyError({ code: "EMPTY", message: "A message cannot be empty." });
     if (text.length > MAX_BODY) throw new ConvoyError({ code: "TOO_LONG", message: `Messages are at most ${MAX_BODY} characters.` });
-    return ctx.db.insert("messages", { author: identity.name ?? identity.subject, owner: identity.subject, body: text, likes: 0 });
+    const author = identity.name ?? identity.subject;
+    const sentBefore = await ctx.db.query("messages").withIndex("by_author", (q) => q.eq("author", author)).first();
+    // a first message earns a welcome, a few seconds later; created only if this send commits
+    if (sentBefore === null) await ctx.scheduler.runAfter(WELCOME_DELAY_MS, internal.welcome.greet, { owner: identity.subject, name: author });
+    return ctx.db.insert("messages", { author, owner: identity.subject, body: text, likes: 0 });
   },
 });
 

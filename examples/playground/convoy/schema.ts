@@ -7,4 +7,6 @@ export default defineSchema({
     .index("by_author", ["author"])
     .index("by_likes", ["likes"]),
   counters: defineTable({ name: v.string(), value: v.number() }).index("by_name", ["name"]),
+  // written by a scheduled function a few seconds after a user's first message (welcome.ts)
+  welcomes: defineTable({ owner: v.string(), text: v.string() }).index("by_owner", ["owner"]),
 });

@@ -3,9 +3,10 @@ import { afterEach, expect, it } from "vitest";
 import { convoyTest } from "@convoy/core/test";
 import { api } from "../convoy/_generated/api.js";
 import schema from "../convoy/schema.js";
+import { WELCOME_DELAY_MS } from "../convoy/messages.js";
 
 // The playground's messages module with its schema and table rules (rules.ts), on PGlite.
-const modules = import.meta.glob(["../convoy/messages.ts", "../convoy/schema.ts", "../convoy/rules.ts", "../convoy/_generated/api.js"]);
+const modules = import.meta.glob(["../convoy/messages.ts", "../convoy/welcome.ts", "../convoy/schema.ts", "../convoy/rules.ts", "../convoy/_generated/api.js"]);
 
 let t = convoyTest(schema, modules);
 afterEach(async () => {
@@ -37,4 +38,15 @@ it("shows a seeded message without an owner to everyone and lets nobody edit it"
   expect(page.page.map((m) => m.body)).toEqual(["seeded"]);
   // a seeded message has no owner: nobody may edit it
   await expect(ada.mutation(api.messages.edit, { id: page.page[0]!._id, body: "x" })).rejects.toMatchObject({ code: "FORBIDDEN" });
+});
+
+it("welcomes a user a few seconds after their first message, through the scheduler", async () => {
+  const ada = t.withIdentity({ subject: "ada", name: "Ada" });
+  await ada.mutation(api.messages.send, { body: "first" });
+  await ada.mutation(api.messages.send, { body: "second" });
+  expect(await t.finishScheduledFunctions()).toBe(0);
+  expect(await ada.query(api.welcome.mine, {})).toBeNull();
+  await t.advanceTime(WELCOME_DELAY_MS);
+  expect(await t.finishScheduledFunctions()).toBe(1); // one welcome, not one per message
+  expect(await ada.query(api.welcome.mine, {})).toBe("Welcome to Convoy, Ada! This note came through ctx.scheduler.");
 });

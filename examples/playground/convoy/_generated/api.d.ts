@@ -8,11 +8,13 @@ import type { ApiFromModules, FilterApi, FunctionReference } from "@convoy/core/
 import type * as counters_0 from "../counters.js";
 import type * as devAuth_1 from "../devAuth.js";
 import type * as messages_2 from "../messages.js";
+import type * as welcome_3 from "../welcome.js";
 
 declare const fullApi: ApiFromModules<{
   "counters": typeof counters_0;
   "devAuth": typeof devAuth_1;
   "messages": typeof messages_2;
+  "welcome": typeof welcome_3;
 }>;
 
 /** References to this app's public functions: `api.messages.list`. */

@@ -9,12 +9,14 @@ import rules from "../rules.js";
 import * as counters_0 from "../counters.js";
 import * as devAuth_1 from "../devAuth.js";
 import * as messages_2 from "../messages.js";
+import * as welcome_3 from "../welcome.js";
 
 /** Every functions module of this app by module path: the server's registry is built from it. */
 export const modules = {
   "counters": counters_0,
   "devAuth": devAuth_1,
   "messages": messages_2,
+  "welcome": welcome_3,
 };
 
 /** This app's schema. */

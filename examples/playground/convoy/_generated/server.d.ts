@@ -5,11 +5,14 @@
  */
 
 import type {
+  ActionBuilder,
   DefineRules,
+  GenericActionCtx,
   GenericDatabaseReader,
   GenericDatabaseWriter,
   GenericMutationCtx,
   GenericQueryCtx,
+  HttpActionBuilder,
   MutationBuilder,
   QueryBuilder,
 } from "@convoy/core/server";
@@ -23,10 +26,17 @@ export declare const internalQuery: QueryBuilder<DataModel, "internal">;
 export declare const mutation: MutationBuilder<DataModel, "public">;
 /** Define an internal mutation (callable from functions, tests and the CLI only). */
 export declare const internalMutation: MutationBuilder<DataModel, "internal">;
+/** Define a public action of this app (callable over HTTP; may call the outside world). */
+export declare const action: ActionBuilder<DataModel, "public">;
+/** Define an internal action (callable from functions, the scheduler, tests and the CLI only). */
+export declare const internalAction: ActionBuilder<DataModel, "internal">;
+/** Define an HTTP action for `http.ts`: (ctx, request) => Response. */
+export declare const httpAction: HttpActionBuilder<DataModel>;
 /** Define this app's table rules: the default export of `rules.ts`. */
 export declare const defineRules: DefineRules<DataModel>;
 
 export type QueryCtx = GenericQueryCtx<DataModel>;
 export type MutationCtx = GenericMutationCtx<DataModel>;
+export type ActionCtx = GenericActionCtx<DataModel>;
 export type DatabaseReader = GenericDatabaseReader<DataModel>;
 export type DatabaseWriter = GenericDatabaseWriter<DataModel>;

@@ -9,5 +9,8 @@ export {
   internalQueryGeneric as internalQuery,
   mutationGeneric as mutation,
   internalMutationGeneric as internalMutation,
+  actionGeneric as action,
+  internalActionGeneric as internalAction,
+  httpActionGeneric as httpAction,
   defineRulesGeneric as defineRules,
 } from "@convoy/core/server";

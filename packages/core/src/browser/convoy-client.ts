@@ -7,7 +7,8 @@ import { ConvoyRequestError } from "./request-error.js";
 import { SyncConnection } from "./sync-connection.js";
 import { guardUnload, randomUuid } from "./browser-environment.js";
 import { CLOSE_CODES, MAX_CLIENT_FRAME_BYTES, type ClientMessage, type RequestMessage, type ServerMessage } from "./sync-protocol.js";
-import { syncUrl } from "./sync-url.js";
+import { httpAddressOf, syncUrl } from "./sync-url.js";
+import { ConvoyHttpClient } from "./http-client.js";
 import { toRequestError } from "./wire-error.js";
 import type { WebSocketConstructorLike } from "./web-socket-like.js";
 
@@ -74,6 +75,8 @@ export class ConvoyClient {
   private authRefusals = 0;
   private fatalError: ConvoyRequestError | null = null;
   private readonly removeUnloadGuard: () => void;
+  /** Sends actions (made on first use). */
+  private actionClient: ConvoyHttpClient | undefined;
 
   /**
    * @param address The server's URL (`http(s)://…`, or `ws(s)://…`); the socket is at `/api/sync`.
@@ -178,6 +181,23 @@ export class ConvoyClient {
   async mutation<TReference extends FunctionReference<"mutation">>(reference: TReference, ...rest: OptionalRestArgs<TReference>): Promise<FunctionReturnType<TReference>> {
     const name = getFunctionName(reference);
     return (await this.request({ type: "mutation", requestId: "", name, args: encodeArgs(name, rest[0] ?? {}) }));
+  }
+
+  /**
+   * Runs an action over HTTP (`POST /api/action/<name>` on the same server), with this client's
+   * token. Never sent twice: an action may have side effects.
+   *
+   * @example
+   * const receipt = await client.action(api.payments.charge, { amount: 42 });
+   */
+  async action<TReference extends FunctionReference<"action">>(reference: TReference, ...rest: OptionalRestArgs<TReference>): Promise<FunctionReturnType<TReference>> {
+    if (this.actionClient === undefined) {
+      const client = new ConvoyHttpClient(httpAddressOf(this.url), { timeoutMs: 600_000 });
+      client.setAuth(async () => (this.auth === undefined ? null : ((await this.auth.fetchToken({ forceRefreshToken: false })) ?? null)));
+      this.actionClient = client;
+    }
+    const args = (rest[0] ?? {}) as FunctionArgs<TReference>;
+    return this.actionClient.action(reference as FunctionReference<"action">, args) as Promise<FunctionReturnType<TReference>>;
   }
 
   /**

@@ -144,7 +144,22 @@ export class ConvoyHttpClient {
     return (await this.call("mutation", getFunctionName(reference), args ?? {}, options));
   }
 
-  private async call(kind: "query" | "mutation", name: string, args: unknown, options: CallOptions | undefined): Promise<Value> {
+  /**
+   * Runs an action (`POST /api/action/<name>`). Never sent twice: an action may have side
+   * effects. The client's `timeoutMs` bounds it (raise it for long actions).
+   *
+   * @example
+   * const receipt = await client.action(api.payments.charge, { amount: 42 });
+   */
+  async action<TReference extends FunctionReference<"action">>(
+    reference: TReference,
+    ...rest: ArgsParameter<TReference>
+  ): Promise<FunctionReturnType<TReference>> {
+    const [args, options] = rest;
+    return (await this.call("action", getFunctionName(reference), args ?? {}, options));
+  }
+
+  private async call(kind: "query" | "mutation" | "action", name: string, args: unknown, options: CallOptions | undefined): Promise<Value> {
     let body: string;
     try {
       body = JSON.stringify({ args: encodeValue(args as Value) });
@@ -175,8 +190,11 @@ export class ConvoyHttpClient {
       const reported = response.headers.has("x-convoy-reads") && response.headers.has("x-convoy-writes");
       const access: CallAccess = { readTables: headerList(response, "x-convoy-reads"), writtenTables: headerList(response, "x-convoy-writes") };
       if (!reported) access.reported = false;
-      for (const listener of this.accessListeners) listener(kind, name, access);
-      options?.onAccess?.(access);
+      if (kind !== "action") {
+        // an action's own reads and writes are those of its nested calls, not reported
+        for (const listener of this.accessListeners) listener(kind, name, access);
+        options?.onAccess?.(access);
+      }
       return decodeValue(answer.value ?? null);
     }
     const error = answer?.error;

@@ -11,3 +11,11 @@ export function syncUrl(address: string): string {
   url.hash = "";
   return url.href;
 }
+
+/** `ws(s)://host/base/api/sync` → `http(s)://host/base` (where the HTTP API is). */
+export function httpAddressOf(socketUrl: string): string {
+  const url = new URL(socketUrl);
+  url.protocol = url.protocol === "wss:" ? "https:" : "http:";
+  url.pathname = url.pathname.replace(/\/api\/sync$/, "");
+  return url.href.replace(/\/+$/, "");
+}

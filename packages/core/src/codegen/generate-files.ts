@@ -7,6 +7,10 @@ export interface CodegenInput {
   schemaFile: string | null;
   /** Path of the rules file relative to the functions dir (`"rules.ts"`), or `null` (none; optional). */
   rulesFile?: string | null;
+  /** Path of `crons.ts` (its default export: `cronJobs()`), or `null`. */
+  cronsFile?: string | null;
+  /** Path of `http.ts` (its default export: `httpRouter()`), or `null`. */
+  httpFile?: string | null;
 }
 
 const HEADER = `/* eslint-disable */
@@ -43,6 +47,8 @@ function moduleRecord(input: CodegenInput, indent: string): string {
 export function generateFiles(input: CodegenInput): Record<string, string> {
   const schemaImport = input.schemaFile === null ? null : importPath(input.schemaFile);
   const rulesImport = input.rulesFile === undefined || input.rulesFile === null ? null : importPath(input.rulesFile);
+  const cronsImport = input.cronsFile === undefined || input.cronsFile === null ? null : importPath(input.cronsFile);
+  const httpImport = input.httpFile === undefined || input.httpFile === null ? null : importPath(input.httpFile);
   return {
     "api.d.ts": `${HEADER}
 import type { ApiFromModules, FilterApi, FunctionReference } from "@convoy/core/server";
@@ -80,11 +86,14 @@ export type Id<TTableName extends TableNames> = GenericId<TTableName>;
 `,
     "server.d.ts": `${HEADER}
 import type {
+  ActionBuilder,
   DefineRules,
+  GenericActionCtx,
   GenericDatabaseReader,
   GenericDatabaseWriter,
   GenericMutationCtx,
   GenericQueryCtx,
+  HttpActionBuilder,
   MutationBuilder,
   QueryBuilder,
 } from "@convoy/core/server";
@@ -98,11 +107,18 @@ export declare const internalQuery: QueryBuilder<DataModel, "internal">;
 export declare const mutation: MutationBuilder<DataModel, "public">;
 /** Define an internal mutation (callable from functions, tests and the CLI only). */
 export declare const internalMutation: MutationBuilder<DataModel, "internal">;
+/** Define a public action of this app (callable over HTTP; may call the outside world). */
+export declare const action: ActionBuilder<DataModel, "public">;
+/** Define an internal action (callable from functions, the scheduler, tests and the CLI only). */
+export declare const internalAction: ActionBuilder<DataModel, "internal">;
+/** Define an HTTP action for \`http.ts\`: (ctx, request) => Response. */
+export declare const httpAction: HttpActionBuilder<DataModel>;
 /** Define this app's table rules: the default export of \`rules.ts\`. */
 export declare const defineRules: DefineRules<DataModel>;
 
 export type QueryCtx = GenericQueryCtx<DataModel>;
 export type MutationCtx = GenericMutationCtx<DataModel>;
+export type ActionCtx = GenericActionCtx<DataModel>;
 export type DatabaseReader = GenericDatabaseReader<DataModel>;
 export type DatabaseWriter = GenericDatabaseWriter<DataModel>;
 `,
@@ -112,11 +128,14 @@ export {
   internalQueryGeneric as internalQuery,
   mutationGeneric as mutation,
   internalMutationGeneric as internalMutation,
+  actionGeneric as action,
+  internalActionGeneric as internalAction,
+  httpActionGeneric as httpAction,
   defineRulesGeneric as defineRules,
 } from "@convoy/core/server";
 `,
     "functions.ts": `${HEADER}
-${schemaImport === null ? "" : `import schema from "${schemaImport}";\n`}${rulesImport === null ? "" : `import rules from "${rulesImport}";\n`}${moduleImports(input, false)}
+${schemaImport === null ? "" : `import schema from "${schemaImport}";\n`}${rulesImport === null ? "" : `import rules from "${rulesImport}";\n`}${cronsImport === null ? "" : `import crons from "${cronsImport}";\n`}${httpImport === null ? "" : `import http from "${httpImport}";\n`}${moduleImports(input, false)}
 
 /** Every functions module of this app by module path: the server's registry is built from it. */
 export const modules = {
@@ -128,6 +147,12 @@ export const appSchema = ${schemaImport === null ? "undefined" : "schema"};
 
 /** This app's table rules${rulesImport === null ? " (none)" : ""}. */
 export const appRules = ${rulesImport === null ? "undefined" : "rules"};
-`,
+${cronsImport === null ? "" : `
+/** This app's cron jobs. */
+export const appCrons = crons;
+`}${httpImport === null ? "" : `
+/** This app's HTTP routes. */
+export const appHttp = http;
+`}`,
   };
 }

@@ -13,8 +13,9 @@ export const GENERATED_DIR = "_generated";
  */
 export async function runCodegen(functionsDir: string): Promise<string[]> {
   const schemaFile = ["schema.ts", "schema.js", "schema.mts", "schema.mjs"].find((file) => existsSync(join(functionsDir, file))) ?? null;
-  const rulesFile = ["rules.ts", "rules.js", "rules.mts", "rules.mjs"].find((file) => existsSync(join(functionsDir, file))) ?? null;
-  const files = generateFiles({ modules: await listModules(functionsDir), schemaFile, rulesFile });
+  const find = (name: string) => [".ts", ".js", ".mts", ".mjs"].map((extension) => `${name}${extension}`).find((file) => existsSync(join(functionsDir, file))) ?? null;
+  const rulesFile = find("rules");
+  const files = generateFiles({ modules: await listModules(functionsDir), schemaFile, rulesFile, cronsFile: find("crons"), httpFile: find("http") });
   const outDir = join(functionsDir, GENERATED_DIR);
   await mkdir(outDir, { recursive: true });
   const written: string[] = [];

@@ -15,6 +15,8 @@ import { QueryImpl } from "./query.js";
 import type { ReadBudget } from "./read-budget.js";
 import { READ_ALLOWED, type DatabaseRules } from "./database-rules.js";
 import { resolveIndex } from "./index-range.js";
+import type { SystemDatabaseReader } from "../functions/scheduler-types.js";
+import { createSystemReader } from "../scheduler/system-reader.js";
 import { PASSES_FILTERS_COLUMN, compileSelect } from "./query-compiler.js";
 
 /** What {@link createDatabase} needs: one open transaction and the schema. */
@@ -59,6 +61,11 @@ const SYSTEM_FIELDS = new Set(["_id", "_creationTime"]);
  */
 export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
   constructor(private readonly options: DatabaseOptions) {}
+
+  /** `db.system`: the `_scheduled_functions` system table, read in this transaction. */
+  get system(): SystemDatabaseReader {
+    return createSystemReader(this.options.tx);
+  }
 
   /** Fetches a document by id (`get(id)` or `get(table, id)`); `null` when it does not exist. */
   async get(tableOrId: string, maybeId?: string): Promise<Document | null> {

@@ -3,7 +3,7 @@
  * plugs its modules into (no bulk is generated).
  */
 import type { AnyFunctionReference, FunctionReference } from "./function-reference.js";
-import type { AnyRegisteredFunction, RegisteredMutation, RegisteredQuery } from "./registered-function.js";
+import type { AnyRegisteredFunction, RegisteredAction, RegisteredMutation, RegisteredQuery } from "./registered-function.js";
 
 /** A function returning nothing returns `null` to its callers (the runtime sends `undefined` as `null`). */
 // eslint-disable-next-line @typescript-eslint/no-invalid-void-type -- a handler returning nothing is typed void
@@ -15,7 +15,9 @@ export type FunctionReferenceFromExport<TExport> =
     ? FunctionReference<"query", TVisibility, TArgs, UndefinedToNull<TReturn>>
     : TExport extends RegisteredMutation<infer TVisibility, infer TArgs, infer TReturn>
       ? FunctionReference<"mutation", TVisibility, TArgs, UndefinedToNull<TReturn>>
-      : never;
+      : TExport extends RegisteredAction<infer TVisibility, infer TArgs, infer TReturn>
+        ? FunctionReference<"action", TVisibility, TArgs, UndefinedToNull<TReturn>>
+        : never;
 
 /** The references of one module: one per export that is a registered function. */
 export type FunctionReferencesInModule<TModule> = {

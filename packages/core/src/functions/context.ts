@@ -1,6 +1,7 @@
 import type { GenericDataModel } from "../schema/data-model.js";
 import type { GenericDatabaseReader, GenericDatabaseWriter } from "../server/database.js";
 import type { FunctionReference, FunctionReturnType, FunctionVisibility, OptionalRestArgs } from "./function-reference.js";
+import type { Scheduler } from "./scheduler-types.js";
 
 /**
  * Who is calling, as proven by a verified token (M3). Convex's fields.
@@ -30,6 +31,15 @@ export interface Auth {
 export type AnyQueryReference = FunctionReference<"query", FunctionVisibility>;
 /** A reference to a mutation of either visibility (what `ctx.runMutation` accepts). */
 export type AnyMutationReference = FunctionReference<"mutation", FunctionVisibility>;
+
+/** A reference to an action of either visibility (what `ctx.runAction` accepts). */
+export type AnyActionReference = FunctionReference<"action", FunctionVisibility>;
+
+/** Run an action (from an action): outside any transaction, with this call's identity. */
+export type RunAction = <TReference extends AnyActionReference>(
+  action: TReference,
+  ...args: OptionalRestArgs<TReference>
+) => Promise<FunctionReturnType<TReference>>;
 
 /** Call a query inside the current transaction (internal queries too). */
 export type RunQuery = <TReference extends AnyQueryReference>(
@@ -84,5 +94,35 @@ export interface GenericMutationCtx<TDataModel extends GenericDataModel> {
    * undone and the error reaches the caller, which may catch it and go on.
    */
   readonly runMutation: RunMutation;
+  /** Schedule mutations and actions; the jobs are created only if this mutation commits. */
+  readonly scheduler: Scheduler;
+}
+
+/**
+ * The `ctx` of an action: no `db`; `runQuery` and `runMutation` each run in their own
+ * transaction (with this action's identity), `runAction` runs another action, `scheduler`
+ * schedules at once (no transaction to wait for). Actions are never retried.
+ *
+ * @example
+ * export const notify = action({
+ *   args: { url: v.string() },
+ *   handler: async (ctx, { url }) => {
+ *     const status = (await fetch(url, { method: "POST" })).status;
+ *     await ctx.runMutation(internal.log.record, { status });
+ *   },
+ * });
+ */
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- the data model types the generated ctx (as in Convex)
+export interface GenericActionCtx<TDataModel extends GenericDataModel> {
+  /** Who is calling. */
+  readonly auth: Auth;
+  /** Run a query in its own read-only transaction. */
+  readonly runQuery: RunQuery;
+  /** Run a mutation in its own transaction (retried on conflicts, as over HTTP). */
+  readonly runMutation: RunMutation;
+  /** Run another action. */
+  readonly runAction: RunAction;
+  /** Schedule mutations and actions (created at once). */
+  readonly scheduler: Scheduler;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { v } from "../values/v.js";
-import { internalMutationGeneric, internalQueryGeneric, mutationGeneric, queryGeneric } from "./function-builders.js";
+import { actionGeneric, internalActionGeneric, internalMutationGeneric, internalQueryGeneric, mutationGeneric, queryGeneric } from "./function-builders.js";
 import { isRegisteredFunction } from "./registered-function.js";
 
 describe("registration", () => {
@@ -60,9 +60,15 @@ describe("registration", () => {
     expect(() => internalQueryGeneric({ returns: "x", handler: () => null } as never)).toThrow(/internalQuery\(\): returns must be/);
   });
 
+  it("registers actions, public and internal", () => {
+    const action = actionGeneric({ args: { n: v.number() }, handler: async () => null });
+    const internal = internalActionGeneric(async () => null);
+    expect([action.type, action.isAction, action.isPublic, internal.visibility, isRegisteredFunction(internal)]).toEqual(["action", true, true, "internal", true]);
+  });
+
   it("isRegisteredFunction rejects lookalikes", () => {
     expect(isRegisteredFunction(null)).toBe(false);
-    expect(isRegisteredFunction({ isConvoyFunction: true, type: "action", visibility: "public", handler: () => null })).toBe(false);
+    expect(isRegisteredFunction({ isConvoyFunction: true, type: "cron", visibility: "public", handler: () => null })).toBe(false);
     expect(isRegisteredFunction({ isConvoyFunction: true, type: "query", visibility: "public" })).toBe(false);
   });
 });

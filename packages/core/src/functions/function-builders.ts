@@ -2,9 +2,9 @@ import { FrameworkError } from "../errors/framework-error.js";
 import type { GenericDataModel } from "../schema/data-model.js";
 import type { ObjectType } from "../values/v.js";
 import { VObject, type GenericValidator, type PropertyValidators } from "../values/validators.js";
-import type { GenericMutationCtx, GenericQueryCtx } from "./context.js";
+import type { GenericActionCtx, GenericMutationCtx, GenericQueryCtx } from "./context.js";
 import type { DefaultFunctionArgs, FunctionType, FunctionVisibility } from "./function-reference.js";
-import type { AnyRegisteredFunction, RegisteredMutation, RegisteredQuery } from "./registered-function.js";
+import type { AnyRegisteredFunction, RegisteredAction, RegisteredMutation, RegisteredQuery } from "./registered-function.js";
 
 /** What `args` takes: an object of validators, or one `v.object(...)`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any object validator
@@ -104,6 +104,46 @@ export interface MutationBuilder<TDataModel extends GenericDataModel, TVisibilit
   ): RegisteredMutation<TVisibility, TArgs, Awaited<TResult>>;
 }
 
+/**
+ * The type of `action`/`internalAction` (and of the generated `action`). Same forms as
+ * {@link QueryBuilder}; the handler gets a {@link GenericActionCtx}: no `db`, but
+ * `runQuery`/`runMutation` (each its own transaction), `runAction`, `auth` and `scheduler`,
+ * and it may call `fetch` and Node's built-ins. Actions are never retried.
+ *
+ * @example
+ * export const charge = action({
+ *   args: { amount: v.number() },
+ *   handler: async (ctx, { amount }) => {
+ *     const receipt = await (await fetch("https://payments.example/charge", { method: "POST", body: String(amount) })).text();
+ *     await ctx.runMutation(internal.payments.record, { receipt });
+ *     return receipt;
+ *   },
+ * });
+ */
+export interface ActionBuilder<TDataModel extends GenericDataModel, TVisibility extends FunctionVisibility> {
+  <
+    TArgsValidator extends ArgsValidator,
+    TReturnsValidator extends ReturnsValidator | undefined = undefined,
+    TResult extends ReturnValueFor<TReturnsValidator> = ReturnValueFor<TReturnsValidator>,
+  >(definition: {
+    args: TArgsValidator;
+    returns?: TReturnsValidator;
+    handler: (ctx: GenericActionCtx<TDataModel>, args: ArgsFromValidator<TArgsValidator>) => TResult;
+  }): RegisteredAction<TVisibility, ArgsFromValidator<TArgsValidator>, Awaited<TResult>>;
+  <
+    TArgs extends DefaultFunctionArgs = DefaultFunctionArgs,
+    TReturnsValidator extends ReturnsValidator | undefined = undefined,
+    TResult extends ReturnValueFor<TReturnsValidator> = ReturnValueFor<TReturnsValidator>,
+  >(definition: {
+    args?: undefined;
+    returns?: TReturnsValidator;
+    handler: (ctx: GenericActionCtx<TDataModel>, args: TArgs) => TResult;
+  }): RegisteredAction<TVisibility, TArgs, Awaited<TResult>>;
+  <TArgs extends DefaultFunctionArgs = DefaultFunctionArgs, TResult = unknown>(
+    handler: (ctx: GenericActionCtx<TDataModel>, args: TArgs) => TResult,
+  ): RegisteredAction<TVisibility, TArgs, Awaited<TResult>>;
+}
+
 interface FunctionDefinition {
   args?: unknown;
   returns?: unknown;
@@ -147,6 +187,7 @@ function register(type: FunctionType, visibility: FunctionVisibility, builder: s
     type,
     isQuery: type === "query",
     isMutation: type === "mutation",
+    isAction: type === "action",
     visibility,
     isPublic: visibility === "public",
     isInternal: visibility === "internal",
@@ -195,3 +236,22 @@ export const mutationGeneric: MutationBuilder<GenericDataModel, "public"> = ((de
  */
 export const internalMutationGeneric: MutationBuilder<GenericDataModel, "internal"> = ((definition: unknown) =>
   register("mutation", "internal", "internalMutation", definition)) as MutationBuilder<GenericDataModel, "internal">;
+
+/**
+ * Define a public action: callable over HTTP (`POST /api/action/<name>`), runs outside any
+ * transaction, may call the outside world; never retried.
+ *
+ * @example
+ * export const ping = actionGeneric({ args: { url: v.string() }, handler: async (ctx, { url }) => (await fetch(url)).status });
+ */
+export const actionGeneric: ActionBuilder<GenericDataModel, "public"> = ((definition: unknown) =>
+  register("action", "public", "action", definition)) as ActionBuilder<GenericDataModel, "public">;
+
+/**
+ * Define an internal action: callable from other functions, the scheduler, tests and the CLI, never over HTTP.
+ *
+ * @example
+ * export const sendEmail = internalActionGeneric({ args: { to: v.string() }, handler: async (ctx, { to }) => { ... } });
+ */
+export const internalActionGeneric: ActionBuilder<GenericDataModel, "internal"> = ((definition: unknown) =>
+  register("action", "internal", "internalAction", definition)) as ActionBuilder<GenericDataModel, "internal">;

@@ -5,7 +5,7 @@
 import { FrameworkError } from "../errors/framework-error.js";
 
 /** The kinds of function Convoy runs. */
-export type FunctionType = "query" | "mutation";
+export type FunctionType = "query" | "mutation" | "action";
 
 /** `public` functions are callable over HTTP; `internal` ones only from other functions, tests and the CLI. */
 export type FunctionVisibility = "public" | "internal";
@@ -29,7 +29,7 @@ export interface FunctionReference<
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Convex's default: any result
   TReturn = any,
 > {
-  /** Type only: `"query"` or `"mutation"`. */
+  /** Type only: `"query"`, `"mutation"` or `"action"`. */
   readonly _type: TType;
   /** Type only: `"public"` or `"internal"`. */
   readonly _visibility: TVisibility;

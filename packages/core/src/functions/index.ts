@@ -31,21 +31,37 @@ export type { ApiFromModules, FilterApi, FunctionReferenceFromExport, FunctionRe
 export {
   isRegisteredFunction,
   type AnyRegisteredFunction,
+  type RegisteredAction,
   type RegisteredFunction,
   type RegisteredMutation,
   type RegisteredQuery,
 } from "./registered-function.js";
 export type {
+  AnyActionReference,
   AnyMutationReference,
   AnyQueryReference,
   Auth,
+  GenericActionCtx,
   GenericMutationCtx,
   GenericQueryCtx,
+  RunAction,
   RunMutation,
   RunQuery,
   UserIdentity,
 } from "./context.js";
+export type {
+  ScheduledFunction,
+  ScheduledFunctionId,
+  ScheduledFunctionState,
+  SchedulableFunctionReference,
+  Scheduler,
+  SystemDatabaseReader,
+  SystemQuery,
+} from "./scheduler-types.js";
 export {
+  actionGeneric,
+  internalActionGeneric,
+  type ActionBuilder,
   internalMutationGeneric,
   internalQueryGeneric,
   mutationGeneric,

@@ -13,10 +13,11 @@ export interface RegisteredFunction<
 > {
   /** Always `true`: marks an export as a Convoy function. */
   readonly isConvoyFunction: true;
-  /** `"query"` or `"mutation"`. */
+  /** `"query"`, `"mutation"` or `"action"`. */
   readonly type: TType;
   readonly isQuery: TType extends "query" ? true : false;
   readonly isMutation: TType extends "mutation" ? true : false;
+  readonly isAction: TType extends "action" ? true : false;
   /** `"public"` or `"internal"`. */
   readonly visibility: TVisibility;
   readonly isPublic: TVisibility extends "public" ? true : false;
@@ -67,6 +68,19 @@ export type RegisteredMutation<TVisibility extends FunctionVisibility, TArgs ext
   TReturn
 >;
 
+/**
+ * A registered action (made by `action`/`internalAction`).
+ *
+ * @example
+ * export const charge: RegisteredAction<"public", { amount: number }, string> = action({ ... });
+ */
+export type RegisteredAction<TVisibility extends FunctionVisibility, TArgs extends DefaultFunctionArgs, TReturn> = RegisteredFunction<
+  "action",
+  TVisibility,
+  TArgs,
+  TReturn
+>;
+
 /** Any registered function. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- matches every registered function
 export type AnyRegisteredFunction = RegisteredFunction<FunctionType, FunctionVisibility, any, unknown>;
@@ -82,7 +96,7 @@ export function isRegisteredFunction(value: unknown): value is AnyRegisteredFunc
   const candidate = value as Partial<Record<keyof AnyRegisteredFunction, unknown>>;
   return (
     candidate.isConvoyFunction === true &&
-    (candidate.type === "query" || candidate.type === "mutation") &&
+    (candidate.type === "query" || candidate.type === "mutation" || candidate.type === "action") &&
     (candidate.visibility === "public" || candidate.visibility === "internal") &&
     typeof candidate.handler === "function"
   );

@@ -13,6 +13,8 @@ export interface CoreRequest {
   remoteAddress?: string | undefined;
   /** A request header by lower-case name. */
   header(name: string): string | undefined;
+  /** Every header as `[lower-case name, value]` (HTTP actions build a web `Request` from them). */
+  headerEntries?(): Iterable<[string, string]>;
   /**
    * The whole body, read at most once. Rejects with `PAYLOAD_TOO_LARGE` as soon as the limit is
    * passed (or at once when `Content-Length` is over it) and with `BAD_REQUEST` when the body

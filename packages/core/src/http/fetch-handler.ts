@@ -40,6 +40,11 @@ export function createFetchHandler(options: HandlerOptions): FetchHandler {
       path,
       search,
       header: (name) => request.headers.get(name) ?? undefined,
+      headerEntries: () => {
+        const entries: [string, string][] = [];
+        request.headers.forEach((value, name) => entries.push([name, value]));
+        return entries;
+      },
       readBody: () => {
         bodyRead = true;
         return readWebBody(request, maxBodyBytes, bodyTimeoutMs);

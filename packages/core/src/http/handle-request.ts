@@ -80,8 +80,8 @@ export function createCoreHandler(options: ResolvedHandlerOptions): CoreHandler 
         headers.Allow = methods.join(", ");
         throw new FrameworkError(
           "METHOD_NOT_ALLOWED",
-          route.kind === "mutation" && request.method === "GET"
-            ? "mutations are called with POST, not GET"
+          route.kind !== "query" && request.method === "GET"
+            ? `${route.kind}s are called with POST, not GET`
             : `${request.method} is not allowed here; use ${methods.join(" or ")}`,
         );
       }
@@ -124,6 +124,11 @@ export function createCoreHandler(options: ResolvedHandlerOptions): CoreHandler 
       }
       const route = matchRoute(request.path, options.basePath);
       if (route.type === "outside") {
+        if (options.httpActions !== undefined) {
+          const authorization = request.header("authorization");
+          const answered = await options.httpActions(request, route.path, () => identityFromHeader(authorization, options.verifyToken));
+          if (answered !== null) return { ...answered, headers: { ...corsHeaders(options.corsOrigins, request.header("origin")), ...answered.headers } };
+        }
         if (options.staticDir === undefined || (request.method !== "GET" && request.method !== "HEAD")) return null;
         return await serveStaticFile(options.staticDir, route.path);
       }
@@ -135,7 +140,7 @@ export function createCoreHandler(options: ResolvedHandlerOptions): CoreHandler 
       const headers = corsHeaders(options.corsOrigins, origin);
       switch (route.type) {
         case "unknown-api":
-          return respondError(new FrameworkError("NOT_FOUND", `no API route ${JSON.stringify(request.path)}; use /api/query/<name>, /api/mutation/<name> or /api/health`), headers);
+          return respondError(new FrameworkError("NOT_FOUND", `no API route ${JSON.stringify(request.path)}; use /api/query/<name>, /api/mutation/<name>, /api/action/<name> or /api/health`), headers);
         case "health":
           if (request.method !== "GET" && request.method !== "HEAD") {
             return respondError(new FrameworkError("METHOD_NOT_ALLOWED", `${request.method} is not allowed here; use GET`), { ...headers, Allow: "GET, HEAD" });

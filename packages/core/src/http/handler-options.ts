@@ -2,6 +2,7 @@ import type { AuthConfig } from "../auth/auth-config.js";
 import { createTokenVerifier, type TokenVerifier } from "../auth/verify-token.js";
 import type { ErrorCode } from "../errors/error-codes.js";
 import { FrameworkError } from "../errors/framework-error.js";
+import type { HttpActionRoutes } from "../http-actions/http-action-routes.js";
 import type { FunctionType } from "../functions/function-reference.js";
 import { MAX_VALUE_DEPTH } from "../values/value.js";
 import type { CoreRequest, CoreResponse } from "./core-types.js";
@@ -99,6 +100,11 @@ export interface HandlerOptions {
   /** Routes tried first, before the API and static files (see {@link ExtraRoutes}). */
   extraRoutes?: ExtraRoutes;
   /**
+   * The app's HTTP actions (`convoy/http.ts`; made by `createHttpActionRoutes`), tried for
+   * paths outside `/api/` before static files.
+   */
+  httpActions?: HttpActionRoutes;
+  /**
    * Send `X-Convoy-Reads` / `X-Convoy-Writes` (the tables each call read and wrote) with every
    * successful call (default `false`; `convoy dev` turns it on). `@convoy/react-query` uses them
    * to invalidate only the queries a mutation affected; without them it invalidates every
@@ -133,6 +139,7 @@ export interface ResolvedHandlerOptions {
   logger: HttpLogger;
   healthTimeoutMs: number;
   extraRoutes: ExtraRoutes | undefined;
+  httpActions: HttpActionRoutes | undefined;
   accessHeaders: boolean;
   verifyToken: TokenVerifier | undefined;
   metrics: MetricsSource | undefined;
@@ -211,6 +218,7 @@ export function resolveHandlerOptions(options: HandlerOptions): ResolvedHandlerO
     logger: options.logger ?? defaultLogger,
     healthTimeoutMs: positiveInteger("healthTimeoutMs", options.healthTimeoutMs, 5000),
     extraRoutes: options.extraRoutes,
+    httpActions: options.httpActions,
     accessHeaders: options.accessHeaders === true,
     verifyToken: resolveVerifier(options),
     metrics: options.metrics,

@@ -52,6 +52,7 @@ export function createHandler(options: HandlerOptions): NodeHandler {
         const value = req.headers[name];
         return Array.isArray(value) ? value.join(", ") : value;
       },
+      headerEntries: () => Object.entries(req.headers).flatMap(([name, value]): [string, string][] => (value === undefined ? [] : Array.isArray(value) ? value.map((one): [string, string] => [name, one]) : [[name, value]])),
       readBody: async () => {
         if (body !== "unread") throw new Error("readBody() called twice");
         try {

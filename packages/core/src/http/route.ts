@@ -6,14 +6,14 @@ export type Route =
   | { type: "health" }
   /** `GET /api/metrics` (Prometheus text; `NOT_FOUND` unless metrics are enabled). */
   | { type: "metrics" }
-  /** `/api/query/<name>` or `/api/mutation/<name>`; `rawName` is still percent-encoded. */
+  /** `/api/query/<name>`, `/api/mutation/<name>` or `/api/action/<name>`; `rawName` is still percent-encoded. */
   | { type: "call"; kind: FunctionType; rawName: string }
   /** Any other path under `/api/`: always `NOT_FOUND`. */
   | { type: "unknown-api" }
   /** Outside the API: static files, or not Convoy's. */
   | { type: "outside"; path: string };
 
-const CALL = /^\/api\/(query|mutation)\/(.+)$/;
+const CALL = /^\/api\/(query|mutation|action)\/(.+)$/;
 
 /**
  * Match a raw (percent-encoded) request path, below `basePath` (`""` or `"/prefix"`).

@@ -15,11 +15,13 @@ export interface CallLimits {
   maxDocumentsRead: number;
   /** Bytes of stored JSON those documents may hold; past it: `LIMIT_EXCEEDED`. */
   maxBytesRead: number;
+  /** Wall-clock budget of an action (its nested calls each have `timeoutMs`), in ms; past it: `TIMEOUT`. */
+  actionTimeoutMs: number;
 }
 
 /**
  * Defaults of {@link CallLimits}: 30 s per call and per statement, pages of at most 1024
- * documents, and Convex's read limits: 32 000 documents and 16 MiB per call.
+ * documents, Convex's read limits: 32 000 documents and 16 MiB per call, and 10 minutes per action.
  */
 export const DEFAULT_CALL_LIMITS: Readonly<CallLimits> = Object.freeze({
   timeoutMs: 30_000,
@@ -27,6 +29,7 @@ export const DEFAULT_CALL_LIMITS: Readonly<CallLimits> = Object.freeze({
   maxPageSize: 1024,
   maxDocumentsRead: DEFAULT_READ_LIMITS.maxDocumentsRead,
   maxBytesRead: DEFAULT_READ_LIMITS.maxBytesRead,
+  actionTimeoutMs: 600_000,
 });
 
 /** Check user-supplied limits and fill in the defaults. Throws `INTERNAL` for a malformed value. */

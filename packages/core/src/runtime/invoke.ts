@@ -11,6 +11,8 @@ import type { Value } from "../values/value.js";
 import { attachCallContext } from "./call-context.js";
 import type { CallScope } from "./call-scope.js";
 import { validateArgs, validateReturns } from "./validate-call.js";
+import { createScheduler } from "../scheduler/create-scheduler.js";
+import type { SchedulerSignals } from "../scheduler/scheduler-signals.js";
 
 /** What a call needs besides its transaction: the functions, the tables and the cursor secret. */
 export interface Engine {
@@ -19,6 +21,8 @@ export interface Engine {
   readonly cursorSecret: string | CursorKeys;
   /** The app's table rules (none: no rule code runs at all). */
   readonly rules?: RulesEngine | undefined;
+  /** The scheduler's clock and wake-up signal (`ctx.scheduler`). */
+  readonly signals: SchedulerSignals;
 }
 
 /** The untyped contexts the runtime builds (the typed ones are the same objects). */
@@ -100,6 +104,8 @@ export function createMutationCtx(engine: Engine, scope: CallScope): AnyMutation
     auth: authOf(scope),
     runQuery: ((reference: AnyFunctionReference, args?: unknown) => runNestedQuery(engine, scope, reference, args)) as AnyMutationCtx["runQuery"],
     runMutation: runMutation as AnyMutationCtx["runMutation"],
+    // jobs are rows written in this transaction: created only if it commits
+    scheduler: createScheduler({ q: scope.tx, registry: engine.registry, signals: engine.signals, afterCommit: (fn) => scope.context.afterCommit(fn) }),
   };
   return attachCallContext(ctx, scope.context);
 }

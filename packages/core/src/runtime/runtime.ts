@@ -3,9 +3,9 @@ import { FrameworkError } from "../errors/framework-error.js";
 import type { ErrorCode } from "../errors/error-codes.js";
 import type { UserIdentity } from "../functions/context.js";
 import { getFunctionName, type AnyFunctionReference, type FunctionType } from "../functions/function-reference.js";
-import type { FunctionRegistry } from "../functions/registry.js";
+import type { FunctionRegistry, RegistryEntry } from "../functions/registry.js";
 import type { SchemaDefinition } from "../schema/schema-definition.js";
-import type { AccessLog, WriteRecord } from "../storage/access-log.js";
+import { AccessLog, type WriteRecord } from "../storage/access-log.js";
 import type { Catalog } from "../storage/catalog.js";
 import { ensureSchema } from "../schema-sync/ensure-schema.js";
 import { DEFAULT_PG_SCHEMA } from "../storage/layout.js";
@@ -24,6 +24,8 @@ import { attributeToArgs } from "./attribute-to-args.js";
 import { validateArgs } from "./validate-call.js";
 import type { RulesDefinition } from "../rules/rules-definition.js";
 import { RulesEngine } from "../rules/rules-engine.js";
+import { runAction } from "../actions/run-action.js";
+import { SchedulerSignals } from "../scheduler/scheduler-signals.js";
 
 /** Options of {@link createRuntime}. */
 export interface RuntimeOptions {
@@ -75,6 +77,8 @@ export interface RuntimeOptions {
    * value, so the triggers that publish writes made by other SQL clients skip them.
    */
   origin?: string;
+  /** The scheduler's clock, ms since the epoch (default `Date.now`; `convoyTest` moves its own). */
+  now?: () => number;
 }
 
 /** Options of one call. */
@@ -173,6 +177,10 @@ export interface Runtime {
   runHandler<TValue>(kind: "mutation", handler: (ctx: AnyMutationCtx) => Promise<TValue> | TValue, options?: HandlerRunOptions): Promise<RunResult<TValue>>;
   /** Listen to every top-level call; returns a function that stops listening. */
   onCall(listener: CallListener): () => void;
+  /** The scheduler's clock and the signal sent when a job is created (the scheduler runner listens). */
+  readonly scheduling: SchedulerSignals;
+  /** The bounds of every call (defaults filled in). */
+  readonly limits: CallLimits;
   /** Listen to every committed mutation (its write records); returns a function that stops listening. */
   onCommit(listener: CommitListener): () => void;
 }
@@ -262,7 +270,8 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   await requireStorage(driver, catalog);
   const cursorSecret = await resolveCursorKeys(driver, options.cursorKeys);
   const rulesEngine = (rules: RulesDefinition | undefined) => (rules === undefined ? undefined : RulesEngine.create(rules, catalog));
-  let engine: Engine = { registry: options.registry, catalog, cursorSecret, rules: rulesEngine(options.rules) };
+  const signals = new SchedulerSignals(options.now);
+  let engine: Engine = { registry: options.registry, catalog, cursorSecret, rules: rulesEngine(options.rules), signals };
   const mutationTransaction: TransactionOptions = options.origin === undefined ? MUTATION_TRANSACTION : { ...MUTATION_TRANSACTION, origin: options.origin };
   const gate = new ConflictGate();
   const listeners = new Set<CallListener>();
@@ -396,9 +405,29 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     }
   }
 
+  /** An action: outside any transaction, never retried (see actions/run-action.ts). */
+  async function action(entry: RegistryEntry, args: unknown, runOptions: RunOptions): Promise<RunResult> {
+    const started = performance.now();
+    try {
+      const value = await runAction(
+        { registry: engine.registry, driver, signals, run: (kind, reference, nestedArgs, nestedOptions) => runtime.run(kind, reference, nestedArgs, nestedOptions) },
+        entry,
+        args,
+        { identity: runOptions.identity ?? null, administrative: runOptions.administrative === true, timeoutMs: limits.actionTimeoutMs },
+      );
+      if (listeners.size > 0) emit({ kind: "action", name: entry.name, durationMs: performance.now() - started, ok: true, attempts: 1 });
+      return { value, log: new AccessLog(), attempts: 1 };
+    } catch (error) {
+      emit({ kind: "action", name: entry.name, durationMs: performance.now() - started, ok: false, errorCode: errorCodeOf(error), error, attempts: 1 });
+      throw error;
+    }
+  }
+
   const runtime: Runtime = {
     driver,
     catalog,
+    scheduling: signals,
+    limits,
     get registry() {
       return engine.registry;
     },
@@ -414,7 +443,9 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       let validArgs;
       try {
         entry = lookupFunction(current.registry, kind, reference, runOptions.allowInternal === true);
-        validArgs = validateArgs(entry.fn, args);
+        // an action validates its arguments and reports itself
+        if (kind === "action") validArgs = null;
+        else validArgs = validateArgs(entry.fn, args);
       } catch (error) {
         let name: string;
         try {
@@ -425,6 +456,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         emit({ kind, name, durationMs: 0, ok: false, errorCode: errorCodeOf(error), error, attempts: 0 });
         throw error;
       }
+      if (validArgs === null) return action(entry, args, runOptions);
       const found = entry;
       const pristine = validArgs;
       return call(

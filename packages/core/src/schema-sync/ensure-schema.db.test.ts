@@ -65,10 +65,18 @@ describe("ensureSchema (the dev/test opt-in, through convoy sync's code path)", 
     const { rows } = await db().driver.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'convoy' ORDER BY table_name`,
     );
-    expect(rows.map((r) => r.table_name)).toEqual(["columns", "meta", "request_log", "sync_log", "tables"]);
+    expect(rows.map((r) => r.table_name)).toEqual(["columns", "crons", "meta", "request_log", "scheduled_functions", "sync_log", "tables"]);
     const registered = await db().driver.query<{ table_name: string }>("SELECT table_name FROM convoy.tables ORDER BY table_name");
     expect(registered.rows.map((r) => r.table_name)).toEqual(["messages", "users"]);
     expect(await loadCursorSecret(db().driver)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("adds the scheduler's tables to a database whose bookkeeping predates them", async () => {
+    await db().driver.query("DROP TABLE convoy.scheduled_functions, convoy.crons");
+    const steps = await ensure(schema);
+    expect(steps.filter((step) => step.startsWith("create"))).toEqual(Array(3).fill("create the scheduler's tables convoy.scheduled_functions and convoy.crons"));
+    const { rows } = await db().driver.query<{ ok: boolean }>("SELECT to_regclass('convoy.scheduled_functions') IS NOT NULL AND to_regclass('convoy.crons') IS NOT NULL AS ok");
+    expect(rows[0]!.ok).toBe(true);
   });
 
   it("adds the request log (/api/sync) to a database whose bookkeeping predates it", async () => {

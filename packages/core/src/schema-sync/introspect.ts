@@ -5,7 +5,7 @@ import { CONVOY_SCHEMA, SORT_KEY_FUNCTION } from "../storage/sql/sort-key-functi
 import { quoteIdent } from "../storage/sql/identifiers.js";
 import { loadRecordedColumns } from "../storage/recorded-columns.js";
 import { tableStorage, type RecordedColumns } from "../storage/table-storage.js";
-import { META_TABLE, REQUEST_LOG_TABLE_NAME, SCHEMA_HASH_KEY, SCHEMA_JSON_KEY, TABLES_TABLE, createTableSql } from "../storage/layout.js";
+import { META_TABLE, REQUEST_LOG_TABLE_NAME, SCHEDULED_FUNCTIONS_TABLE_NAME, SCHEMA_HASH_KEY, SCHEMA_JSON_KEY, TABLES_TABLE, createTableSql } from "../storage/layout.js";
 import { parseIndexComment, type IndexComment } from "./ddl.js";
 
 /** A column as Postgres reports it. */
@@ -45,6 +45,8 @@ export interface DatabaseState {
   hasBookkeeping: boolean;
   /** Whether `convoy.request_log` exists (added after the rest of the bookkeeping; absent = assumed present). */
   hasRequestLog?: boolean;
+  /** Whether the scheduler's tables exist (databases synced before the scheduler lack them). */
+  hasScheduler?: boolean;
   hasSortKeyFunction: boolean;
   hasFilterFunctions: boolean;
   hasUserSchema: boolean;
@@ -80,15 +82,16 @@ export function indexMethodAndColumns(definition: string): string {
  * the comparison is exact. Must run inside a transaction.
  */
 export async function introspect(q: Queryable, pgSchema: string, probe: (tableName: string, indexName: string) => string | undefined = () => undefined): Promise<DatabaseState> {
-  const meta = await q.query<{ meta: boolean; tables: boolean; log: boolean; fn: boolean; arith: boolean; user_schema: boolean; request_log: boolean }>(
+  const meta = await q.query<{ meta: boolean; tables: boolean; log: boolean; fn: boolean; arith: boolean; user_schema: boolean; request_log: boolean; scheduler: boolean }>(
     `SELECT to_regclass($1) IS NOT NULL AS meta,
             to_regclass($2) IS NOT NULL AS tables,
             to_regclass($3) IS NOT NULL AS log,
             to_regprocedure($4) IS NOT NULL AS fn,
             to_regprocedure($5) IS NOT NULL AS arith,
             EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $6) AS user_schema,
-            to_regclass($7) IS NOT NULL AS request_log`,
-    [`${CONVOY_SCHEMA}.meta`, `${CONVOY_SCHEMA}.tables`, `${CONVOY_SCHEMA}.sync_log`, `${SORT_KEY_FUNCTION}(jsonb)`, `${ARITH_FUNCTION}(text,jsonb,jsonb)`, pgSchema, `${CONVOY_SCHEMA}.${REQUEST_LOG_TABLE_NAME}`],
+            to_regclass($7) IS NOT NULL AS request_log,
+            to_regclass($8) IS NOT NULL AS scheduler`,
+    [`${CONVOY_SCHEMA}.meta`, `${CONVOY_SCHEMA}.tables`, `${CONVOY_SCHEMA}.sync_log`, `${SORT_KEY_FUNCTION}(jsonb)`, `${ARITH_FUNCTION}(text,jsonb,jsonb)`, pgSchema, `${CONVOY_SCHEMA}.${REQUEST_LOG_TABLE_NAME}`, `${CONVOY_SCHEMA}.${SCHEDULED_FUNCTIONS_TABLE_NAME}`],
   );
   const flags = meta.rows[0]!;
   const registeredTables = new Set<string>();
@@ -157,6 +160,7 @@ export async function introspect(q: Queryable, pgSchema: string, probe: (tableNa
     hasFilterFunctions: flags.arith,
     hasUserSchema: flags.user_schema,
     hasRequestLog: flags.request_log,
+    hasScheduler: flags.scheduler,
     registeredTables,
     recordedColumns,
     storedHash,

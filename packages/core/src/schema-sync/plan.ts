@@ -9,6 +9,7 @@ import type { ValidatorJSON } from "../values/validator-json.js";
 import {
   BOOKKEEPING_SQL,
   REQUEST_LOG_SQL,
+  SCHEDULER_SQL,
   DEFAULT_PG_SCHEMA,
   META_TABLE,
   SCHEMA_HASH_KEY,
@@ -138,6 +139,9 @@ export function planSync(state: DatabaseState, schema: SchemaJSON, schemaHash: s
     for (const sql of BOOKKEEPING_SQL) bookkeeping.push(tx(`create Convoy's bookkeeping schema "${CONVOY_SCHEMA}"`, sql, "none"));
   }
   else if (state.hasRequestLog === false) bookkeeping.push(tx("create the request log convoy.request_log (/api/sync mutation ids)", REQUEST_LOG_SQL, "none"));
+  if (state.hasBookkeeping && state.hasScheduler === false) {
+    for (const sql of SCHEDULER_SQL) bookkeeping.push(tx("create the scheduler's tables convoy.scheduled_functions and convoy.crons", sql, "none"));
+  }
   if (!state.hasSortKeyFunction) bookkeeping.push(tx(`create function ${SORT_KEY_FUNCTION}`, SORT_KEY_FUNCTION_SQL, "none"));
   if (!state.hasFilterFunctions) {
     for (const sql of DB_FUNCTIONS_SQL) bookkeeping.push(tx("create filter function convoy.arith_v1 and its helpers", sql, "none"));

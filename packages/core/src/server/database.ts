@@ -1,5 +1,6 @@
 import type { DocumentByName, GenericDataModel, TableNamesInDataModel, WithoutSystemFields } from "../schema/data-model.js";
 import type { GenericId } from "../values/value.js";
+import type { SystemDatabaseReader } from "../functions/scheduler-types.js";
 import type { QueryInitializer } from "./query.js";
 
 /** A table's info by name. */
@@ -32,6 +33,8 @@ export interface GenericDatabaseReader<TDataModel extends GenericDataModel> {
   query<TTableName extends TableNamesInDataModel<TDataModel>>(table: TTableName): QueryInitializer<NamedTableInfo<TDataModel, TTableName>>;
   /** `id` as an id of `table`, or `null` if it is not one. */
   normalizeId<TTableName extends TableNamesInDataModel<TDataModel>>(table: TTableName, id: string): GenericId<TTableName> | null;
+  /** Convoy's system tables, read-only: `_scheduled_functions` (Convex's fields). */
+  readonly system: SystemDatabaseReader;
 }
 
 /**

@@ -54,6 +54,18 @@ export type {
 } from "./index-range-builder.js";
 export type { DocumentByInfo, FieldPaths, FieldTypeFromFieldPath, IndexNames, NamedIndex } from "./field-types.js";
 export {
+  actionGeneric,
+  internalActionGeneric,
+  type ActionBuilder,
+  type GenericActionCtx,
+  type RegisteredAction,
+  type ScheduledFunction,
+  type ScheduledFunctionId,
+  type ScheduledFunctionState,
+  type SchedulableFunctionReference,
+  type Scheduler,
+  type SystemDatabaseReader,
+  type SystemQuery,
   anyApi,
   getFunctionName,
   internalMutationGeneric,
@@ -81,6 +93,10 @@ export {
   type UserIdentity,
 } from "../functions/index.js";
 export { paginationOptsValidator } from "../db/index.js";
+export { cronJobs, Crons, type CronJob, type CronSchedule, type DailySchedule, type HourlySchedule, type IntervalSchedule, type MonthlySchedule, type WeeklySchedule } from "../crons/cron-jobs.js";
+export { httpActionGeneric, httpRouter, HttpRouter, ROUTABLE_METHODS, type HttpActionBuilder, type PublicHttpAction, type RoutableMethod, type RouteSpec } from "../http-actions/http-router.js";
+export { createHttpActionRoutes, type HttpActionRoutes, type HttpActionRoutesOptions } from "../http-actions/http-action-routes.js";
+export { SchedulerRunner, type PassResult, type SchedulerRunnerOptions } from "../scheduler/scheduler-runner.js";
 export { defineRulesGeneric, type DefineRules, type ReadRule, type RuleCtx, type Rules, type TableRules } from "./rules.js";
 export { RulesDefinition, readableRows, type StoredRow } from "../rules/index.js";
 export { ERROR_CODES, FrameworkError, isErrorCode, isFrameworkError, type ErrorCode, type FrameworkErrorOptions } from "../errors/index.js";

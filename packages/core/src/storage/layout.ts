@@ -37,6 +37,28 @@ export const REQUEST_LOG_SQL = `CREATE TABLE IF NOT EXISTS ${REQUEST_LOG_TABLE} 
      PRIMARY KEY (session_id, request_id)
    )`;
 
+/** Jobs of `ctx.scheduler` (read as `_scheduled_functions`) and the next tick of each cron job (see scheduler/). */
+export const SCHEDULED_FUNCTIONS_TABLE = qualified(CONVOY_SCHEMA, "scheduled_functions");
+export const SCHEDULED_FUNCTIONS_TABLE_NAME = "scheduled_functions";
+export const CRONS_TABLE = qualified(CONVOY_SCHEMA, "crons");
+
+/** DDL of the scheduler's tables (part of the bookkeeping; added by `convoy sync` to older databases). Times are ms since the epoch. */
+export const SCHEDULER_SQL: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS ${SCHEDULED_FUNCTIONS_TABLE} (
+     id text PRIMARY KEY,
+     creation_time double precision NOT NULL,
+     name text NOT NULL,
+     kind text NOT NULL,
+     args jsonb NOT NULL,
+     scheduled_time double precision NOT NULL,
+     completed_time double precision,
+     state text NOT NULL,
+     error text
+   )`,
+  `CREATE INDEX IF NOT EXISTS scheduled_functions_due ON ${SCHEDULED_FUNCTIONS_TABLE} (scheduled_time) WHERE state = 'pending'`,
+  `CREATE TABLE IF NOT EXISTS ${CRONS_TABLE} (name text PRIMARY KEY, spec text NOT NULL, next_run double precision NOT NULL)`,
+];
+
 /** The `convoy.meta` key of the secret that signs pagination cursors. */
 export const CURSOR_SECRET_KEY = "cursor_secret";
 
@@ -77,6 +99,7 @@ export const BOOKKEEPING_SQL: readonly string[] = [
      PRIMARY KEY (pg_schema, table_name, field)
    )`,
   REQUEST_LOG_SQL,
+  ...SCHEDULER_SQL,
 ];
 
 /**

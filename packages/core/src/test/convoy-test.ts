@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createPgDriver, createPgliteDriver, type Driver } from "../driver/index.js";
 import { identityFromTestClaims, type IdentityClaims } from "../auth/user-identity.js";
 import { FrameworkError } from "../errors/framework-error.js";
-import type { AnyMutationReference, AnyQueryReference, GenericMutationCtx, UserIdentity } from "../functions/context.js";
+import type { AnyActionReference, AnyMutationReference, AnyQueryReference, GenericMutationCtx, UserIdentity } from "../functions/context.js";
 import type { FunctionReturnType, OptionalRestArgs } from "../functions/function-reference.js";
 import { moduleKeyPrefix, modulePathFromKey } from "../functions/function-name.js";
 import { createRegistry, type ModuleRecord, type ModuleSource } from "../functions/registry.js";
@@ -11,6 +11,9 @@ import { defineSchema, SchemaDefinition } from "../schema/schema-definition.js";
 import { createRuntime, type Runtime } from "../runtime/runtime.js";
 import { loadFunctionsDir } from "./load-functions-dir.js";
 import { isRulesDefinition, type RulesDefinition } from "../rules/index.js";
+import { isCrons, type Crons } from "../crons/cron-jobs.js";
+import { SchedulerRunner } from "../scheduler/scheduler-runner.js";
+import { nextDueTime } from "../scheduler/job-store.js";
 
 /** Options of {@link convoyTest}. */
 export interface ConvoyTestOptions {
@@ -41,6 +44,31 @@ export interface ConvoyTest<TDataModel extends GenericDataModel> {
   /** Run a mutation (internal ones too) and return its result. */
   mutation<TReference extends AnyMutationReference>(mutation: TReference, ...args: OptionalRestArgs<TReference>): Promise<FunctionReturnType<TReference>>;
   mutation(name: string, args?: Record<string, unknown>): Promise<unknown>;
+  /** Run an action (internal ones too) and return its result. */
+  action<TReference extends AnyActionReference>(action: TReference, ...args: OptionalRestArgs<TReference>): Promise<FunctionReturnType<TReference>>;
+  action(name: string, args?: Record<string, unknown>): Promise<unknown>;
+  /**
+   * Move the harness's clock (the one `ctx.scheduler` times jobs by) forward by `ms`. Nothing
+   * runs until {@link finishScheduledFunctions}.
+   */
+  advanceTime(ms: number): Promise<void>;
+  /**
+   * Run every scheduled function due by the harness's clock (and cron ticks due), then those
+   * they scheduled that are due too, until none is due. Resolves with how many ran.
+   *
+   * @example
+   * await t.mutation(api.messages.sendLater, { delayMs: 5000 });
+   * await t.advanceTime(5000);
+   * await t.finishScheduledFunctions();
+   */
+  finishScheduledFunctions(): Promise<number>;
+  /** convex-test's name for {@link finishScheduledFunctions}. */
+  finishInProgressScheduledFunctions(): Promise<number>;
+  /**
+   * Run every pending scheduled function, moving the clock to each one's time, until none is
+   * left (at most `maxJobs`, default 1000: a job that always schedules another would never end).
+   */
+  finishAllScheduledFunctions(maxJobs?: number): Promise<number>;
   /** Run code with a mutation ctx (writable `ctx.db`) in one transaction: set up data, inspect it. */
   run<TValue>(handler: (ctx: GenericMutationCtx<TDataModel>) => Promise<TValue>): Promise<TValue>;
   /**
@@ -61,6 +89,8 @@ export interface ConvoyTest<TDataModel extends GenericDataModel> {
 
 interface Harness {
   runtime: Runtime;
+  runner: SchedulerRunner;
+  clock: { offsetMs: number };
   close(): Promise<void>;
 }
 
@@ -91,13 +121,24 @@ function findRules(modules: Readonly<Record<string, ModuleSource>>): RulesDefini
   return undefined;
 }
 
+/** The default export of the `crons` module (`convoy/crons.ts`), if there is one. */
+function findCrons(modules: Readonly<Record<string, ModuleSource>>): Crons | undefined {
+  const prefix = moduleKeyPrefix(Object.keys(modules));
+  for (const [key, moduleExports] of Object.entries(modules)) {
+    if (modulePathFromKey(key, prefix) !== "crons") continue;
+    const candidate = (moduleExports as { default?: unknown }).default;
+    if (isCrons(candidate)) return candidate;
+  }
+  return undefined;
+}
+
 /** The modules with the schema and rules modules loaded (the others are loaded by the registry). */
 async function loadSchemaModule(modules: ModuleRecord): Promise<Record<string, ModuleSource>> {
   const loaded: Record<string, ModuleSource> = {};
   const prefix = moduleKeyPrefix(Object.keys(modules));
   for (const [key, source] of Object.entries(modules)) {
     const modulePath = modulePathFromKey(key, prefix);
-    if (modulePath !== "schema" && modulePath !== "rules") {
+    if (modulePath !== "schema" && modulePath !== "rules" && modulePath !== "crons") {
       loaded[key] = source;
       continue;
     }
@@ -137,6 +178,8 @@ async function startHarness(schema: SchemaDefinition | undefined, modules: Modul
   const loaded = modules === undefined ? await loadFunctionsDir(options.functionsDir ?? "./convoy") : await loadSchemaModule(modules);
   const resolvedSchema = findSchema(schema, loaded);
   const rules = findRules(loaded);
+  const crons = findCrons(loaded);
+  const clock = { offsetMs: 0 };
   const registry = await createRegistry(loaded);
   const database =
     options.databaseUrl === undefined || options.databaseUrl === ""
@@ -154,8 +197,12 @@ async function startHarness(schema: SchemaDefinition | undefined, modules: Modul
       // The harness's fresh database gets the schema through `convoy sync`'s code path.
       ensureStorage: database.databaseUrl === undefined ? true : { databaseUrl: database.databaseUrl },
       ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
+      now: () => Date.now() + clock.offsetMs,
     });
-    return { runtime, close: () => database.close() };
+    // never started: the test runs passes itself (finishScheduledFunctions)
+    const runner = new SchedulerRunner({ runtime: () => runtime });
+    await runner.setCrons(crons);
+    return { runtime, runner, clock, close: () => database.close() };
   } catch (error) {
     await database.close();
     throw error;
@@ -201,6 +248,17 @@ export function convoyTest<TSchema extends SchemaDefinition<any> | undefined = u
     const started = await starting.catch(() => undefined);
     await started?.close();
   };
+  /** Passes until one runs nothing: jobs due now, and the due jobs those schedule. */
+  const finishDue = async (maxJobs = 1000): Promise<number> => {
+    const { runner } = await harness();
+    let ran = 0;
+    for (;;) {
+      const pass = await runner.runDue();
+      ran += pass.ran;
+      if (pass.ran === 0 && pass.cronJobs === 0) return ran;
+      if (ran >= maxJobs) return ran;
+    }
+  };
   const withIdentity = (identity: UserIdentity | null): ConvoyTest<DataModelOf<TSchema>> => ({
     async query(reference: AnyQueryReference | string, args?: unknown) {
       const { runtime } = await harness();
@@ -209,6 +267,28 @@ export function convoyTest<TSchema extends SchemaDefinition<any> | undefined = u
     async mutation(reference: AnyMutationReference | string, args?: unknown) {
       const { runtime } = await harness();
       return (await runtime.run("mutation", reference, args, { allowInternal: true, identity })).value;
+    },
+    async action(reference: AnyActionReference | string, args?: unknown) {
+      const { runtime } = await harness();
+      return (await runtime.run("action", reference, args, { allowInternal: true, identity })).value;
+    },
+    async advanceTime(ms: number) {
+      if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) throw new FrameworkError("INTERNAL", "convoyTest: advanceTime(ms) needs a non-negative number");
+      (await harness()).clock.offsetMs += ms;
+    },
+    finishScheduledFunctions: () => finishDue(),
+    finishInProgressScheduledFunctions: () => finishDue(),
+    async finishAllScheduledFunctions(maxJobs = 1000) {
+      const { runtime, clock } = await harness();
+      let ran = 0;
+      while (ran < maxJobs) {
+        ran += await finishDue(maxJobs - ran);
+        const due = await nextDueTime(runtime.driver);
+        if (due === null) return ran;
+        const now = runtime.scheduling.now();
+        if (due > now) clock.offsetMs += due - now;
+      }
+      throw new FrameworkError("INTERNAL", `convoyTest: finishAllScheduledFunctions ran ${maxJobs} jobs and more are pending (a job that keeps scheduling another?)`);
     },
     async run<TValue>(handler: (ctx: GenericMutationCtx<DataModelOf<TSchema>>) => Promise<TValue>): Promise<TValue> {
       const { runtime } = await harness();

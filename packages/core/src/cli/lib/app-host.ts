@@ -51,6 +51,7 @@ async function rulesFailure<TValue>(loading: Promise<TValue>): Promise<TValue> {
  */
 export class AppHost {
   private runtime: Runtime | undefined;
+  private app: LoadedApp | undefined;
   private schemaHash: string | undefined;
   private loading: Promise<LoadedApp> | undefined;
   private auth: { key: string; verify: TokenVerifier | undefined; issuers: string[] } = { key: "", verify: undefined, issuers: [] };
@@ -93,6 +94,7 @@ export class AppHost {
         this.runtime.setRegistry(app.registry);
       }
       this.auth = auth;
+      this.app = app;
       this.options.onReloaded?.();
       return app;
     })();
@@ -139,6 +141,11 @@ export class AppHost {
   current(): Runtime {
     if (this.runtime === undefined) throw new Error("the app is not loaded yet");
     return this.runtime;
+  }
+
+  /** The version serving now (its cron jobs and HTTP routes), `undefined` before the first load. */
+  currentApp(): LoadedApp | undefined {
+    return this.app;
   }
 
   /** Run a function on the current version. */

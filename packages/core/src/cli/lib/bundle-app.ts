@@ -8,6 +8,8 @@ import { defineSchema } from "../../schema/index.js";
 import type { RulesDefinition } from "../../rules/index.js";
 import { GENERATED_DIR } from "../../codegen/index.js";
 import { convoyImportsPlugin } from "./convoy-imports-plugin.js";
+import { isCrons, type Crons } from "../../crons/cron-jobs.js";
+import { isHttpRouter, type HttpRouter } from "../../http-actions/http-router.js";
 
 /** A loaded version of the user's app: its registry and schema. */
 export interface LoadedApp {
@@ -15,6 +17,10 @@ export interface LoadedApp {
   schema: SchemaDefinition;
   /** Its table rules (the default export of `rules.ts`), if it has any. */
   rules: RulesDefinition | undefined;
+  /** Its cron jobs (the default export of `crons.ts`), if it has any. */
+  crons?: Crons | undefined;
+  /** Its HTTP routes (the default export of `http.ts`), if it has any. */
+  http?: HttpRouter | undefined;
   /** The bundle file it was loaded from. */
   bundle: string;
 }
@@ -60,7 +66,7 @@ export async function bundleAndLoadApp(projectDir: string, functionsDir: string,
   await mkdir(buildDir, { recursive: true });
   const outfile = join(buildDir, `app-${process.pid}-${++generation}.mjs`);
   await bundleEntry(projectDir, join(functionsDir, GENERATED_DIR, "functions.ts"), outfile);
-  let loaded: { modules?: ModuleRecord; appSchema?: SchemaDefinition; appRules?: RulesDefinition };
+  let loaded: { modules?: ModuleRecord; appSchema?: SchemaDefinition; appRules?: RulesDefinition; appCrons?: unknown; appHttp?: unknown };
   try {
     loaded = (await import(pathToFileURL(outfile).href)) as typeof loaded;
   } catch (error) {
@@ -69,7 +75,16 @@ export async function bundleAndLoadApp(projectDir: string, functionsDir: string,
     await removeOlderBundles(buildDir, outfile);
   }
   const registry = await createRegistry(loaded.modules ?? {});
-  return { registry, schema: loaded.appSchema ?? defineSchema({}, { schemaValidation: false }), rules: loaded.appRules, bundle: outfile };
+  if (loaded.appCrons !== undefined && !isCrons(loaded.appCrons)) throw new AppLoadError("crons.ts must `export default` the result of cronJobs()");
+  if (loaded.appHttp !== undefined && !isHttpRouter(loaded.appHttp)) throw new AppLoadError("http.ts must `export default` the result of httpRouter()");
+  return {
+    registry,
+    schema: loaded.appSchema ?? defineSchema({}, { schemaValidation: false }),
+    rules: loaded.appRules,
+    crons: loaded.appCrons,
+    http: loaded.appHttp,
+    bundle: outfile,
+  };
 }
 
 /** An esbuild failure as `file:line:col: error: text` lines. */

@@ -10,6 +10,8 @@ import { createServerFanout } from "../../realtime/pubsub/index.js";
 import { describeApplied, schemaMismatch, type SyncResult } from "../../schema-sync/index.js";
 import type { CallEvent } from "../../runtime/index.js";
 import { AppHost } from "./app-host.js";
+import { createHttpActionRoutes } from "../../http-actions/http-action-routes.js";
+import { SchedulerRunner } from "../../scheduler/scheduler-runner.js";
 import type { LoadedApp } from "./bundle-app.js";
 import type { ResolvedConfig } from "./config.js";
 import { logger } from "./logger.js";
@@ -81,17 +83,28 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
     for (const line of describeApplied(result)) logger.success(`schema: ${line}`);
   };
   const onSchemaProgress = (message: string) => logger.info(logger.dim(`schema: … ${message}`));
+  // Scheduled functions and cron ticks: every server runs a runner; Postgres hands each job to one.
+  const scheduler = new SchedulerRunner({ runtime: () => host.current(), onError: (error) => logger.error(`scheduler: ${error instanceof Error ? error.message : String(error)}`) });
+  const syncCrons = () => {
+    scheduler.setCrons(host.currentApp()?.crons).catch((error: unknown) => logger.error(`crons: ${error instanceof Error ? error.message : String(error)}`));
+  };
+  let loaded = false;
   const host = new AppHost(config, driver, {
     mode: options.mode,
     onCall,
     onCommit: ({ writes }) => fanout.publish(writes),
     origin: serverId,
-    onReloaded: () => engine.rerunAll(),
+    onReloaded: () => {
+      engine.rerunAll();
+      if (loaded) syncCrons();
+    },
     ...(dev ? { onSchemaApplied, onSchemaProgress } : {}),
     ...(options.checkSchema === true ? { verify } : {}),
   });
   try {
     await host.reload();
+    await scheduler.setCrons(host.currentApp()?.crons);
+    loaded = true;
   } catch (error) {
     await fanout.close();
     await driver.close();
@@ -106,6 +119,7 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
     verifyToken: host.verifyToken,
     connections: config.connections,
     realtime: { engine, runtime: () => host.current() },
+    httpActions: createHttpActionRoutes({ router: () => host.currentApp()?.http, runtime: () => host.current() }),
     ...(metrics === undefined ? {} : { metrics }),
     ...(options.staticDir === undefined ? {} : { staticDir: resolve(config.projectDir, options.staticDir) }),
     // the dashboard is at /_dashboard/, and at / unless a web app is served there
@@ -121,6 +135,7 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
     await driver.close();
     throw error;
   });
+  scheduler.start();
   const port = (server.address() as AddressInfo).port;
   const url = `http://localhost:${port}`;
   logger.info(`${logger.bold("Convoy")} ${options.mode === "dev" ? "dev server" : "server"} on ${describeDatabase(config)}`);
@@ -140,6 +155,7 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
         });
         engine.close();
         await fanout.close();
+        await scheduler.stop();
         await driver.close();
       })();
       return closing;
