@@ -31,13 +31,16 @@ export function createPostgresPubSub(options: PostgresPubSubOptions): PubSubAdap
   return new PgListenPubSub(options.driver, options.channel, options.databaseUrl, options.checkIntervalMs ?? 5000);
 }
 
-/** Embedded PGlite is one process: its own notifications, no connection to lose. */
+/**
+ * Embedded PGlite is one process: no other server to tell (publishing is a no-op, sparing the
+ * one connection a statement per commit), no connection to lose; it hears the triggers.
+ */
 function pglitePubSub({ driver, channel }: PostgresPubSubOptions): PubSubAdapter {
   let unlisten: (() => Promise<void>) | undefined;
   return {
     name: "postgres",
     maxMessageBytes: NOTIFY_PAYLOAD_MAX_BYTES,
-    publish: (message) => driver.notify(channel, message),
+    publish: () => Promise.resolve(),
     async subscribe(handler) {
       unlisten = await driver.listen(channel, handler);
     },
