@@ -22,10 +22,10 @@ export function toCleanJson(value: Value): JSONValue {
       if (isArrayBuffer(value)) return bytesToBase64(new Uint8Array(value));
       if (!isPlainObject(value)) return null;
       const out: Record<string, JSONValue> = {};
-      for (const [key, field] of Object.entries(value)) if (field !== undefined) out[key] = toCleanJson(field as Value);
+      for (const [key, field] of Object.entries(value)) if (field !== undefined) out[key] = toCleanJson(field);
       return out;
     }
     default:
-      return value as JSONValue;
+      return value;
   }
 }

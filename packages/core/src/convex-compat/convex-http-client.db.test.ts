@@ -24,7 +24,7 @@ const rules = defineRulesGeneric({
 });
 const notes = {
   echo: queryGeneric({ args: { value: v.any() }, handler: (_ctx, { value }): unknown => value }),
-  list: queryGeneric({ args: {}, handler: async (ctx) => (await ctx.db.query("notes").collect()).map((note) => note.body) }),
+  list: queryGeneric({ args: {}, handler: async (ctx): Promise<unknown> => (await ctx.db.query("notes").collect()).map((note) => note.body as string) }),
   whoami: queryGeneric({ args: {}, handler: async (ctx) => (await ctx.auth.getUserIdentity())?.subject ?? null }),
   add: mutationGeneric({
     args: { body: v.string() },

@@ -47,10 +47,10 @@ export function parseConvexRequest(body: Uint8Array, limits: ArgsLimits, pathInU
   }
   const format = parsed.format ?? "json";
   if (format !== "json" && format !== "convex_encoded_json") throw badRequest(`unsupported "format" ${JSON.stringify(format)}: use "json" or "convex_encoded_json"`);
-  let args = parsed.args ?? {};
+  let args: unknown = parsed.args ?? {};
   if (Array.isArray(args)) {
     if (args.length !== 1) throw badRequest(`"args" as an array must hold exactly one object, got ${args.length} elements`);
-    args = args[0];
+    args = args[0] as unknown;
   }
   if (!isPlainObject(args)) throw badRequest(`"args" must be a JSON object, got ${typeName(args)}`);
   return { path, args: decodeArgs(args), format };
