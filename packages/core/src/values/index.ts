@@ -46,6 +46,8 @@ export { assertValue, checkValue } from "./check-value.js";
 export { formatPath, typeName, validationError, type PathSegment, type ValidationIssue } from "./validation-issue.js";
 export { decodeValue, encodeValue } from "./encoding.js";
 export { ConvoyError, isConvoyError } from "./convoy-error.js";
+/** Convex's name for {@link ConvoyError}, so Convex app code runs unchanged. */
+export { ConvoyError as ConvexError } from "./convoy-error.js";
 export { MAX_INT64, MIN_INT64 } from "./int64.js";
 export { MAX_VALUE_DEPTH, type GenericId, type JSONValue, type Value } from "./value.js";
 export { compareValues, compareStrings } from "./compare.js";
