@@ -1,6 +1,8 @@
 import { FrameworkError } from "../errors/framework-error.js";
 import type { GenericDataModel } from "../schema/data-model.js";
+import { fromForeignFields, fromForeignValidator } from "../values/foreign-validator.js";
 import type { ObjectType } from "../values/v.js";
+import { isPlainObject } from "../values/validation-issue.js";
 import { VObject, type GenericValidator, type PropertyValidators } from "../values/validators.js";
 import type { GenericActionCtx, GenericMutationCtx, GenericQueryCtx } from "./context.js";
 import type { DefaultFunctionArgs, FunctionType, FunctionVisibility } from "./function-reference.js";
@@ -159,8 +161,10 @@ function definitionError(builder: string, message: string): FrameworkError {
 }
 
 /** An object of validators becomes `v.object(...)`; a validator is kept (it must be required). */
-function toValidator(builder: string, option: "args" | "returns", value: unknown): GenericValidator | undefined {
-  if (value === undefined) return undefined;
+function toValidator(builder: string, option: "args" | "returns", input: unknown): GenericValidator | undefined {
+  if (input === undefined) return undefined;
+  // validators of the `convex` package (a Convex app's code) are rebuilt from their JSON
+  const value = isPlainObject(input) ? fromForeignFields(input) : fromForeignValidator(input);
   if (isValidator(value)) {
     if (value.isOptional === "optional") throw definitionError(builder, `${option} cannot be v.optional(...)`);
     return value;

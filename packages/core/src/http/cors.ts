@@ -1,7 +1,7 @@
 import { normalizeOrigin, type ResolvedHandlerOptions } from "./handler-options.js";
 
 /** The request headers a browser may send to the API. */
-export const CORS_ALLOWED_HEADERS = "Content-Type, Authorization";
+export const CORS_ALLOWED_HEADERS = "Content-Type, Authorization, Convex-Client";
 
 /** How long a browser may cache a preflight answer, in seconds. */
 const PREFLIGHT_MAX_AGE = "600";

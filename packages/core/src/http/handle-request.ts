@@ -1,3 +1,4 @@
+import { createConvexCaller } from "../convex-compat/handle-convex-call.js";
 import type { ErrorCode } from "../errors/error-codes.js";
 import { FrameworkError } from "../errors/framework-error.js";
 import type { FunctionType } from "../functions/function-reference.js";
@@ -56,6 +57,8 @@ export function createCoreHandler(options: ResolvedHandlerOptions): CoreHandler 
       options.logger.error("convoy: the onCall hook threw", error);
     }
   };
+
+  const convexCall = createConvexCaller({ options, admission, reportCall });
 
   const health = async (headers: Record<string, string>): Promise<CoreResponse> => {
     try {
@@ -156,6 +159,8 @@ export function createCoreHandler(options: ResolvedHandlerOptions): CoreHandler 
           return { status: 200, headers: { ...headers, "Content-Type": "text/plain; version=0.0.4; charset=utf-8", "Cache-Control": "no-store" }, body: options.metrics.render() };
         case "call":
           return await call(request, route, headers);
+        case "convex":
+          return await convexCall(request, route, headers);
       }
     } catch (error) {
       return respondError(error, {});

@@ -371,7 +371,7 @@ describe("CORS", () => {
       expect(preflight.status).toBe(204);
       expect(preflight.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
       expect(preflight.headers.get("access-control-allow-methods")).toBe("POST, OPTIONS");
-      expect(preflight.headers.get("access-control-allow-headers")).toBe("Content-Type, Authorization");
+      expect(preflight.headers.get("access-control-allow-headers")).toBe("Content-Type, Authorization, Convex-Client");
     } finally {
       await listed.close();
     }

@@ -16,7 +16,8 @@ function badRequest(message: string): FrameworkError {
   return new FrameworkError("BAD_REQUEST", message);
 }
 
-function parseJson(text: string, what: string, maxDepth: number, limits: ArgsLimits): unknown {
+/** Parse JSON text after checking its depth and array lengths; `BAD_REQUEST` naming `what` otherwise. */
+export function parseJson(text: string, what: string, maxDepth: number, limits: ArgsLimits): unknown {
   const violation = jsonLimitViolation(text, maxDepth, limits.maxArrayLength);
   if (violation !== null) throw badRequest(`${what}: ${violation}`);
   try {
@@ -31,7 +32,7 @@ function parseJson(text: string, what: string, maxDepth: number, limits: ArgsLim
  * inside them (`$` keys, `__proto__`, malformed `$integer` tags, …) is `ARGS_INVALID` with the
  * path of the field, as SPEC §3 says.
  */
-function decodeArgs(json: Record<string, unknown>): Record<string, Value> {
+export function decodeArgs(json: Record<string, unknown>): Record<string, Value> {
   let decoded: Value;
   try {
     decoded = decodeValue(json as JSONValue);

@@ -1,3 +1,4 @@
+import type { ConvexEndpoint } from "../convex-compat/handle-convex-call.js";
 import type { FunctionType } from "../functions/function-reference.js";
 
 /** What a request path asks for. */
@@ -8,12 +9,15 @@ export type Route =
   | { type: "metrics" }
   /** `/api/query/<name>`, `/api/mutation/<name>` or `/api/action/<name>`; `rawName` is still percent-encoded. */
   | { type: "call"; kind: FunctionType; rawName: string }
+  /** Convex's HTTP API (`/api/query`, `/api/mutation`, `/api/action`, `/api/function`, `/api/run/<path>`): docs/convex.md. */
+  | ({ type: "convex" } & ConvexEndpoint)
   /** Any other path under `/api/`: always `NOT_FOUND`. */
   | { type: "unknown-api" }
   /** Outside the API: static files, or not Convoy's. */
   | { type: "outside"; path: string };
 
 const CALL = /^\/api\/(query|mutation|action)\/(.+)$/;
+const CONVEX = /^\/api\/(?:(query|mutation|action|function)|run\/(.+))$/;
 
 /**
  * Match a raw (percent-encoded) request path, below `basePath` (`""` or `"/prefix"`).
@@ -32,6 +36,8 @@ export function matchRoute(path: string, basePath: string): Route {
   if (rest !== "/api" && !rest.startsWith("/api/")) return { type: "outside", path: rest };
   if (rest === "/api/health") return { type: "health" };
   if (rest === "/api/metrics") return { type: "metrics" };
+  const convex = CONVEX.exec(rest);
+  if (convex !== null) return convex[1] === undefined ? { type: "convex", endpoint: "run", rawPath: convex[2]! } : { type: "convex", endpoint: convex[1] as "query" };
   const match = CALL.exec(rest);
   if (match === null) return { type: "unknown-api" };
   return { type: "call", kind: match[1] as FunctionType, rawName: match[2]! };
@@ -45,6 +51,8 @@ export function allowedMethods(route: Route): readonly string[] {
       return ["GET", "HEAD"];
     case "call":
       return route.kind === "query" ? ["GET", "POST"] : ["POST"];
+    case "convex":
+      return ["POST"];
     case "unknown-api":
       return [];
     case "outside":

@@ -1,3 +1,5 @@
+import { fromForeignFields, fromForeignValidator } from "../values/foreign-validator.js";
+import { isPlainObject } from "../values/validation-issue.js";
 import type { VObject } from "../values/validators.js";
 import { v, type ObjectType } from "../values/v.js";
 import type { GenericValidator, PropertyValidators, Validator } from "../values/validators.js";
@@ -92,8 +94,10 @@ export function defineTable<TFields extends PropertyValidators>(
   fields: TFields,
 ): TableDefinition<VObject<ObjectType<TFields>, TFields>>;
 export function defineTable<TDocument extends DocumentValidator>(document: TDocument): TableDefinition<TDocument>;
-export function defineTable(input: PropertyValidators | DocumentValidator): TableDefinition {
-  const validator = isValidator(input) ? input : (v.object(input) as DocumentValidator);
+export function defineTable(definition: PropertyValidators | DocumentValidator): TableDefinition {
+  // validators of the `convex` package (a Convex app's schema) are rebuilt from their JSON
+  const input = isPlainObject(definition) ? fromForeignFields(definition) : fromForeignValidator(definition);
+  const validator = isValidator(input) ? input : (v.object(input as PropertyValidators) as DocumentValidator);
   if (!["object", "union", "any"].includes(validator.kind)) {
     throw schemaDefinitionError(`a table's documents must be a v.object(), a v.union() of objects or v.any(), not v.${validator.kind}()`);
   }

@@ -48,6 +48,8 @@ export { decodeValue, encodeValue } from "./encoding.js";
 /** The storage form of values in the `jsonb` columns (what `psql`, or a shape of the table, shows): `fromStored` decodes it. */
 export { fromStored, type StoredValue } from "../storage/stored-value.js";
 export { ConvoyError, isConvoyError } from "./convoy-error.js";
+/** Convex's name for {@link ConvoyError}, so Convex app code runs unchanged. */
+export { ConvoyError as ConvexError } from "./convoy-error.js";
 export { MAX_INT64, MIN_INT64 } from "./int64.js";
 export { MAX_VALUE_DEPTH, type GenericId, type JSONValue, type Value } from "./value.js";
 export { compareValues, compareStrings } from "./compare.js";

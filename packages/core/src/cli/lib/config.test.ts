@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -16,5 +16,14 @@ describe("resolveConfig", () => {
     const config = await resolveConfig(dir);
     expect(config.callLimits).toEqual({ maxDocumentsRead: 1000, maxBytesRead: 1048576, timeoutMs: 5000 });
     expect(config.limits.maxBodyBytes).toBe(4096);
+  });
+
+  it("uses a Convex project's convex/ as the functions dir when there is no convoy/", async () => {
+    const project = mkdtempSync(join(dir, "convex-project-"));
+    expect((await resolveConfig(project)).functionsDir).toBe(join(project, "convoy"));
+    mkdirSync(join(project, "convex"));
+    expect((await resolveConfig(project)).functionsDir).toBe(join(project, "convex"));
+    mkdirSync(join(project, "convoy"));
+    expect((await resolveConfig(project)).functionsDir).toBe(join(project, "convoy"));
   });
 });

@@ -78,6 +78,11 @@ export interface ConfigOverrides {
   metrics?: boolean | undefined;
 }
 
+/** `convoy/`, or a Convex project's `convex/` when it has no `convoy/` (docs/convex.md). */
+function defaultFunctionsDir(dir: string): string {
+  return !existsSync(join(dir, "convoy")) && existsSync(join(dir, "convex")) ? "convex" : "convoy";
+}
+
 /** Reads `convoy.config.*` (if any) from `projectDir` and applies `DATABASE_URL` and flags. */
 export async function resolveConfig(projectDir: string, overrides: ConfigOverrides = {}): Promise<ResolvedConfig> {
   const dir = resolve(projectDir);
@@ -85,7 +90,7 @@ export async function resolveConfig(projectDir: string, overrides: ConfigOverrid
   const config = file === undefined ? {} : await loadConfigFile(dir, file);
   return {
     projectDir: dir,
-    functionsDir: resolve(dir, config.functionsDir ?? "convoy"),
+    functionsDir: resolve(dir, config.functionsDir ?? defaultFunctionsDir(dir)),
     port: overrides.port ?? config.port ?? DEFAULT_PORT,
     databaseUrl: overrides.db ?? process.env.DATABASE_URL ?? config.databaseUrl ?? undefined,
     pgSchema: config.pgSchema ?? "public",

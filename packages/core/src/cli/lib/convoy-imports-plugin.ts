@@ -15,7 +15,8 @@ const SUBPATHS: ReadonlySet<string> = new Set(
 /**
  * Resolves `@convoy/core/*` imports in the user's bundle to the very module files this CLI
  * runs from, kept external. The user's functions and the server then share one instance of
- * Convoy, whichever copy the user's project would otherwise resolve.
+ * Convoy, whichever copy the user's project would otherwise resolve. `convex/server` and
+ * `convex/values` resolve to Convoy's Convex-compatible modules the same way.
  */
 export const convoyImportsPlugin: Plugin = {
   name: "convoy-imports",
@@ -25,5 +26,10 @@ export const convoyImportsPlugin: Plugin = {
       if (!SUBPATHS.has(subpath)) return undefined;
       return { path: fileURLToPath(new URL(`../../${subpath}/index.${OWN_EXTENSION}`, import.meta.url)), external: true };
     });
+    // Convex app code: `convex/server` and `convex/values` are Convoy (docs/convex.md).
+    build.onResolve({ filter: /^convex\/(server|values)$/ }, (args) => ({
+      path: fileURLToPath(new URL(`../../convex-compat/${args.path.slice("convex/".length)}.${OWN_EXTENSION}`, import.meta.url)),
+      external: true,
+    }));
   },
 };
