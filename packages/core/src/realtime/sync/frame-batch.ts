@@ -2,25 +2,11 @@ import type { Duplex } from "node:stream";
 import { WebSocket } from "ws";
 
 /**
- * An unmasked, final text frame (RFC 6455 §5.2; a server's frames are never masked), as bytes:
- * built once and written as is to every socket that gets it.
+ * A text message's UTF-8 bytes, encoded once and handed to `ws` for every socket that gets it
+ * (`ws` frames it; the payload is not copied per socket).
  */
 export function textFrame(payload: string): Buffer {
-  const length = Buffer.byteLength(payload);
-  const headerLength = length < 126 ? 2 : length < 65_536 ? 4 : 10;
-  const frame = Buffer.allocUnsafe(headerLength + length);
-  frame[0] = 0x81; // FIN + text
-  if (headerLength === 2) frame[1] = length;
-  else if (headerLength === 4) {
-    frame[1] = 126;
-    frame.writeUInt16BE(length, 2);
-  } else {
-    frame[1] = 127;
-    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
-    frame.writeUInt32BE(length >>> 0, 6);
-  }
-  frame.write(payload, headerLength, "utf8");
-  return frame;
+  return Buffer.from(payload, "utf8");
 }
 
 /** One socket's frames waiting for the end of the turn. */
@@ -48,14 +34,10 @@ export class SocketOutbox {
   flush(): void {
     const frames = this.frames;
     this.frames = [];
-    // ws's own frames (pings, the close) go through its sender; data frames stop once it closes
-    if (frames.length === 0 || this.ws.readyState !== WebSocket.OPEN || !this.tcp.writable) return;
-    if (frames.length === 1) {
-      this.tcp.write(frames[0]!);
-      return;
-    }
+    if (frames.length === 0 || this.ws.readyState !== WebSocket.OPEN) return;
+    // `ws` writes each frame synchronously (no compression); corked, a turn's frames leave in one write
     this.tcp.cork();
-    for (const frame of frames) this.tcp.write(frame);
+    for (const frame of frames) this.ws.send(frame, { binary: false });
     this.tcp.uncork();
   }
 }
@@ -63,9 +45,9 @@ export class SocketOutbox {
 /**
  * The server's frame writes, batched per event-loop turn: a socket's frames of one turn (a
  * transition and the mutation answer it unblocks) leave in one write, and an engine cycle's
- * transitions to every socket go out in one loop of writes right after it. Frames are written to
- * the TCP socket under `ws` (text frames, no compression: `perMessageDeflate` is off), so a
- * frame shared by many sockets is encoded once.
+ * transitions to every socket go out in one loop of writes right after it. A message shared by
+ * many sockets is serialised and UTF-8-encoded once; `ws` frames it for each socket
+ * (`perMessageDeflate` is off, so its writes are synchronous).
  */
 export class FrameBatch {
   private pending: SocketOutbox[] = [];
