@@ -29,16 +29,11 @@ class FakeSocket extends EventEmitter {
   bufferedAmount = 0;
   readonly readyState = 1; // OPEN
   readonly sent: string[] = [];
-  /** The TCP socket under it: the session writes whole frames there (unmasked, header then payload). */
-  readonly tcp = {
-    writable: true,
-    cork: () => undefined,
-    uncork: () => undefined,
-    write: (frame: Buffer) => {
-      const length = frame[1]!;
-      this.sent.push(frame.subarray(length < 126 ? 2 : length === 126 ? 4 : 10).toString("utf8"));
-    },
-  };
+  /** The TCP socket under it: the session corks it around a turn's messages. */
+  readonly tcp = { cork: () => undefined, uncork: () => undefined };
+  send(message: Buffer | string): void {
+    this.sent.push(message.toString());
+  }
   ping(): void {}
   close(): void {
     this.emit("close");
