@@ -26,7 +26,12 @@ const LEAD_MS = 300;
 const schema = defineSchema({ events: defineTable({ tag: v.string() }) });
 const registry = createRegistrySync({
   jobs: {
-    log: internalMutationGeneric({ args: { tag: v.string() }, handler: async (ctx, { tag }) => void (await ctx.db.insert("events", { tag })) }),
+    log: internalMutationGeneric({
+      args: { tag: v.string() },
+      handler: async (ctx, { tag }) => {
+        await ctx.db.insert("events", { tag });
+      },
+    }),
     scheduleMany: mutationGeneric({
       args: { from: v.number(), count: v.number(), at: v.number() },
       handler: async (ctx, { from, count, at }) => {
@@ -48,7 +53,7 @@ interface Result {
   delayP99?: number;
 }
 
-async function convoyRound(url: string, runners: number, drivers: Driver[]): Promise<Result> {
+async function convoyRound(runners: number, drivers: Driver[]): Promise<Result> {
   const runtimes: Runtime[] = [];
   for (let i = 0; i < runners; i++) runtimes.push(await createRuntime({ driver: drivers[i]!, schema, registry }));
   const first = runtimes[0]!;
@@ -65,9 +70,8 @@ async function convoyRound(url: string, runners: number, drivers: Driver[]): Pro
   }
   const { rows } = await first.driver.query<{ delay: number; done: number }>("SELECT completed_time - scheduled_time AS delay, completed_time AS done FROM convoy.scheduled_functions");
   await Promise.all(loops.map((loop) => loop.stop()));
-  const delays = rows.map((row) => Number(row.delay)).sort((a, b) => a - b);
-  const finished = Math.max(...rows.map((row) => Number(row.done)));
-  void url;
+  const delays = rows.map((row) => row.delay).sort((a, b) => a - b);
+  const finished = Math.max(...rows.map((row) => row.done));
   return { jobsPerSecond: JOBS / ((finished - started) / 1000), delayP50: percentile(delays, 50), delayP99: percentile(delays, 99) };
 }
 
@@ -126,9 +130,9 @@ export async function run(): Promise<void> {
         // interleave: R C, C R, …
         if (round % 2 === 0) {
           raw.push(await rawRound(pools.slice(0, runners)));
-          convoy.push(await convoyRound(database.url, runners, drivers));
+          convoy.push(await convoyRound(runners, drivers));
         } else {
-          convoy.push(await convoyRound(database.url, runners, drivers));
+          convoy.push(await convoyRound(runners, drivers));
           raw.push(await rawRound(pools.slice(0, runners)));
         }
       }
