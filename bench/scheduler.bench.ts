@@ -75,6 +75,25 @@ async function convoyRound(runners: number, drivers: Driver[]): Promise<Result> 
   return { jobsPerSecond: JOBS / ((finished - started) / 1000), delayP50: percentile(delays, 50), delayP99: percentile(delays, 99) };
 }
 
+/** Jobs due one every 20 ms (scheduled ahead), one runner: the delay from due time to run when the runner is not saturated. */
+async function spacedDelays(driver: Driver): Promise<{ p50: number; p99: number }> {
+  const runtime = await createRuntime({ driver, schema, registry });
+  await driver.query("DELETE FROM convoy.scheduled_functions");
+  const start = Date.now() + 500;
+  for (let i = 0; i < 100; i++) await runtime.run("mutation", "jobs:scheduleMany", { from: i, count: 1, at: start + i * 20 });
+  const loop = new SchedulerRunner({ runtime: () => runtime, concurrency: CONCURRENCY });
+  loop.start();
+  for (;;) {
+    const { rows } = await driver.query<{ n: string }>("SELECT count(*) AS n FROM convoy.scheduled_functions WHERE state = 'pending'");
+    if (Number(rows[0]!.n) === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await loop.stop();
+  const { rows } = await driver.query<{ delay: number }>("SELECT completed_time - scheduled_time AS delay FROM convoy.scheduled_functions");
+  const delays = rows.map((row) => row.delay).sort((a, b) => a - b);
+  return { p50: percentile(delays, 50), p99: percentile(delays, 99) };
+}
+
 async function rawRound(pools: pg.Pool[]): Promise<Result> {
   const first = pools[0]!;
   await first.query("TRUNCATE raw_jobs, raw_events");
@@ -122,6 +141,8 @@ export async function run(): Promise<void> {
       drivers.push(await createPgDriver({ connectionString: database.url, max: CONCURRENCY + 2 }));
       pools.push(new pg.Pool({ connectionString: database.url, max: CONCURRENCY }));
     }
+    const spaced = [await spacedDelays(drivers[0]!), await spacedDelays(drivers[0]!)];
+    console.log(`unsaturated (100 jobs due 20 ms apart, 1 runner): due→run delay p50 ${range(spaced.map((r) => r.p50), 1)} ms, p99 ${range(spaced.map((r) => r.p99), 1)} ms`);
     console.log(`${JOBS} scheduled mutations (one insert each), all due at once; ${CONCURRENCY} at a time per runner; ${ROUNDS} interleaved rounds`);
     for (const runners of [1, 3]) {
       const convoy: Result[] = [];
