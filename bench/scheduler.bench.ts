@@ -26,7 +26,12 @@ const LEAD_MS = 300;
 const schema = defineSchema({ events: defineTable({ tag: v.string() }) });
 const registry = createRegistrySync({
   jobs: {
-    log: internalMutationGeneric({ args: { tag: v.string() }, handler: async (ctx, { tag }) => void (await ctx.db.insert("events", { tag })) }),
+    log: internalMutationGeneric({
+      args: { tag: v.string() },
+      handler: async (ctx, { tag }) => {
+        await ctx.db.insert("events", { tag });
+      },
+    }),
     scheduleMany: mutationGeneric({
       args: { from: v.number(), count: v.number(), at: v.number() },
       handler: async (ctx, { from, count, at }) => {
@@ -48,7 +53,7 @@ interface Result {
   delayP99?: number;
 }
 
-async function convoyRound(url: string, runners: number, drivers: Driver[]): Promise<Result> {
+async function convoyRound(runners: number, drivers: Driver[]): Promise<Result> {
   const runtimes: Runtime[] = [];
   for (let i = 0; i < runners; i++) runtimes.push(await createRuntime({ driver: drivers[i]!, schema, registry }));
   const first = runtimes[0]!;
@@ -65,10 +70,28 @@ async function convoyRound(url: string, runners: number, drivers: Driver[]): Pro
   }
   const { rows } = await first.driver.query<{ delay: number; done: number }>("SELECT completed_time - scheduled_time AS delay, completed_time AS done FROM convoy.scheduled_functions");
   await Promise.all(loops.map((loop) => loop.stop()));
-  const delays = rows.map((row) => Number(row.delay)).sort((a, b) => a - b);
-  const finished = Math.max(...rows.map((row) => Number(row.done)));
-  void url;
+  const delays = rows.map((row) => row.delay).sort((a, b) => a - b);
+  const finished = Math.max(...rows.map((row) => row.done));
   return { jobsPerSecond: JOBS / ((finished - started) / 1000), delayP50: percentile(delays, 50), delayP99: percentile(delays, 99) };
+}
+
+/** Jobs due one every 20 ms (scheduled ahead), one runner: the delay from due time to run when the runner is not saturated. */
+async function spacedDelays(driver: Driver): Promise<{ p50: number; p99: number }> {
+  const runtime = await createRuntime({ driver, schema, registry });
+  await driver.query("DELETE FROM convoy.scheduled_functions");
+  const start = Date.now() + 500;
+  for (let i = 0; i < 100; i++) await runtime.run("mutation", "jobs:scheduleMany", { from: i, count: 1, at: start + i * 20 });
+  const loop = new SchedulerRunner({ runtime: () => runtime, concurrency: CONCURRENCY });
+  loop.start();
+  for (;;) {
+    const { rows } = await driver.query<{ n: string }>("SELECT count(*) AS n FROM convoy.scheduled_functions WHERE state = 'pending'");
+    if (Number(rows[0]!.n) === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await loop.stop();
+  const { rows } = await driver.query<{ delay: number }>("SELECT completed_time - scheduled_time AS delay FROM convoy.scheduled_functions");
+  const delays = rows.map((row) => row.delay).sort((a, b) => a - b);
+  return { p50: percentile(delays, 50), p99: percentile(delays, 99) };
 }
 
 async function rawRound(pools: pg.Pool[]): Promise<Result> {
@@ -118,6 +141,8 @@ export async function run(): Promise<void> {
       drivers.push(await createPgDriver({ connectionString: database.url, max: CONCURRENCY + 2 }));
       pools.push(new pg.Pool({ connectionString: database.url, max: CONCURRENCY }));
     }
+    const spaced = [await spacedDelays(drivers[0]!), await spacedDelays(drivers[0]!)];
+    console.log(`unsaturated (100 jobs due 20 ms apart, 1 runner): due→run delay p50 ${range(spaced.map((r) => r.p50), 1)} ms, p99 ${range(spaced.map((r) => r.p99), 1)} ms`);
     console.log(`${JOBS} scheduled mutations (one insert each), all due at once; ${CONCURRENCY} at a time per runner; ${ROUNDS} interleaved rounds`);
     for (const runners of [1, 3]) {
       const convoy: Result[] = [];
@@ -126,9 +151,9 @@ export async function run(): Promise<void> {
         // interleave: R C, C R, …
         if (round % 2 === 0) {
           raw.push(await rawRound(pools.slice(0, runners)));
-          convoy.push(await convoyRound(database.url, runners, drivers));
+          convoy.push(await convoyRound(runners, drivers));
         } else {
-          convoy.push(await convoyRound(database.url, runners, drivers));
+          convoy.push(await convoyRound(runners, drivers));
           raw.push(await rawRound(pools.slice(0, runners)));
         }
       }

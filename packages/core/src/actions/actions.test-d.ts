@@ -10,17 +10,17 @@ import type { ScheduledFunctionId } from "../functions/scheduler-types.js";
 import type { GenericDataModel } from "../schema/data-model.js";
 import { convoyTest } from "../test/convoy-test.js";
 
-const charge = actionGeneric({
+export const charge = actionGeneric({
   args: { amount: v.number(), currency: v.optional(v.string()) },
   returns: v.string(),
-  handler: async (ctx, { amount }) => {
+  handler: (ctx, { amount }) => {
     expectTypeOf(ctx).toEqualTypeOf<GenericActionCtx<GenericDataModel>>();
     expectTypeOf(ctx).not.toHaveProperty("db");
     return `charged ${amount}`;
   },
 });
-const refund = internalActionGeneric({ args: { id: v.string() }, handler: async () => 1 });
-const send = mutationGeneric({
+export const refund = internalActionGeneric({ args: { id: v.string() }, handler: () => 1 });
+export const send = mutationGeneric({
   args: {},
   handler: async (ctx) => {
     const id = await ctx.scheduler.runAfter(1000, api.payments.charge, { amount: 5 });
@@ -34,8 +34,8 @@ const send = mutationGeneric({
   },
 });
 
-declare const fullApi: ApiFromModules<{ payments: { charge: typeof charge; refund: typeof refund; send: typeof send } }>;
-declare const api: FilterApi<typeof fullApi, FunctionReference<"query" | "mutation" | "action", "public">>;
+export declare const fullApi: ApiFromModules<{ payments: { charge: typeof charge; refund: typeof refund; send: typeof send } }>;
+declare const api: FilterApi<typeof fullApi, FunctionReference<"query" | "mutation" | "action">>;
 declare const internal: FilterApi<typeof fullApi, FunctionReference<"query" | "mutation" | "action", "internal">>;
 
 describe("actions", () => {

@@ -46,7 +46,7 @@ export function createActionCtx(
   host: ActionHost,
   call: Omit<ActionCall, "identity"> & { identity: UserIdentity | null | (() => Promise<UserIdentity | null>) },
   describe: string,
-): { ctx: AnyActionCtx; run<T>(fn: () => Promise<T> | T): Promise<T> } {
+): { ctx: AnyActionCtx; run: <T>(fn: () => Promise<T> | T) => Promise<T> } {
   let expired: FrameworkError | undefined;
   const guard = (): void => {
     if (expired !== undefined) throw expired;
@@ -68,7 +68,7 @@ export function createActionCtx(
   const ctx = { auth, runQuery: nested("query"), runMutation: nested("mutation"), runAction: nested("action"), scheduler } as unknown as AnyActionCtx;
   return {
     ctx,
-    async run<T>(fn: () => Promise<T> | T): Promise<T> {
+    run: async <T>(fn: () => Promise<T> | T): Promise<T> => {
       let timer: ReturnType<typeof setTimeout> | undefined;
       const deadline = new Promise<never>((_resolve, reject) => {
         timer = setTimeout(() => {

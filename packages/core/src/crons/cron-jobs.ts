@@ -110,7 +110,7 @@ export class Crons {
   /** Run every week on `dayOfWeek` at `hourUTC:minuteUTC`. */
   weekly<TReference extends SchedulableFunctionReference>(name: string, schedule: WeeklySchedule, reference: TReference, ...args: OptionalRestArgs<TReference>): void {
     const day = DAYS.indexOf(schedule.dayOfWeek);
-    if (day === -1) throw new FrameworkError("INTERNAL", `cronJobs: dayOfWeek must be one of ${DAYS.join(", ")}, got ${String(schedule.dayOfWeek)}`);
+    if (day === -1) throw new FrameworkError("INTERNAL", `cronJobs: dayOfWeek must be one of ${DAYS.join(", ")}, got ${JSON.stringify(schedule.dayOfWeek)}`);
     this.cron(name, `${integerIn("minuteUTC", schedule.minuteUTC, 0, 59)} ${integerIn("hourUTC", schedule.hourUTC, 0, 23)} * * ${day}`, reference, ...args);
   }
 

@@ -62,7 +62,7 @@ export async function claimDueCrons(driver: Driver, crons: Crons | undefined, re
       const job = crons.jobs.get(row.name);
       const entry = job === undefined ? undefined : registry.get(job.functionName);
       if (job === undefined || entry === undefined || entry.kind === "query" || specOf(job) !== row.spec) continue;
-      await tx.query(`UPDATE ${CRONS_TABLE} SET next_run = $2 WHERE name = $1`, [row.name, nextRun(job.schedule, Number(row.next_run), now)]);
+      await tx.query(`UPDATE ${CRONS_TABLE} SET next_run = $2 WHERE name = $1`, [row.name, nextRun(job.schedule, row.next_run, now)]);
       await insertJob(tx, { name: entry.name, kind: entry.kind, args: encodeValue(validateArgs(entry.fn, job.args)), scheduledTime: now, now });
       made++;
     }
@@ -74,5 +74,5 @@ export async function claimDueCrons(driver: Driver, crons: Crons | undefined, re
 export async function nextCronTime(driver: Driver): Promise<number | null> {
   const { rows } = await driver.query<{ t: number | null }>(`SELECT min(next_run) AS t FROM ${CRONS_TABLE}`);
   const value = rows[0]?.t;
-  return value === null || value === undefined ? null : Number(value);
+  return value ?? null;
 }

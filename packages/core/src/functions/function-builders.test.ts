@@ -61,8 +61,8 @@ describe("registration", () => {
   });
 
   it("registers actions, public and internal", () => {
-    const action = actionGeneric({ args: { n: v.number() }, handler: async () => null });
-    const internal = internalActionGeneric(async () => null);
+    const action = actionGeneric({ args: { n: v.number() }, handler: () => null });
+    const internal = internalActionGeneric(() => null);
     expect([action.type, action.isAction, action.isPublic, internal.visibility, isRegisteredFunction(internal)]).toEqual(["action", true, true, "internal", true]);
   });
 

@@ -26,7 +26,7 @@ http.route({
     return Response.json({ received: event.id, signature: request.headers.get("x-signature"), events }, { status: 202 });
   }),
 });
-http.route({ pathPrefix: "/files/", method: "GET", handler: httpAction(async (_ctx, request) => new Response(`file ${new URL(request.url).pathname.slice(7)}`)) });
+http.route({ pathPrefix: "/files/", method: "GET", handler: httpAction((_ctx, request) => Promise.resolve(new Response(`file ${new URL(request.url).pathname.slice(7)}`))) });
 http.route({
   path: "/hooks/fail",
   method: "POST",
@@ -93,7 +93,7 @@ describe("HTTP actions (http.ts)", () => {
     const failed = await post("/hooks/fail", {});
     expect(failed.status).toBe(500);
     expect(((await failed.json()) as { error: { code: string } }).error.code).toBe("INTERNAL");
-    expect(() => http.route({ path: "/api/mine", method: "GET", handler: httpAction(async () => new Response()) })).toThrow(/Convoy's own API/);
-    expect(() => http.route({ pathPrefix: "/api/", method: "GET", handler: httpAction(async () => new Response()) })).toThrow(/Convoy's own API/);
+    expect(() => http.route({ path: "/api/mine", method: "GET", handler: httpAction(() => Promise.resolve(new Response())) })).toThrow(/Convoy's own API/);
+    expect(() => http.route({ pathPrefix: "/api/", method: "GET", handler: httpAction(() => Promise.resolve(new Response())) })).toThrow(/Convoy's own API/);
   });
 });

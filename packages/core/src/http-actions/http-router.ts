@@ -61,8 +61,8 @@ export class HttpRouter {
    */
   route(spec: RouteSpec): void {
     const method = spec.method;
-    if (!(ROUTABLE_METHODS as readonly string[]).includes(method)) throw new FrameworkError("INTERNAL", `http.route: method must be one of ${ROUTABLE_METHODS.join(", ")}, got ${String(method)}`);
-    if (spec.handler?.isHttpAction !== true) throw new FrameworkError("INTERNAL", "http.route: handler must be made with httpAction(...)");
+    if (!(ROUTABLE_METHODS as readonly string[]).includes(method)) throw new FrameworkError("INTERNAL", `http.route: method must be one of ${ROUTABLE_METHODS.join(", ")}, got ${JSON.stringify(method)}`);
+    if (!(spec.handler?.isHttpAction)) throw new FrameworkError("INTERNAL", "http.route: handler must be made with httpAction(...)");
     const exact = spec.path !== undefined;
     const path = exact ? spec.path : spec.pathPrefix;
     if (typeof path !== "string" || !path.startsWith("/")) throw new FrameworkError("INTERNAL", `http.route: ${exact ? "path" : "pathPrefix"} must start with "/", got ${JSON.stringify(path)}`);

@@ -81,7 +81,7 @@ export async function dueJobs(q: Queryable, now: number, limit: number): Promise
 export async function nextDueTime(q: Queryable): Promise<number | null> {
   const { rows } = await q.query<{ t: number | null }>(`SELECT min(scheduled_time) AS t FROM ${SCHEDULED_FUNCTIONS_TABLE} WHERE state = 'pending'`);
   const value = rows[0]?.t;
-  return value === null || value === undefined ? null : Number(value);
+  return value ?? null;
 }
 
 /**
@@ -112,11 +112,11 @@ export function toScheduledFunction(row: JobRow): ScheduledFunction {
   const state: ScheduledFunctionState = row.state === "failed" ? { kind: "failed", error: row.error ?? "" } : { kind: row.state };
   return {
     _id: row.id as ScheduledFunctionId,
-    _creationTime: Number(row.creation_time),
+    _creationTime: row.creation_time,
     name: row.name,
     args: [decodeValue(row.args) as Record<string, unknown>],
-    scheduledTime: Number(row.scheduled_time),
-    ...(row.completed_time === null ? {} : { completedTime: Number(row.completed_time) }),
+    scheduledTime: row.scheduled_time,
+    ...(row.completed_time === null ? {} : { completedTime: row.completed_time }),
     state,
   };
 }

@@ -119,8 +119,8 @@ describe("scheduler runners on one database", () => {
 
   it("three runners: 300 scheduled mutations each run exactly once", async () => {
     const servers = await Promise.all([server(), server(), server()]);
-    await servers[0]!.runtime.run("mutation", "jobs:scheduleMany", { count: 300, delayMs: 0 });
-    const runtime = servers[0]!.runtime;
+    await servers[0].runtime.run("mutation", "jobs:scheduleMany", { count: 300, delayMs: 0 });
+    const runtime = servers[0].runtime;
     await eventually(async () => {
       const { rows } = await runtime.driver.query<{ n: string }>("SELECT count(*) AS n FROM convoy.scheduled_functions WHERE state = 'pending' OR state = 'inProgress'");
       return Number(rows[0]!.n) === 0;
@@ -137,7 +137,7 @@ describe("scheduler runners on one database", () => {
     const crons = cronJobs();
     crons.interval("tick", { seconds: 1 }, anyApi.jobs!.log!, { tag: "tick" });
     const servers = await Promise.all([server(crons), server(crons), server(crons)]);
-    const runtime = servers[0]!.runtime;
+    const runtime = servers[0].runtime;
     await new Promise((resolve) => setTimeout(resolve, 3_300));
     await Promise.all(servers.map((s) => s.runner.stop()));
     // ~3 ticks in ~3.3 s (one per second, not one per runner); a loaded machine may shift one
