@@ -35,14 +35,14 @@ class MissingFunction extends FrameworkError {
 
 /**
  * Answers Convex's HTTP API (what `ConvexHttpClient` speaks) over the same runtime, auth,
- * admission and `onCall` hook as Convoy's own routes. Only `POST`; actions are not supported yet.
+ * admission and `onCall` hook as Convoy's own routes. Only `POST`.
  */
 export function createConvexCaller(deps: ConvexCallDeps): (request: CoreRequest, route: ConvexEndpoint, headers: Record<string, string>) => Promise<CoreResponse> {
   const { options, admission } = deps;
   return async (request, route, headers) => {
     const started = performance.now();
     let name = route.endpoint === "run" ? route.rawPath : "";
-    let kind: FunctionType = route.endpoint === "mutation" ? "mutation" : "query";
+    let kind: FunctionType = route.endpoint === "mutation" || route.endpoint === "action" ? route.endpoint : "query";
     let ranFunction = false;
     let leave: (() => void) | undefined;
     try {
@@ -65,7 +65,6 @@ export function createConvexCaller(deps: ConvexCallDeps): (request: CoreRequest,
       const call = parseConvexRequest(await request.readBody(), options.limits, route.endpoint === "run");
       name = route.endpoint === "run" ? convoyNameFromRunPath(decodePath(route.rawPath)) : convoyNameFromConvexPath(call.path!);
       ranFunction = true;
-      if (route.endpoint === "action") throw new MissingFunction(`Convoy does not run actions yet: ${JSON.stringify(name)} cannot be called as an action`);
       if (!isValidFunctionName(name)) throw new MissingFunction(notFoundMessage(name));
       kind = resolveKind(options.runtime, name, route.endpoint === "run" || route.endpoint === "function" ? undefined : kind);
       const { value } = await options.runtime.run(kind, name, call.args, { allowInternal: false, identity });

@@ -24,6 +24,7 @@ export default defineSchema({
 `;
 
 const MESSAGES = `import { ConvexError, v } from "convex/values";
+import { api } from "./_generated/api";
 import { action, mutation, query } from "./_generated/server";
 
 export const send = mutation({
@@ -43,8 +44,10 @@ export const byAuthor = query({
   },
 });
 
-/** Convoy does not run actions yet: this defines nothing, and the module's other functions still load. */
-export const summarize = action({ args: {}, handler: async () => "summary" });
+export const summarize = action({
+  args: { author: v.string() },
+  handler: async (ctx, { author }) => \`\${author} wrote \${(await ctx.runQuery(api.messages.byAuthor, { author })).length}\`,
+});
 `;
 
 /** What \`npx convex dev\` generates as convex/_generated/server.js (the imports and builders that matter). */
@@ -87,7 +90,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe("a Convex app on Convoy", () => {
   it("loads unchanged: convex/server, convex/values and Convex's _generated/server resolve to Convoy", () => {
-    expect(app.registry.entries().map((entry) => `${entry.name} ${entry.kind}`)).toEqual(["messages:byAuthor query", "messages:send mutation"]);
+    expect(app.registry.entries().map((entry) => `${entry.name} ${entry.kind}`)).toEqual(["messages:byAuthor query", "messages:send mutation", "messages:summarize action"]);
     expect(app.schema.json.tables.messages).toBeDefined();
   });
 
@@ -98,6 +101,7 @@ describe("a Convex app on Convoy", () => {
     const refused = await runtime.run("mutation", "messages:send", { author: "ada", body: " " }).catch((error: unknown) => error);
     expect(isConvoyError(refused) && refused.data).toEqual({ code: "EMPTY", author: "ada" });
     await expect(runtime.run("mutation", "messages:send", { author: "ada" })).rejects.toMatchObject({ code: "ARGS_INVALID" });
+    expect((await runtime.run("action", "messages:summarize", { author: "ada" })).value).toBe("ada wrote 1");
   });
 
   it("accepts validators built by the convex package itself, by their JSON description", async () => {
