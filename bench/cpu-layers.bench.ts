@@ -25,7 +25,7 @@ export async function run(): Promise<void> {
   try {
     for (const sql of [...HANDWRITTEN_DDL, ...handwrittenSeedSql(10_000, 100, 1)]) await pool.query(sql);
     await seedMessages(pool, 10_000, 100);
-    const SQL = `SELECT "_id", "_creation_time", "data" FROM "public"."messages" WHERE convoy.sort_key_v1("data"->'author') = $1 ORDER BY "_creation_time" DESC, "_id" DESC LIMIT 10`;
+    const SQL = `SELECT "_id", "_creation_time", "data" FROM "public"."messages" WHERE "_key_author_6fa4dac9" = $1 ORDER BY "_creation_time" DESC, "_id" DESC LIMIT 10`;
     const statement = pgRun(pool);
     const layers: [string, (i: number) => Promise<unknown>][] = [
       ["hand-written function", (i) => byAuthor(statement, `author${i % 100}`, 10)],

@@ -25,6 +25,8 @@ import { STATS_FLUSH_MS, processCpuMicros, transactionCounts } from "./lib/serve
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 50;
+/** Convoy listens on PORT, the hand-written server on PORT + 1 (`BENCH_PORT`: two benches at once). */
+const PORT = Number(process.env.BENCH_PORT ?? 3791);
 const MESSAGES = 100_000;
 const AUTHORS = 1000;
 const COUNTERS = 100;
@@ -158,8 +160,8 @@ async function httpBench(): Promise<void> {
     for (const sql of [...HANDWRITTEN_DDL, ...handwrittenSeedSql(MESSAGES, AUTHORS, COUNTERS)]) await rawSeed.query(sql);
     await rawSeed.end();
 
-    const convoy = startCli(["start", "--port", "3791", "--db", convoyDb.url, "--skip-schema-check"], app);
-    const raw = startScript(join(root, "bench/lib/raw-server.ts"), [rawDb.url, "3792"], root);
+    const convoy = startCli(["start", "--port", String(PORT), "--db", convoyDb.url, "--skip-schema-check"], app);
+    const raw = startScript(join(root, "bench/lib/raw-server.ts"), [rawDb.url, String(PORT + 1)], root);
     children.push(convoy, raw);
     await Promise.all([convoy.waitFor(/listening on/, 120_000), raw.waitFor(/ready/, 120_000)]);
     const side = async (name: string, url: string, child: CliProcess, dbUrl: string): Promise<Side> => {
@@ -168,8 +170,8 @@ async function httpBench(): Promise<void> {
       statsClients.push(stats);
       return { name, url, pid: child.child.pid!, stats };
     };
-    const convoySide = await side("convoy", "http://127.0.0.1:3791", convoy, convoyDb.url);
-    const rawSide = await side("raw", "http://127.0.0.1:3792", raw, rawDb.url);
+    const convoySide = await side("convoy", `http://127.0.0.1:${PORT}`, convoy, convoyDb.url);
+    const rawSide = await side("raw", `http://127.0.0.1:${PORT + 1}`, raw, rawDb.url);
 
     const author = (i: number) => `author${(i * 7919) % AUTHORS}`;
     const scenarios: [string, string, (i: number) => string][] = [

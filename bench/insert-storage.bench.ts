@@ -1,6 +1,6 @@
 /**
  * Issue 3 benchmark: insert N documents with one indexed field through Convoy's storage layer
- * (storage form + id + `convoy.sort_key_v1` expression index) vs a plain `INSERT … jsonb` with
+ * (storage form + id + a generated `convoy.sort_key_v1` key column and its index) vs a plain `INSERT … jsonb` with
  * a plain expression index, through `pg`, in the same run, same concurrency.
  */
 import { defineSchema, defineTable } from "../packages/core/src/schema/index.js";

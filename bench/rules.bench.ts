@@ -38,7 +38,7 @@ const predicateRules = defineRulesGeneric({
   notes: { read: async ({ auth }, doc) => doc.public === true || doc.owner === (await auth.getUserIdentity())?.subject },
 });
 
-const SELECT_BY_OWNER = `SELECT "_id", "_creation_time", "data" FROM "public"."notes" WHERE convoy.sort_key_v1("data"->'owner') = $1 ORDER BY convoy.sort_key_v1("data"->'owner'), "_creation_time", "_id" LIMIT 20`;
+const SELECT_BY_OWNER = `SELECT "_id", "_creation_time", "data" FROM "public"."notes" WHERE "_key_owner_25693877" = $1 ORDER BY "_key_owner_25693877", "_creation_time", "_id" LIMIT 20`;
 
 export async function run(): Promise<void> {
   const bench = await openBenchPair(CONCURRENCY);
