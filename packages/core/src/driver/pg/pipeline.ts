@@ -1,4 +1,7 @@
-import type { CustomTypesConfig } from "pg";
+/** `pg`'s per-pool type parsers, by OID (the driver passes its own, `convoyPgTypes`). */
+export interface TypeParsers {
+  getTypeParser(oid: number, format: "text" | "binary"): unknown;
+}
 
 /** One statement of a {@link Pipeline}: prepared under `name` when given (parsed once per connection). */
 export interface PipelineStatement {
@@ -39,12 +42,22 @@ export type PipelineError = Error & { pipelineIndex?: number };
 
 /** Parameters as `pg` sends them (its `prepareValue` for the types the driver passes). */
 function wireValue(value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  if (typeof value === "object") {
-    if (Buffer.isBuffer(value)) return value;
-    if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  switch (typeof value) {
+    case "string":
+      return value;
+    case "number":
+    case "boolean":
+    case "bigint":
+      return String(value);
+    case "object":
+      if (value === null) return null;
+      if (Buffer.isBuffer(value)) return value;
+      if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+      // `prepareParams` has already turned objects and arrays into JSON text
+      return JSON.stringify(value);
+    default:
+      return null;
   }
-  return String(value as string | number | boolean | bigint);
 }
 
 /**
@@ -74,7 +87,7 @@ export class Pipeline {
 
   constructor(
     private readonly statements: readonly PipelineStatement[],
-    private readonly types: CustomTypesConfig,
+    private readonly types: TypeParsers,
     callback: (error: Error | null, results?: PipelineResult[]) => void,
   ) {
     this.callback = callback;
