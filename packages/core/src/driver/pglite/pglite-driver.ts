@@ -6,6 +6,7 @@ import type { Driver, NotificationHandler, QueryResult, Queryable, Row, Transact
 import { affectedRowCount, beginStatement, parseByteaHex, prepareParams, quoteChannel, untilAborted } from "../driver-utils.js";
 import { abortedCommitError, finishedTransactionError, normalizeDriverError } from "../errors.js";
 import { createDurableCommit, walPositionOf, WAL_POSITION_SQL, type DurableCommit, type WalPosition } from "./durable-commit.js";
+import { createInMemoryPglite } from "./fresh-cluster.js";
 import { Mutex } from "./mutex.js";
 
 /**
@@ -71,7 +72,7 @@ interface TransactionScope {
 export async function createPgliteDriver(options: PgliteDriverOptions = {}): Promise<Driver> {
   let db: PGlite;
   try {
-    db = await PGlite.create({ ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }), parsers: PARSERS });
+    db = options.dataDir === undefined ? await createInMemoryPglite({ parsers: PARSERS }) : await PGlite.create({ dataDir: options.dataDir, parsers: PARSERS });
   } catch (error) {
     throw normalizeDriverError(error);
   }

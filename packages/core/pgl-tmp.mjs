@@ -1,0 +1,14 @@
+import { PGlite } from "@electric-sql/pglite";
+let t = performance.now();
+const a = await PGlite.create();
+console.log("first create", (performance.now() - t).toFixed(0));
+t = performance.now();
+const b = await PGlite.create();
+console.log("second create", (performance.now() - t).toFixed(0));
+t = performance.now();
+const dump = await b.dumpDataDir("none");
+console.log("dump", (performance.now() - t).toFixed(0), dump.size);
+t = performance.now();
+const c = await PGlite.create({ loadDataDir: dump });
+console.log("create from dump", (performance.now() - t).toFixed(0));
+await c.query("select 1");
