@@ -5,11 +5,12 @@
  * with `FOR UPDATE SKIP LOCKED` inside the mutation's `SERIALIZABLE` transaction), against a
  * hand-written `SKIP LOCKED` job queue on raw `pg` doing the same work (`READ COMMITTED`: claim,
  * insert, mark done, commit), same database, interleaved rounds. Prints jobs/s, the ratio, and
- * Convoy's delay from due time to run (p50, p99).
+ * Convoy's delay from due time to start (p50, p99); first, that delay when the runner is not
+ * saturated (jobs spaced out, alone or next to one slow action).
  */
 import pg from "pg";
 import { createPgDriver, type Driver } from "../packages/core/src/driver/index.js";
-import { createRegistrySync, internalMutationGeneric, mutationGeneric } from "../packages/core/src/functions/index.js";
+import { createRegistrySync, internalActionGeneric, internalMutationGeneric, mutationGeneric } from "../packages/core/src/functions/index.js";
 import { createRuntime, type Runtime } from "../packages/core/src/runtime/index.js";
 import { SchedulerRunner } from "../packages/core/src/scheduler/scheduler-runner.js";
 import { defineSchema, defineTable } from "../packages/core/src/schema/index.js";
@@ -22,6 +23,10 @@ const JOBS = Number(process.env.BENCH_JOBS ?? 2_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CONCURRENCY = 8;
 const LEAD_MS = 300;
+const SPACED_JOBS = 100;
+const SPACED_STEP_MS = 20;
+const SPACED_ROUNDS = Number(process.env.BENCH_SPACED_ROUNDS ?? 3);
+const SLOW_ACTION_MS = 1_000;
 
 const schema = defineSchema({ events: defineTable({ tag: v.string() }) });
 const registry = createRegistrySync({
@@ -32,10 +37,22 @@ const registry = createRegistrySync({
         await ctx.db.insert("events", { tag });
       },
     }),
+    slow: internalActionGeneric({
+      args: { ms: v.number() },
+      handler: async (_ctx, { ms }) => {
+        await new Promise((resolve) => setTimeout(resolve, ms));
+      },
+    }),
+    scheduleSlow: mutationGeneric({
+      args: { at: v.number(), ms: v.number() },
+      handler: async (ctx, { at, ms }) => {
+        await ctx.scheduler.runAt(at, anyApi.jobs!.slow!, { ms });
+      },
+    }),
     scheduleMany: mutationGeneric({
-      args: { from: v.number(), count: v.number(), at: v.number() },
-      handler: async (ctx, { from, count, at }) => {
-        for (let i = from; i < from + count; i++) await ctx.scheduler.runAt(at, anyApi.jobs!.log!, { tag: `job-${i}` });
+      args: { from: v.number(), count: v.number(), at: v.number(), stepMs: v.optional(v.number()) },
+      handler: async (ctx, { from, count, at, stepMs }) => {
+        for (let i = from; i < from + count; i++) await ctx.scheduler.runAt(at + (i - from) * (stepMs ?? 0), anyApi.jobs!.log!, { tag: `job-${i}` });
       },
     }),
   },
@@ -75,23 +92,31 @@ async function convoyRound(runners: number, drivers: Driver[]): Promise<Result> 
   return { jobsPerSecond: JOBS / ((finished - started) / 1000), delayP50: percentile(delays, 50), delayP99: percentile(delays, 99) };
 }
 
-/** Jobs due one every 20 ms (scheduled ahead), one runner: the delay from due time to run when the runner is not saturated. */
-async function spacedDelays(driver: Driver): Promise<{ p50: number; p99: number }> {
+/**
+ * Jobs due one every 20 ms, one runner, not saturated: the delay from due time to start. The
+ * runner is started first and the jobs are scheduled ahead in one mutation of its own process,
+ * so every job is still in the future when scheduled (the runner must wake for each). With
+ * `slowMs`, an action sleeping that long is due with the first job (it holds one of the 8
+ * slots); the delays are the mutations'.
+ */
+async function spacedDelays(driver: Driver, slowMs = 0): Promise<{ p50: number; p99: number; max: number }> {
   const runtime = await createRuntime({ driver, schema, registry });
   await driver.query("DELETE FROM convoy.scheduled_functions");
-  const start = Date.now() + 500;
-  for (let i = 0; i < 100; i++) await runtime.run("mutation", "jobs:scheduleMany", { from: i, count: 1, at: start + i * 20 });
   const loop = new SchedulerRunner({ runtime: () => runtime, concurrency: CONCURRENCY });
   loop.start();
+  const start = Date.now() + 500;
+  if (slowMs > 0) await runtime.run("mutation", "jobs:scheduleSlow", { at: start, ms: slowMs });
+  await runtime.run("mutation", "jobs:scheduleMany", { from: 0, count: SPACED_JOBS, at: start, stepMs: SPACED_STEP_MS });
+  if (Date.now() >= start) console.warn("  (scheduling took longer than the lead: the first jobs were late before the runner saw them)");
   for (;;) {
-    const { rows } = await driver.query<{ n: string }>("SELECT count(*) AS n FROM convoy.scheduled_functions WHERE state = 'pending'");
+    const { rows } = await driver.query<{ n: string }>("SELECT count(*) AS n FROM convoy.scheduled_functions WHERE state IN ('pending', 'inProgress')");
     if (Number(rows[0]!.n) === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   await loop.stop();
-  const { rows } = await driver.query<{ delay: number }>("SELECT completed_time - scheduled_time AS delay FROM convoy.scheduled_functions");
+  const { rows } = await driver.query<{ delay: number }>("SELECT completed_time - scheduled_time AS delay FROM convoy.scheduled_functions WHERE name = 'jobs:log'");
   const delays = rows.map((row) => row.delay).sort((a, b) => a - b);
-  return { p50: percentile(delays, 50), p99: percentile(delays, 99) };
+  return { p50: percentile(delays, 50), p99: percentile(delays, 99), max: delays[delays.length - 1]! };
 }
 
 async function rawRound(pools: pg.Pool[]): Promise<Result> {
@@ -141,8 +166,14 @@ export async function run(): Promise<void> {
       drivers.push(await createPgDriver({ connectionString: database.url, max: CONCURRENCY + 2 }));
       pools.push(new pg.Pool({ connectionString: database.url, max: CONCURRENCY }));
     }
-    const spaced = [await spacedDelays(drivers[0]!), await spacedDelays(drivers[0]!)];
-    console.log(`unsaturated (100 jobs due 20 ms apart, 1 runner): due→run delay p50 ${range(spaced.map((r) => r.p50), 1)} ms, p99 ${range(spaced.map((r) => r.p99), 1)} ms`);
+    for (const slowMs of [0, SLOW_ACTION_MS]) {
+      const spaced = [];
+      for (let round = 0; round < SPACED_ROUNDS; round++) spaced.push(await spacedDelays(drivers[0]!, slowMs));
+      console.log(
+        `unsaturated (${SPACED_JOBS} mutations due ${SPACED_STEP_MS} ms apart${slowMs > 0 ? `, and a ${slowMs} ms action due with the first` : ""}, 1 runner, ${SPACED_ROUNDS} rounds): ` +
+          `due→start delay p50 ${range(spaced.map((r) => r.p50), 1)} ms, p99 ${range(spaced.map((r) => r.p99), 1)} ms, max ${range(spaced.map((r) => r.max), 1)} ms`,
+      );
+    }
     console.log(`${JOBS} scheduled mutations (one insert each), all due at once; ${CONCURRENCY} at a time per runner; ${ROUNDS} interleaved rounds`);
     for (const runners of [1, 3]) {
       const convoy: Result[] = [];

@@ -46,8 +46,8 @@ export const send = mutation({
     if (text.length > MAX_BODY) throw new ConvoyError({ code: "TOO_LONG", message: `Messages are at most ${MAX_BODY} characters.` });
     const author = identity.name ?? identity.subject;
     const sentBefore = await ctx.db.query("messages").withIndex("by_author", (q) => q.eq("author", author)).first();
-    // a first message earns a welcome, a few seconds later; created only if this send commits
-    if (sentBefore === null) await ctx.scheduler.runAfter(WELCOME_DELAY_MS, internal.welcome.greet, { owner: identity.subject, name: author });
+    // a first message earns a welcome message, a few seconds later; scheduled only if this send commits
+    if (sentBefore === null) await ctx.scheduler.runAfter(WELCOME_DELAY_MS, internal.welcome.greet, { name: author });
     return ctx.db.insert("messages", { author, owner: identity.subject, body: text, likes: 0 });
   },
 });

@@ -1,21 +1,18 @@
 import { v } from "@convoy/core/values";
-import { internalMutation, query } from "./_generated/server.js";
+import { internalMutation } from "./_generated/server.js";
 
-/** Scheduled by `messages.send` after a user's first message: stores their welcome. */
+/** Who signs the welcome messages (they have no owner, so nobody can edit or delete them). */
+export const WELCOME_AUTHOR = "Convoy";
+
+/**
+ * Scheduled by `messages.send` a few seconds after a user's first message: posts a welcome
+ * into the conversation, where every page's live `messages.list` shows it. A scheduled
+ * function runs administratively, so the table rules (which want every message owned by its
+ * sender) do not stop it.
+ */
 export const greet = internalMutation({
-  args: { owner: v.string(), name: v.string() },
-  handler: async (ctx, { owner, name }) => {
-    await ctx.db.insert("welcomes", { owner, text: `Welcome to Convoy, ${name}! This note came through ctx.scheduler.` });
-  },
-});
-
-/** The signed-in user's welcome, once it has arrived (`null` before, or signed out). */
-export const mine = query({
-  args: {},
-  handler: async (ctx) => {
-    const identity = await ctx.auth.getUserIdentity();
-    if (identity === null) return null;
-    const welcome = await ctx.db.query("welcomes").withIndex("by_owner", (q) => q.eq("owner", identity.subject)).first();
-    return welcome?.text ?? null;
+  args: { name: v.string() },
+  handler: async (ctx, { name }) => {
+    await ctx.db.insert("messages", { author: WELCOME_AUTHOR, body: `Welcome to Convoy, ${name}! This message was sent by ctx.scheduler, a few seconds after your first one.`, likes: 0 });
   },
 });

@@ -17,8 +17,9 @@ const reactQueryEntry = fileURLToPath(new URL("../../../packages/react-query/src
  * with a live `ConvoyClient`. The test signs in with the playground's development issuer, sends
  * a message through the UI, sees it rendered under the signed-in user's name (and that user's
  * count updated), switches to the other user, sees the `ConvoyError`s of a signed-out send and
- * of an empty message, likes a message, and has two pages see each other's messages and likes
- * without reloading.
+ * of an empty message, sees the welcome message the scheduler posts after each user's first
+ * message, likes a message, and has two pages see each other's messages and likes without
+ * reloading.
  */
 describe("playground in a browser", () => {
   const dir = mkdtempSync(join(tmpdir(), "convoy-playground-"));
@@ -72,9 +73,14 @@ describe("playground in a browser", () => {
     await page.fill("#body", "hello from the browser");
     await page.click("button[type=submit]");
     await page.waitForSelector("#messages li >> text=hello from the browser");
-    expect(await page.textContent("#messages li .who")).toBe("Grace");
+    expect(await page.locator("#messages li", { hasText: "hello from the browser" }).locator(".who").textContent()).toBe("Grace");
     expect(await page.locator("#empty").count()).toBe(0);
     await page.waitForSelector("#mine >> text=Grace has sent 1 message.");
+    // a first message earns a welcome: a scheduled mutation posts it seconds later, pushed live
+    await page.waitForSelector("#messages li.from-convoy >> text=Welcome to Convoy, Grace!");
+    expect(await page.locator("#messages li.from-convoy .who").textContent()).toBe("Convoy");
+    expect(await page.textContent("#messages li:first-child .body")).toContain("Welcome to Convoy, Grace!");
+    await page.waitForSelector("#mine >> text=Grace has sent 1 message."); // the welcome is not hers
     await page.close();
   });
 
@@ -87,13 +93,15 @@ describe("playground in a browser", () => {
     await page.fill("#body", "hi from ada");
     await page.click("button[type=submit]");
     await page.waitForSelector("#messages li >> text=hi from ada");
-    expect(await page.textContent("#messages li:first-child .who")).toBe("Ada");
+    expect(await page.locator("#messages li", { hasText: "hi from ada" }).locator(".who").textContent()).toBe("Ada");
     await page.waitForSelector("#mine >> text=Ada has sent 1 message.");
     await page.click("#as-grace");
     await page.waitForSelector("#who >> text=Signed in as Grace");
     await page.waitForSelector("#mine >> text=Grace has sent 1 message.");
     await page.click("#sign-out");
     await page.waitForSelector("#who >> text=Signed out");
+    // Ada's welcome arrives too, signed out or not (everyone sees the conversation)
+    await page.waitForSelector("#messages li.from-convoy >> text=Welcome to Convoy, Ada!");
     await page.close();
   });
 
@@ -108,15 +116,18 @@ describe("playground in a browser", () => {
     await page.fill("#body", "   ");
     await page.click("button[type=submit]");
     await page.waitForSelector("#error >> text=A message cannot be empty.");
-    expect(await page.locator("#messages li").count()).toBe(2);
+    // Grace's and Ada's messages and one welcome each; the refused sends added nothing
+    expect(await page.locator("#messages li").count()).toBe(4);
+    expect(await page.locator("#messages li.from-convoy").count()).toBe(2);
     await page.close();
   });
 
-  it("likes a message (a mutation that returns the new count)", async () => {
+  it("likes a message (a mutation that returns the new count): the newest, Convoy's welcome to Ada", async () => {
     const page = await browser.newPage();
     await page.goto(url);
     await page.click("#as-grace");
     await page.waitForSelector("#who >> text=Signed in as Grace");
+    expect(await page.textContent("#messages li:first-child .body")).toContain("Welcome to Convoy, Ada!");
     await page.click("#messages li button.like");
     await page.waitForSelector("#messages li button.like >> text=♥ 1");
     await page.close();

@@ -5,6 +5,9 @@
  * nothing here refetches by hand. Every mutation is `useConvoyMutation(...)`; it resolves once
  * its effects are on screen.
  *
+ * A user's first message earns a welcome message from "Convoy" a few seconds later: a scheduled
+ * function (convoy/welcome.ts) inserts it, and it appears through the same live list.
+ *
  * Sign-in is the playground's DEVELOPMENT issuer (convoy/_dev/issuer.ts): "Sign in as Ada"
  * asks `devAuth:signIn` for a token, and the client sends it over the socket (`setAuth`); the
  * server re-runs every subscription as the new user.
@@ -81,12 +84,14 @@ function Message({ message, me, onError }: { message: Doc<"messages">; me: strin
   const [draft, setDraft] = useState<string | null>(null);
   // The buttons are a convenience: rules.ts is what stops anyone but the owner.
   const mine = me !== undefined && message.owner === me;
+  // the scheduler's welcome messages (convoy/welcome.ts): no owner, signed "Convoy"
+  const fromConvoy = message.owner === undefined && message.author === "Convoy";
   const save = (event: SyntheticEvent) => {
     event.preventDefault();
     if (draft !== null) edit.mutate({ id: message._id, body: draft }, { onSuccess: () => setDraft(null) });
   };
   return (
-    <li data-id={message._id}>
+    <li data-id={message._id} className={fromConvoy ? "from-convoy" : undefined}>
       <span className="who">{message.author}</span>
       {draft === null ? (
         <span className="body">{message.body}</span>

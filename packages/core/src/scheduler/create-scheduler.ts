@@ -29,14 +29,14 @@ function checkTime(what: string, value: unknown): number {
  * action and accepts the arguments (so a mistake fails the scheduling call, not the job).
  */
 export function createScheduler(target: SchedulerTarget): Scheduler {
-  const schedule = async (scheduledTime: number, reference: AnyFunctionReference, args: unknown): Promise<ScheduledFunctionId> => {
+  // `now` is read once per call, so a job's `scheduledTime - _creationTime` is exactly its delay.
+  const schedule = async (now: number, scheduledTime: number, reference: AnyFunctionReference, args: unknown): Promise<ScheduledFunctionId> => {
     const name = getFunctionName(reference);
     const entry = target.registry.get(name);
     if (entry === undefined || entry.kind === "query") {
       throw new FrameworkError("NOT_FOUND", `ctx.scheduler: no mutation or action named ${JSON.stringify(name)}${entry === undefined ? "" : " (it is a query)"}`);
     }
     const validArgs = validateArgs(entry.fn, args);
-    const now = target.signals.now();
     const id = await insertJob(target.q, { name: entry.name, kind: entry.kind, args: encodeValue(validArgs), scheduledTime, now });
     target.afterCommit(() => target.signals.notify(scheduledTime));
     return id;
@@ -45,11 +45,12 @@ export function createScheduler(target: SchedulerTarget): Scheduler {
     runAfter(delayMs: number, reference: AnyFunctionReference, args?: unknown) {
       const delay = checkTime("runAfter(delayMs)", delayMs);
       if (delay < 0) return Promise.reject(new FrameworkError("INTERNAL", "ctx.scheduler.runAfter: the delay must not be negative"));
-      return schedule(target.signals.now() + delay, reference, args);
+      const now = target.signals.now();
+      return schedule(now, now + delay, reference, args);
     },
     runAt(timestamp: number | Date, reference: AnyFunctionReference, args?: unknown) {
       const time = checkTime("runAt(timestamp)", timestamp instanceof Date ? timestamp.getTime() : timestamp);
-      return schedule(time, reference, args);
+      return schedule(target.signals.now(), time, reference, args);
     },
     async cancel(id: ScheduledFunctionId) {
       if (typeof id !== "string" || !isIdOfTable(id, SCHEDULED_FUNCTIONS)) throw new FrameworkError("INTERNAL", `ctx.scheduler.cancel: ${JSON.stringify(id)} is not the id of a scheduled function`);

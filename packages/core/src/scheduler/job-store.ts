@@ -77,9 +77,12 @@ export async function dueJobs(q: Queryable, now: number, limit: number): Promise
   return rows;
 }
 
-/** When the earliest pending job is due, or `null` when none is pending. */
-export async function nextDueTime(q: Queryable): Promise<number | null> {
-  const { rows } = await q.query<{ t: number | null }>(`SELECT min(scheduled_time) AS t FROM ${SCHEDULED_FUNCTIONS_TABLE} WHERE state = 'pending'`);
+/** When the earliest pending job (other than those of `except`) is due, or `null` when none is pending. */
+export async function nextDueTime(q: Queryable, except: readonly string[] = []): Promise<number | null> {
+  const { rows } =
+    except.length === 0
+      ? await q.query<{ t: number | null }>(`SELECT min(scheduled_time) AS t FROM ${SCHEDULED_FUNCTIONS_TABLE} WHERE state = 'pending'`)
+      : await q.query<{ t: number | null }>(`SELECT min(scheduled_time) AS t FROM ${SCHEDULED_FUNCTIONS_TABLE} WHERE state = 'pending' AND id NOT IN (SELECT jsonb_array_elements_text($1::jsonb))`, [JSON.stringify(except)]);
   const value = rows[0]?.t;
   return value ?? null;
 }

@@ -30,7 +30,7 @@ export interface PassResult {
   cronJobs: number;
 }
 
-/** The shortest sleep after a pass that ran nothing but found jobs held elsewhere (or retried): no busy loop. */
+/** The shortest sleep after a pass that found due jobs it could not start (held elsewhere, retried, or running here): no busy loop. */
 const BACKOFF_MS = 25;
 
 function shuffle<T>(items: T[]): T[] {
@@ -46,7 +46,8 @@ function shuffle<T>(items: T[]): T[] {
  * one database may each run one: every job and every tick is claimed in Postgres (see
  * `runJob` and `claimDueCrons`), so each runs on exactly one of them. The loop sleeps until the
  * earliest due job or tick (at most `pollIntervalMs`), and wakes at once when this process
- * schedules a job.
+ * schedules a job. Up to `concurrency` jobs run at a time, each started as soon as a slot is
+ * free (a slow job holds one slot, not the loop).
  *
  * @example
  * const runner = new SchedulerRunner({ runtime: () => runtime });
@@ -66,6 +67,10 @@ export class SchedulerRunner {
   private woken = false;
   private wake: (() => void) | undefined;
   private listening: { runtime: Runtime; stop: () => void } | undefined;
+  /** Due jobs read by the last pass and not started yet (started as slots free up). */
+  private queue: JobRow[] = [];
+  /** Jobs running here, by id. */
+  private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(private readonly options: SchedulerRunnerOptions) {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
@@ -103,8 +108,8 @@ export class SchedulerRunner {
   }
 
   /**
-   * One pass: turn due cron ticks into jobs, then run the jobs due now (a batch at most,
-   * `concurrency` at a time).
+   * One pass, run to its end (what `convoyTest` drives): turn due cron ticks into jobs, then run
+   * the jobs due now (a batch at most, `concurrency` at a time) and wait for them.
    */
   async runDue(): Promise<PassResult> {
     const runtime = this.options.runtime();
@@ -117,11 +122,7 @@ export class SchedulerRunner {
     let next = 0;
     const worker = async (): Promise<void> => {
       while (next < jobs.length) {
-        const job: JobRow = jobs[next++]!;
-        const outcome: JobOutcome = await runJob(runtime, job).catch((error: unknown) => {
-          this.onError(error);
-          return "retry" as const;
-        });
+        const outcome = await this.attempt(runtime, jobs[next++]!);
         if (outcome === "success" || outcome === "failed") result.ran++;
         else if (outcome === "skipped") result.skipped++;
         else result.retried++;
@@ -129,6 +130,13 @@ export class SchedulerRunner {
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, jobs.length) }, worker));
     return result;
+  }
+
+  private attempt(runtime: Runtime, job: JobRow): Promise<JobOutcome> {
+    return runJob(runtime, job).catch((error: unknown) => {
+      this.onError(error);
+      return "retry" as const;
+    });
   }
 
   /** Wake this runner when its runtime schedules a job (re-registered when the runtime changes). */
@@ -143,31 +151,67 @@ export class SchedulerRunner {
     this.wake?.();
   }
 
+  /**
+   * The loop's pass: claim due cron ticks, read the due jobs when a slot is free, and start as
+   * many as there are free slots. Returns the time it read at.
+   */
+  private async pass(runtime: Runtime): Promise<number> {
+    this.follow(runtime);
+    const now = runtime.scheduling.now();
+    await claimDueCrons(runtime.driver, this.crons, runtime.registry, now);
+    if (this.inFlight.size < this.concurrency) {
+      // Runners reading the same due jobs take them in different orders, so they rarely collide.
+      this.queue = shuffle((await dueJobs(runtime.driver, now, this.batchSize)).filter((job) => !this.inFlight.has(job.id)));
+      this.startQueued(runtime);
+    }
+    return now;
+  }
+
+  /** Start queued jobs while there are free slots; a finished job frees its slot at once. */
+  private startQueued(runtime: Runtime): void {
+    while (!this.stopped && this.inFlight.size < this.concurrency && this.queue.length > 0) {
+      const job = this.queue.shift()!;
+      if (this.inFlight.has(job.id)) continue;
+      const done = this.attempt(runtime, job).then((outcome) => {
+        this.inFlight.delete(job.id);
+        if (this.stopped) return;
+        if (this.queue.length > 0) this.startQueued(runtime);
+        // Read again once the batch is used up; after a job another runner held, not at once (that would spin).
+        else if (outcome === "success" || outcome === "failed") this.poke();
+        else setTimeout(() => this.poke(), BACKOFF_MS);
+      });
+      this.inFlight.set(job.id, done);
+    }
+  }
+
   private async loop(): Promise<void> {
     while (!this.stopped) {
       this.woken = false;
-      let full = false;
-      let stalled = false;
+      const runtime = this.options.runtime();
+      let passedAt: number | undefined;
       try {
-        const result = await this.runDue();
-        full = result.ran >= this.batchSize;
-        stalled = result.ran === 0 && result.skipped + result.retried > 0;
+        passedAt = await this.pass(runtime);
       } catch (error) {
         this.onError(error);
       }
       if (this.stopped) break;
-      if (full || this.woken) continue;
-      const delay = await this.delay().catch(() => this.pollIntervalMs);
-      await this.sleep(stalled ? Math.max(delay, BACKOFF_MS) : delay);
+      if (this.woken) continue;
+      await this.sleep(passedAt === undefined ? this.pollIntervalMs : await this.delay(runtime, passedAt).catch(() => this.pollIntervalMs));
     }
+    await Promise.all(this.inFlight.values());
   }
 
-  /** How long to sleep: until the earliest pending job or cron tick, at most the poll interval. */
-  private async delay(): Promise<number> {
-    const runtime = this.options.runtime();
-    const [job, tick] = await Promise.all([nextDueTime(runtime.driver), this.crons === undefined || this.crons.jobs.size === 0 ? null : nextCronTime(runtime.driver)]);
-    const due = Math.min(job ?? Infinity, tick ?? Infinity);
-    return Math.max(0, Math.min(this.pollIntervalMs, due - runtime.scheduling.now()));
+  /** How long to sleep after a pass that read at `passedAt`: until the next job or tick due, at most the poll interval. */
+  private async delay(runtime: Runtime, passedAt: number): Promise<number> {
+    const full = this.inFlight.size >= this.concurrency;
+    const cronsServed = this.crons !== undefined && this.crons.jobs.size > 0;
+    // All slots busy: a job ending with nothing queued wakes the loop; only cron ticks need a timer.
+    const [job, tick] = await Promise.all([full ? null : nextDueTime(runtime.driver, [...this.inFlight.keys()]), cronsServed ? nextCronTime(runtime.driver) : null]);
+    const now = runtime.scheduling.now();
+    // A job other than ours, due when the pass read and still pending, is held elsewhere (or was retried): back off.
+    const jobWait = job === null ? Infinity : job <= passedAt ? BACKOFF_MS : job - now;
+    const tickWait = tick === null ? Infinity : tick - now;
+    return Math.max(0, Math.min(this.pollIntervalMs, jobWait, tickWait));
   }
 
   private sleep(ms: number): Promise<void> {

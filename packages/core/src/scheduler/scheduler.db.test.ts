@@ -117,6 +117,18 @@ describe("scheduler runners on one database", () => {
     expect(await count(second.runtime, "survivor")).toBe(1);
   });
 
+  it("a long job holds one slot, not the runner: a job due later starts while it still runs", async () => {
+    const { runtime, runner } = await server();
+    const held = (await runtime.run("mutation", "jobs:scheduleHeld", {})).value as string;
+    await runtime.run("mutation", "jobs:scheduleLog", { tag: "meanwhile", delayMs: 50 });
+    await eventually(async () => (await count(runtime, "meanwhile")) > 0);
+    expect(await count(runtime, "released")).toBe(0);
+    await runtime.run("mutation", "jobs:log", { tag: "release" }, { allowInternal: true });
+    await eventually(async () => (await count(runtime, "released")) > 0);
+    await runner.stop();
+    expect(await runtime.run("query", "jobs:job", { id: held }).then((result) => result.value)).toMatchObject({ state: { kind: "success" } });
+  });
+
   it("three runners: 300 scheduled mutations each run exactly once", async () => {
     const servers = await Promise.all([server(), server(), server()]);
     await servers[0].runtime.run("mutation", "jobs:scheduleMany", { count: 300, delayMs: 0 });
