@@ -42,10 +42,13 @@ async function setUp(url: string, name: string, transport: string, count: number
   return { name, author, servers, clients, samples: [] };
 }
 
+/** `promise`, or nothing after `ms` (a child that died never answers). */
+const within = (promise: Promise<unknown>, ms: number) => Promise.race([promise, new Promise((resolve) => setTimeout(resolve, ms).unref())]);
+
 async function tearDown(configuration: Configuration): Promise<void> {
-  await configuration.clients.close();
+  await within(configuration.clients.close(), 10_000);
   configuration.clients.exit();
-  await Promise.all(configuration.servers.map((server) => server.ask({ cmd: "stop" }, (r) => r.stopped === true)));
+  await within(Promise.all(configuration.servers.map((server) => server.ask({ cmd: "stop" }, (r) => r.stopped === true))), 10_000);
   for (const server of configuration.servers) server.exit();
 }
 
@@ -76,6 +79,6 @@ export async function runMultiServerFanout(url: string): Promise<void> {
       console.log(`  ${label.padEnd(22)} p50 ${p50.toFixed(1).padStart(8)} ms   p99 ${p99.toFixed(1).padStart(8)} ms${ratio}`);
     }
   } finally {
-    for (const configuration of configurations) await tearDown(configuration).catch(() => undefined);
+    for (const configuration of configurations) await tearDown(configuration);
   }
 }
