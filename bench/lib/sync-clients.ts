@@ -4,7 +4,8 @@
  * - `{ cmd: "open", url, sockets, perSocket, kind }` opens `sockets` sockets with `perSocket`
  *   subscriptions each (`kind`: `shared`, all to one query; `distinct`, one author per
  *   subscription; `identity`, socket s authenticates as user `u<s>` and subscribes to the rules
- *   fixture's `notes:take`), answers `{ ready }` once every first result arrived; `raw`: a
+ *   fixture's `notes:take`; `author`: the shared query's author, default `fan`), answers
+ *   `{ ready }` once every first result arrived; `raw`: a
  *   baseline server, no protocol (each socket sends its index as its first frame);
  * - `{ cmd: "arm", round, target? }` answers `{ armed }`, then `{ done: round, at }` when every
  *   socket (or only `target: [socket, queryId]`) received a frame after arming; `at` is
@@ -22,6 +23,8 @@ interface OpenCommand {
   kind: "shared" | "distinct" | "identity";
   /** Raw baseline server: no protocol, every frame counts. */
   raw?: boolean;
+  /** `shared`: the author all subscribe to (default `fan`). */
+  author?: string;
 }
 type Command = OpenCommand | { cmd: "arm"; round: number; target?: [number, number] } | { cmd: "close" };
 
@@ -55,7 +58,7 @@ function subscribe(socket: WebSocket, command: OpenCommand, s: number): void {
     return;
   }
   for (let q = 0; q < command.perSocket; q++) {
-    const args = command.kind === "shared" ? { author: "fan" } : { author: `author-${s * command.perSocket + q}` };
+    const args = command.kind === "shared" ? { author: command.author ?? "fan" } : { author: `author-${s * command.perSocket + q}` };
     socket.send(JSON.stringify({ type: "subscribe", queryId: q, name: "messages:byAuthor", args }));
   }
 }
