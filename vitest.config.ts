@@ -13,7 +13,9 @@ const coreAliases = Object.fromEntries(
 /**
  * Three projects: `unit` (no database), and the database suites (`*.db.test.ts`) run twice,
  * unchanged, once on embedded PGlite and once on the real PostgreSQL server. `*.pg.test.ts`
- * suites need a network link to the database (a TCP proxy in between): the real server only.
+ * suites run on the real server only: they need a network link to the database (a TCP proxy in
+ * between), or they drive CLI commands whose subject does not depend on the driver (`convoy
+ * sync` for servers and CI, auth flags), where a PGlite run would only cost minutes of CI.
  */
 export default defineConfig({
   resolve: {

@@ -3,7 +3,7 @@ import { FrameworkError } from "../errors/framework-error.js";
 import type { FunctionType } from "../functions/function-reference.js";
 import type { FunctionRegistry } from "../functions/registry.js";
 import type { Admission } from "../http/admission.js";
-import { identityFromHeader, INVALID_TOKEN_CHALLENGE } from "../http/authenticate.js";
+import { requestIdentity } from "../http/authenticate.js";
 import type { CoreRequest, CoreResponse } from "../http/core-types.js";
 import { isValidFunctionName } from "../http/function-name-pattern.js";
 import type { ResolvedHandlerOptions } from "../http/handler-options.js";
@@ -52,13 +52,7 @@ export function createConvexCaller(deps: ConvexCallDeps): (request: CoreRequest,
       }
       leave = admission.enter(bodyShare(request.header("content-length"), options.limits.maxBodyBytes));
       const authorization = request.header("authorization");
-      const identity =
-        authorization === undefined
-          ? null
-          : await identityFromHeader(authorization, options.verifyToken).catch((error: unknown) => {
-              if (error instanceof FrameworkError && error.code === "UNAUTHENTICATED") headers["WWW-Authenticate"] = INVALID_TOKEN_CHALLENGE;
-              throw error;
-            });
+      const identity = authorization === undefined ? null : await requestIdentity(authorization, options.verifyToken, headers);
       if (!isJsonContentType(request.header("content-type"))) {
         throw new FrameworkError("UNSUPPORTED_MEDIA_TYPE", 'send the body as JSON with "Content-Type: application/json"');
       }

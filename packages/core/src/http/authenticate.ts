@@ -19,3 +19,19 @@ export async function identityFromHeader(authorization: string | undefined, veri
 
 /** RFC 6750's challenge on a 401 for a refused token. */
 export const INVALID_TOKEN_CHALLENGE = 'Bearer error="invalid_token"';
+
+/**
+ * {@link identityFromHeader} for an HTTP route: no header → `null` without a promise (the hot
+ * path); a refused token also sets RFC 6750's challenge on the response headers.
+ */
+export function requestIdentity(
+  authorization: string | undefined,
+  verifyToken: TokenVerifier | undefined,
+  headers: Record<string, string>,
+): UserIdentity | null | Promise<UserIdentity | null> {
+  if (authorization === undefined) return null;
+  return identityFromHeader(authorization, verifyToken).catch((error: unknown) => {
+    if (error instanceof FrameworkError && error.code === "UNAUTHENTICATED") headers["WWW-Authenticate"] = INVALID_TOKEN_CHALLENGE;
+    throw error;
+  });
+}

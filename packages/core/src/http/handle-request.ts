@@ -6,7 +6,7 @@ import { encodeValue, isWireJson } from "../values/encoding.js";
 import type { JSONValue, Value } from "../values/value.js";
 import type { CallTables } from "./http-runtime.js";
 import { Admission, OverloadedError } from "./admission.js";
-import { identityFromHeader, INVALID_TOKEN_CHALLENGE } from "./authenticate.js";
+import { identityFromHeader, requestIdentity } from "./authenticate.js";
 import type { CoreRequest, CoreResponse } from "./core-types.js";
 import { corsHeaders, preflightHeaders } from "./cors.js";
 import { errorResponse, type ErrorBody } from "./error-response.js";
@@ -93,13 +93,7 @@ export function createCoreHandler(options: ResolvedHandlerOptions): CoreHandler 
       leave = admission.enter(request.method === "GET" ? 0 : bodyShare(request.header("content-length"), options.limits.maxBodyBytes));
       // no header: anonymous, without a promise on the hot path
       const authorization = request.header("authorization");
-      const identity =
-        authorization === undefined
-          ? null
-          : await identityFromHeader(authorization, options.verifyToken).catch((error: unknown) => {
-              if (error instanceof FrameworkError && error.code === "UNAUTHENTICATED") headers["WWW-Authenticate"] = INVALID_TOKEN_CHALLENGE;
-              throw error;
-            });
+      const identity = authorization === undefined ? null : await requestIdentity(authorization, options.verifyToken, headers);
       const args = request.method === "GET" ? argsFromSearch(request.search, options.limits) : argsFromBody(await readJsonBody(request), options.limits);
       const { value, log } = await options.runtime.run(route.kind, name, args, { allowInternal: false, identity });
       const responseHeaders = options.accessHeaders ? { ...headers, ...accessHeaders(log) } : headers;
