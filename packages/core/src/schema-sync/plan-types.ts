@@ -2,14 +2,16 @@
  * The lock a statement takes on an existing relation, in Postgres's own names (strongest lock
  * on a user table first). `none` for statements that touch no existing table.
  */
-export type LockLevel = "none" | "ROW EXCLUSIVE" | "SHARE UPDATE EXCLUSIVE" | "SHARE" | "ACCESS EXCLUSIVE";
+export type LockLevel = "none" | "ACCESS SHARE" | "ROW EXCLUSIVE" | "SHARE UPDATE EXCLUSIVE" | "SHARE" | "SHARE ROW EXCLUSIVE" | "ACCESS EXCLUSIVE";
 
 /** What each lock level means for the application while it is held. */
 export const LOCK_EFFECT: Record<LockLevel, string> = {
   none: "touches no existing table",
+  "ACCESS SHARE": "reads and writes continue (a read)",
   "ROW EXCLUSIVE": "reads and writes continue (only the rows it changes are locked)",
   "SHARE UPDATE EXCLUSIVE": "reads and writes continue",
   SHARE: "reads continue, writes wait",
+  "SHARE ROW EXCLUSIVE": "reads continue, writes wait (a brief catalog change)",
   "ACCESS EXCLUSIVE": "reads and writes wait",
 };
 

@@ -1,0 +1,88 @@
+import type { Driver } from "../driver/index.js";
+import { DatabaseError } from "../errors/index.js";
+import { loadPromotions } from "../storage/promoted-column.js";
+import { backfillBatchSql, RECORD_BATCH_SQL, rowsAfterSql } from "./promotion-sql.js";
+import { PromotionError } from "./promotion-error.js";
+import type { PromotionTarget } from "./target.js";
+
+/** Progress of a backfill, after each batch. */
+export interface BackfillProgress {
+  /** Rows done so far, by every run of this backfill (persisted). */
+  rowsDone: number;
+  /** Rows done plus the rows left when this run started (rows inserted since are kept in step by the trigger). */
+  total: number;
+  /** Rows of this run, and how long it has taken (ms). */
+  rowsThisRun: number;
+  elapsedMs: number;
+  /** Rows whose column this batch changed (the others were already in step). */
+  changed: number;
+}
+
+/** Options of {@link backfill}. */
+export interface BackfillOptions {
+  /** Rows per batch (default 5000). */
+  batchSize?: number;
+  /** Pause between batches, in ms (default 0). */
+  throttleMs?: number;
+  /** `lock_timeout` of a batch's row locks, in ms (default 5000): a batch never waits long behind a writer; it is retried. */
+  lockTimeoutMs?: number;
+  onProgress?: (progress: BackfillProgress) => void;
+}
+
+/** Rows per backfill batch unless told otherwise. */
+export const DEFAULT_BATCH_SIZE = 5000;
+
+const RETRYABLE = new Set(["55P03", "40P01", "40001"]);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Copies the field of every existing document into the promoted column, in keyset batches by
+ * `_id` (each one short transaction that also records its progress in `convoy.promotions`), so
+ * a killed run resumes after its last committed batch. Requires the promotion to be at
+ * 'expanded' (the trigger keeps every row written since in step); returns the rows done.
+ * Convoy's external-write notifications are skipped (`convoy.origin`): documents do not change.
+ */
+export async function backfill(driver: Driver, target: PromotionTarget, options: BackfillOptions = {}): Promise<BackfillProgress> {
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const lockTimeout = Math.max(1, Math.floor(options.lockTimeoutMs ?? 5000));
+  const recorded = (await loadPromotions(driver, target.pgSchema)).get(target.table)?.get(target.field);
+  if (recorded === undefined) throw new PromotionError(`${target.table}.${target.field} is not expanded yet: run \`convoy promote ${target.table}.${target.field} --apply\``);
+  let after = recorded.backfillAfter ?? "";
+  let rowsDone = Number(recorded.rowsDone);
+  const left = await driver.query<{ n: string }>(rowsAfterSql(target), [after]);
+  const progress: BackfillProgress = { rowsDone, total: rowsDone + Number(left.rows[0]!.n), rowsThisRun: 0, elapsedMs: 0, changed: 0 };
+  if (recorded.state !== "expanded") return progress;
+  const started = performance.now();
+  const batchSql = backfillBatchSql(target);
+  for (let attempt = 0; ; ) {
+    let batch: { last: string | null; rows: number; changed: number };
+    try {
+      batch = await driver.transaction({ isolation: "read committed" }, async (tx) => {
+        await tx.query(`SET LOCAL lock_timeout = ${String(lockTimeout)}`);
+        await tx.query("SET LOCAL convoy.origin = 'promote'");
+        const { rows } = await tx.query<{ last: string | null; rows: number; changed: number }>(batchSql, [after, batchSize]);
+        const result = rows[0]!;
+        if (result.last !== null) await tx.query(RECORD_BATCH_SQL, [target.pgSchema, target.table, target.field, result.last, result.rows]);
+        return result;
+      });
+    } catch (error) {
+      if (!(error instanceof DatabaseError && RETRYABLE.has(error.sqlState)) || ++attempt > 10) throw error;
+      await sleep(Math.min(2000, 50 * 2 ** attempt));
+      continue;
+    }
+    attempt = 0;
+    if (batch.last === null) break;
+    after = batch.last;
+    rowsDone += batch.rows;
+    progress.rowsDone = rowsDone;
+    progress.total = Math.max(progress.total, rowsDone);
+    progress.rowsThisRun += batch.rows;
+    progress.changed = batch.changed;
+    progress.elapsedMs = performance.now() - started;
+    options.onProgress?.({ ...progress });
+    if (batch.rows < batchSize) break;
+    if ((options.throttleMs ?? 0) > 0) await sleep(options.throttleMs!);
+  }
+  progress.elapsedMs = performance.now() - started;
+  return progress;
+}
