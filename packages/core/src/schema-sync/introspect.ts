@@ -4,6 +4,7 @@ import { ARITH_FUNCTION } from "../storage/sql/filter-functions.js";
 import { CONVOY_SCHEMA, SORT_KEY_FUNCTION } from "../storage/sql/sort-key-function.js";
 import { quoteIdent } from "../storage/sql/identifiers.js";
 import { loadRecordedColumns } from "../storage/recorded-columns.js";
+import { PROMOTIONS_TABLE_NAME, loadPromotions, type RecordedPromotion, type RecordedPromotions } from "../storage/promoted-column.js";
 import { tableStorage, type RecordedColumns } from "../storage/table-storage.js";
 import { META_TABLE, REQUEST_LOG_TABLE_NAME, SCHEDULED_FUNCTIONS_TABLE_NAME, SCHEMA_HASH_KEY, SCHEMA_JSON_KEY, TABLES_TABLE, createTableSql } from "../storage/layout.js";
 import { parseIndexComment, type IndexComment } from "./ddl.js";
@@ -47,6 +48,10 @@ export interface DatabaseState {
   hasRequestLog?: boolean;
   /** Whether the scheduler's tables exist (databases synced before the scheduler lack them). */
   hasScheduler?: boolean;
+  /** Whether `convoy.promotions` exists (databases synced before M4 lack it; absent = assumed present). */
+  hasPromotions?: boolean;
+  /** The promotions `convoy.promotions` records for this Postgres schema (absent or empty: none). */
+  promotions?: RecordedPromotions;
   hasSortKeyFunction: boolean;
   hasFilterFunctions: boolean;
   hasUserSchema: boolean;
@@ -82,7 +87,7 @@ export function indexMethodAndColumns(definition: string): string {
  * the comparison is exact. Must run inside a transaction.
  */
 export async function introspect(q: Queryable, pgSchema: string, probe: (tableName: string, indexName: string) => string | undefined = () => undefined): Promise<DatabaseState> {
-  const meta = await q.query<{ meta: boolean; tables: boolean; log: boolean; fn: boolean; arith: boolean; user_schema: boolean; request_log: boolean; scheduler: boolean }>(
+  const meta = await q.query<{ meta: boolean; tables: boolean; log: boolean; fn: boolean; arith: boolean; user_schema: boolean; request_log: boolean; scheduler: boolean; promotions: boolean }>(
     `SELECT to_regclass($1) IS NOT NULL AS meta,
             to_regclass($2) IS NOT NULL AS tables,
             to_regclass($3) IS NOT NULL AS log,
@@ -90,8 +95,9 @@ export async function introspect(q: Queryable, pgSchema: string, probe: (tableNa
             to_regprocedure($5) IS NOT NULL AS arith,
             EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $6) AS user_schema,
             to_regclass($7) IS NOT NULL AS request_log,
-            to_regclass($8) IS NOT NULL AS scheduler`,
-    [`${CONVOY_SCHEMA}.meta`, `${CONVOY_SCHEMA}.tables`, `${CONVOY_SCHEMA}.sync_log`, `${SORT_KEY_FUNCTION}(jsonb)`, `${ARITH_FUNCTION}(text,jsonb,jsonb)`, pgSchema, `${CONVOY_SCHEMA}.${REQUEST_LOG_TABLE_NAME}`, `${CONVOY_SCHEMA}.${SCHEDULED_FUNCTIONS_TABLE_NAME}`],
+            to_regclass($8) IS NOT NULL AS scheduler,
+            to_regclass($9) IS NOT NULL AS promotions`,
+    [`${CONVOY_SCHEMA}.meta`, `${CONVOY_SCHEMA}.tables`, `${CONVOY_SCHEMA}.sync_log`, `${SORT_KEY_FUNCTION}(jsonb)`, `${ARITH_FUNCTION}(text,jsonb,jsonb)`, pgSchema, `${CONVOY_SCHEMA}.${REQUEST_LOG_TABLE_NAME}`, `${CONVOY_SCHEMA}.${SCHEDULED_FUNCTIONS_TABLE_NAME}`, `${CONVOY_SCHEMA}.${PROMOTIONS_TABLE_NAME}`],
   );
   const flags = meta.rows[0]!;
   const registeredTables = new Set<string>();
@@ -150,6 +156,7 @@ export async function introspect(q: Queryable, pgSchema: string, probe: (tableNa
       if (expected !== undefined) toProbe.add(expected);
     }
   }
+  const promotions = flags.promotions ? await loadPromotions(q, pgSchema) : new Map<string, Map<string, RecordedPromotion>>();
   const recordedColumns = flags.tables ? await loadRecordedColumns(q, pgSchema) : new Map<string, ReadonlyMap<string, string>>();
   const canonicalDefinitions = toProbe.size > 0 && flags.fn ? await renderDefinitions(q, [...toProbe], recordedColumns) : new Map<string, string>();
 
@@ -161,6 +168,8 @@ export async function introspect(q: Queryable, pgSchema: string, probe: (tableNa
     hasUserSchema: flags.user_schema,
     hasRequestLog: flags.request_log,
     hasScheduler: flags.scheduler,
+    hasPromotions: flags.promotions,
+    promotions,
     registeredTables,
     recordedColumns,
     storedHash,

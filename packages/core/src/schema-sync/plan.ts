@@ -2,6 +2,7 @@ import { canonicalJson } from "../schema/canonical-json.js";
 import type { SchemaJSON } from "../schema/schema-json.js";
 import { KEY_COLUMN_PREFIX, fieldStorage, indexedPaths, tableStorage, type RecordedColumns, type TableStorage } from "../storage/table-storage.js";
 import { indexNameFor } from "../storage/index-names.js";
+import { PROMOTIONS_SQL } from "../storage/promoted-column.js";
 import { DB_FUNCTIONS_SQL } from "../storage/sql/filter-functions.js";
 import { literal, qualified, quoteIdent, quoteName } from "../storage/sql/identifiers.js";
 import { CONVOY_SCHEMA, SORT_KEY_FUNCTION, SORT_KEY_FUNCTION_SQL } from "../storage/sql/sort-key-function.js";
@@ -142,6 +143,7 @@ export function planSync(state: DatabaseState, schema: SchemaJSON, schemaHash: s
   if (state.hasBookkeeping && state.hasScheduler === false) {
     for (const sql of SCHEDULER_SQL) bookkeeping.push(tx("create the scheduler's tables convoy.scheduled_functions and convoy.crons", sql, "none"));
   }
+  if (state.hasBookkeeping && state.hasPromotions === false) bookkeeping.push(tx("create the promotions table convoy.promotions (convoy promote)", PROMOTIONS_SQL, "none"));
   if (!state.hasSortKeyFunction) bookkeeping.push(tx(`create function ${SORT_KEY_FUNCTION}`, SORT_KEY_FUNCTION_SQL, "none"));
   if (!state.hasFilterFunctions) {
     for (const sql of DB_FUNCTIONS_SQL) bookkeeping.push(tx("create filter function convoy.arith_v1 and its helpers", sql, "none"));

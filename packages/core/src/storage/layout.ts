@@ -1,6 +1,7 @@
 import { fieldKeyExpression, indexColumnsSql } from "./field-expression.js";
 import { CREATION_TIME_COLUMN, DOCUMENT_STORAGE, ID_COLUMN, type TableStorage } from "./table-storage.js";
 import { indexNameFor } from "./index-names.js";
+import { PROMOTIONS_SQL } from "./promoted-column.js";
 import { qualified, quoteIdent, quoteName } from "./sql/identifiers.js";
 import { CONVOY_SCHEMA } from "./sql/sort-key-function.js";
 
@@ -100,6 +101,7 @@ export const BOOKKEEPING_SQL: readonly string[] = [
    )`,
   REQUEST_LOG_SQL,
   ...SCHEDULER_SQL,
+  PROMOTIONS_SQL,
 ];
 
 /**
