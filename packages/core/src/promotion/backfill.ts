@@ -32,6 +32,7 @@ export interface BackfillOptions {
 /** Rows per backfill batch unless told otherwise. */
 export const DEFAULT_BATCH_SIZE = 5000;
 
+const BATCH_SETTINGS_SQL = `SELECT set_config('lock_timeout', $1, true), set_config('convoy.origin', 'promote', true), set_config('convoy.backfill', 'on', true), set_config('synchronous_commit', 'off', true)`;
 const RETRYABLE = new Set(["55P03", "40P01", "40001"]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -58,8 +59,10 @@ export async function backfill(driver: Driver, target: PromotionTarget, options:
     let batch: { last: string | null; rows: number; changed: number };
     try {
       batch = await driver.transaction({ isolation: "read committed" }, async (tx) => {
-        await tx.query(`SET LOCAL lock_timeout = ${String(lockTimeout)}`);
-        await tx.query("SET LOCAL convoy.origin = 'promote'");
+        // documents do not change: no external-write notification (convoy.origin), no trigger call
+        // (its WHEN skips it); the progress row commits with the batch, so a commit lost in a
+        // crash (synchronous_commit off) is redone on resume
+        await tx.query(BATCH_SETTINGS_SQL, [String(lockTimeout)]);
         const { rows } = await tx.query<{ last: string | null; rows: number; changed: number }>(batchSql, [after, batchSize]);
         const result = rows[0]!;
         if (result.last !== null) await tx.query(RECORD_BATCH_SQL, [target.pgSchema, target.table, target.field, result.last, result.rows]);

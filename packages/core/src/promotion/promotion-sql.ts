@@ -1,4 +1,4 @@
-import { columnFromDocumentSql, documentFromColumnSql, columnMismatchSql, PROMOTIONS_TABLE, type PromotedColumnType } from "../storage/promoted-column.js";
+import { columnFromDocumentSql, documentFromColumnSql, columnMismatchSql, PROMOTIONS_TABLE, wrongTypeDocumentSql } from "../storage/promoted-column.js";
 import { CREATION_TIME_COLUMN, DATA_COLUMN, ID_COLUMN } from "../storage/table-storage.js";
 import { literal, qualified, quoteName } from "../storage/sql/identifiers.js";
 import type { PromotionTarget } from "./target.js";
@@ -15,45 +15,27 @@ export function documentFieldSql(target: PromotionTarget, alias?: string): strin
   return `${data(alias)}->${literal(target.field)}`;
 }
 
-/** A predicate true when the stored value `expr` (never SQL NULL) has the storage form of the column's type. */
-function storedTypeMatchesSql(type: PromotedColumnType, expr: string): string {
-  const tagged = (tag: string, values?: readonly string[]) =>
-    `(jsonb_typeof(${expr}) = 'object' AND ${expr} - ${literal(tag)} = '{}'::jsonb AND jsonb_typeof(${expr}->${literal(tag)}) = 'string'${
-      values === undefined ? "" : ` AND ${expr}->>${literal(tag)} IN (${values.map(literal).join(", ")})`
-    })`;
-  switch (type) {
-    case "text":
-      return `jsonb_typeof(${expr}) = 'string'`;
-    case "boolean":
-      return `jsonb_typeof(${expr}) = 'boolean'`;
-    case "double precision":
-      return `(jsonb_typeof(${expr}) = 'number' OR ${tagged("$float64", ["NaN", "Infinity", "-Infinity", "-0"])})`;
-    case "bigint":
-      return `(${tagged("$int64")} AND ${expr}->>'$int64' ~ '^-?[0-9]{1,19}$')`;
-  }
-}
-
 /** Counts the documents whose field holds a value of another type than the column's, with the smallest such `_id`. */
 export function wrongTypedDocumentsSql(target: PromotionTarget): string {
-  const field = documentFieldSql(target);
   return `SELECT count(*)::bigint AS count, min(${quoteName(ID_COLUMN)}) AS example FROM ${qualified(target.pgSchema, target.table)}
- WHERE ${field} IS NOT NULL AND NOT ${storedTypeMatchesSql(target.type, field)}`;
+ WHERE ${wrongTypeDocumentSql(target.type, target.field)}`;
 }
 
 /**
- * One backfill batch ($1: the last `_id` done, `''` at the start; $2: the batch size): sets the
- * column of the next rows by `_id` from their documents, skipping rows already in step (the
- * trigger keeps every row written since the expand in step). Returns the batch's last `_id`, its
- * row count and how many rows changed.
+ * One backfill batch ($1: the last `_id` done, `''` at the start; $2: the batch size): the next
+ * $2 `_id`s bound a range of the primary key, whose rows get their column from their
+ * documents, skipping rows already in step (the trigger keeps every row written since the
+ * expand in step; a row inserted into the range meanwhile is one of those). Returns the
+ * batch's last `_id`, its row count and how many rows changed.
  */
 export function backfillBatchSql(target: PromotionTarget): string {
   const table = qualified(target.pgSchema, target.table);
   const id = quoteName(ID_COLUMN);
   const column = quoteName(target.field);
   const value = columnFromDocumentSql(target.type, documentFieldSql(target, "t"));
-  return `WITH batch AS (SELECT ${id} FROM ${table} WHERE ${id} > $1 ORDER BY ${id} LIMIT $2),
- changed AS (UPDATE ${table} AS t SET ${column} = ${value} FROM batch WHERE t.${id} = batch.${id} AND t.${column} IS DISTINCT FROM ${value} RETURNING 1)
-SELECT (SELECT max(${id}) FROM batch) AS last, (SELECT count(*) FROM batch)::int AS rows, (SELECT count(*) FROM changed)::int AS changed`;
+  return `WITH bound AS (SELECT max(${id}) AS last, count(*)::int AS rows FROM (SELECT ${id} FROM ${table} WHERE ${id} > $1 ORDER BY ${id} LIMIT $2) AS b),
+ changed AS (UPDATE ${table} AS t SET ${column} = ${value} FROM bound WHERE t.${id} > $1 AND t.${id} <= bound.last AND t.${column} IS DISTINCT FROM ${value} RETURNING 1)
+SELECT bound.last, bound.rows, (SELECT count(*) FROM changed)::int AS changed FROM bound`;
 }
 
 /** Records a batch's progress ($4: its last `_id`, $5: its rows) in the promotion's row, in the batch's transaction. */
@@ -81,10 +63,10 @@ export function verifySql(target: PromotionTarget): string {
 FROM ${qualified(target.pgSchema, target.table)}`;
 }
 
-/** `indisvalid` of the named indexes of the schema ($1: the Postgres schema, $2: the names). */
+/** `indisvalid` of the named indexes of the schema ($1: the Postgres schema, $2: the names, a JSON array). */
 export const INDEX_VALIDITY_SQL = `SELECT c.relname AS name, i.indisvalid AS valid FROM pg_index i
   JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
- WHERE n.nspname = $1 AND c.relname = ANY($2::text[])`;
+ WHERE n.nspname = $1 AND c.relname IN (SELECT jsonb_array_elements_text($2::jsonb))`;
 
 /** The columns of a table ($1: schema, $2: table), for the pre-checks. */
 export const TABLE_COLUMNS_SQL = `SELECT a.attname AS name FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace

@@ -64,7 +64,8 @@ export async function preparePromotion(driver: Driver, schema: SchemaDefinition,
   const switched = new Map<string, PromotedColumnType>();
   for (const [field, p] of promotions.get(target.table) ?? []) if (field !== target.field && reached(p.state, "switched")) switched.set(field, p.type);
   const planOptions = {
-    concurrent: driver.kind === "pg",
+    // PGlite accepts CONCURRENTLY too (one session: nothing to wait for)
+    concurrent: true,
     lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
     batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
     switchSchema: options.switchSchema ?? { hash: schema.hash, json: schema.json },
@@ -78,7 +79,7 @@ async function refuseWrongTypes(driver: Driver, target: PromotionTarget): Promis
   const count = Number(rows[0]!.count);
   if (count === 0) return;
   throw new PromotionError(
-    `cannot promote ${target.table}.${target.field}: ${String(count)} document(s) hold a value that is not a ${target.type} in "${target.field}" (e.g. _id ${rows[0]!.example ?? "?"}); fix them first`,
+    `cannot promote ${target.table}.${target.field}: ${String(count)} document(s) hold a value of another type than the column's (${target.type}) in "${target.field}" (e.g. _id ${rows[0]!.example ?? "?"}); fix them first`,
   );
 }
 
@@ -172,7 +173,8 @@ async function dropInvalidLeftovers(driver: Driver, target: PromotionTarget, opt
   for (const [name, valid] of await indexValidity(driver, target, names)) {
     if (valid) continue;
     options.onRetry?.(`dropping the INVALID index ${name} left by an interrupted build`);
-    await executeStatements(driverSession(driver), [{ description: `drop the INVALID ${name}`, sql: `DROP INDEX ${driver.kind === "pg" ? "CONCURRENTLY " : ""}IF EXISTS ${qualified(target.pgSchema, name)}`, lock: "SHARE UPDATE EXCLUSIVE", concurrent: driver.kind === "pg" }], lockPolicy(options));
+    const drop = `DROP INDEX CONCURRENTLY IF EXISTS ${qualified(target.pgSchema, name)}`;
+    await executeStatements(driverSession(driver), [{ description: `drop the INVALID ${name}`, sql: drop, lock: "SHARE UPDATE EXCLUSIVE", concurrent: true }], lockPolicy(options));
   }
 }
 

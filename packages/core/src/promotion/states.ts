@@ -1,7 +1,4 @@
-import type { PromotionState } from "../storage/promoted-column.js";
-
-/** The states of a promotion, in the order its steps reach them. */
-export const PROMOTION_STATES: readonly PromotionState[] = ["expanded", "backfilled", "indexed", "verified", "switched", "finished"];
+import { PROMOTION_STATES, type PromotionState } from "../storage/promoted-column.js";
 
 /** Whether a promotion at `state` (`null`: not started) has reached `wanted`. */
 export function reached(state: PromotionState | null, wanted: PromotionState): boolean {

@@ -33,7 +33,7 @@ export function resolveTarget(schema: SchemaDefinition, pgSchema: string, argume
   if (definition === undefined) throw new PromotionError(`cannot promote ${table}.${field}: the schema has no table "${table}"`);
   const typed = promotedColumnType(table, field, definition.validator);
   if ("refused" in typed) throw new PromotionError(`cannot promote ${table}.${field}: ${typed.refused}`);
-  if (!definition.columns.includes(field)) {
+  if (!definition.promotedColumns.includes(field)) {
     throw new PromotionError(`cannot promote ${table}.${field}: not declared; add it to the table's \`.columns([...])\` in schema.ts (e.g. \`.columns(["${field}"])\`), then run \`convoy sync\``);
   }
   const indexes = definition.indexes.filter((index) => index.fields.includes(field)).map((index) => ({ name: index.name, fields: [...index.fields] }));

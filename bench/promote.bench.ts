@@ -1,0 +1,130 @@
+/**
+ * Issue 15 benchmark: `convoy promote` of `messages.author` on a 1M-row table (`--rows N` or
+ * BENCH_PROMOTE_ROWS to change it). Measures the backfill's rows/s and the longest stall of a
+ * writer doing single-row updates through `pg` during it (targets: ≥ 50k rows/s, ≤ 100 ms),
+ * the other steps' durations, and the latency of an index query on the promoted column's index
+ * vs the same query on the JSONB key-column index (before the switch), through Convoy's db layer.
+ */
+import pg from "pg";
+import { createDatabase } from "../packages/core/src/db/index.js";
+import { applyPromotion, preparePromotion } from "../packages/core/src/promotion/index.js";
+import { createPgDriver, type Driver } from "../packages/core/src/driver/index.js";
+import { defineSchema, defineTable } from "../packages/core/src/schema/index.js";
+import { ensureSchema } from "../packages/core/src/schema-sync/ensure-schema.js";
+import { openSyncDriver } from "../packages/core/src/schema-sync/index.js";
+import { AccessLog } from "../packages/core/src/storage/access-log.js";
+import { createCatalog, type Catalog } from "../packages/core/src/storage/catalog.js";
+import { loadCatalog } from "../packages/core/src/storage/load-catalog.js";
+import { loadCursorSecret } from "../packages/core/src/storage/storage-check.js";
+import { v } from "../packages/core/src/values/index.js";
+import { createBenchDatabase } from "./lib/bench-database.js";
+import { measure, percentile, report } from "./lib/stats.js";
+
+function rowsOption(): number {
+  const i = process.argv.findIndex((a) => a === "--rows" || a.startsWith("--rows="));
+  const raw = i < 0 ? process.env.BENCH_PROMOTE_ROWS : process.argv[i]!.includes("=") ? process.argv[i]!.split("=")[1] : process.argv[i + 1];
+  return raw === undefined ? 1_000_000 : Number(raw);
+}
+
+const schema = defineSchema({
+  messages: defineTable({ author: v.string(), body: v.string() }).index("by_author", ["author"]).columns(["author"]),
+});
+
+/** Single-row updates in a loop until stopped; each one's latency (ms). */
+function writerLoop(pool: pg.Pool, rows: number): { stop(): Promise<number[]> } {
+  let running = true;
+  const latencies: number[] = [];
+  const done = (async () => {
+    for (let n = 0; running; n++) {
+      const id = ((n * 7919) % rows) + 1;
+      const t0 = performance.now();
+      await pool.query(`UPDATE "public"."messages" SET data = jsonb_set(data, '{body}', to_jsonb($2::text)) WHERE _id = lpad(to_hex($1::int), 26, '0')`, [id, `edit ${String(n)}`]);
+      latencies.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await done;
+      return latencies.sort((a, b) => a - b);
+    },
+  };
+}
+
+async function queryLatency(driver: Driver, catalog: Catalog, cursorSecret: string, name: string) {
+  return measure(name, 2000, 4, (i) =>
+    driver.transaction({ isolation: "repeatable read", readOnly: true }, (tx) =>
+      createDatabase({ tx, catalog, log: new AccessLog(), writable: false, cursorSecret })
+        .query("messages")
+        .withIndex("by_author", (q) => q.eq("author", `author${String(i % 1000)}`))
+        .take(20),
+    ),
+  );
+}
+
+export async function run(): Promise<void> {
+  const rows = rowsOption();
+  const db = await createBenchDatabase();
+  const driver = await createPgDriver({ connectionString: db.url, max: 4 });
+  const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  const promoter = await openSyncDriver(db.url);
+  try {
+    await ensureSchema({ driver, databaseUrl: db.url }, schema);
+    for (let start = 1; start <= rows; start += 250_000) {
+      await driver.query(
+        `INSERT INTO "public"."messages" (_id, _creation_time, data)
+         SELECT lpad(to_hex(i), 26, '0'), 1700000000000 + i, jsonb_build_object('author', 'author' || (i % 1000), 'body', 'message number ' || i)
+           FROM generate_series($1::int, $2::int) AS i`,
+        [start, Math.min(rows, start + 249_999)],
+      );
+    }
+    await driver.query(`VACUUM ANALYZE "public"."messages"`);
+    const cursorSecret = await loadCursorSecret(driver);
+    const jsonbQueries = await queryLatency(driver, createCatalog(schema), cursorSecret, "key-column index (jsonb)");
+
+    const prepared = await preparePromotion(promoter, schema, "messages.author", { pgSchema: "public" });
+    const baselineWriter = writerLoop(pool, rows);
+    await new Promise((r) => setTimeout(r, 2000));
+    const baseline = await baselineWriter.stop();
+
+    const timings: Record<string, number> = {};
+    let writer: ReturnType<typeof writerLoop> | undefined;
+    let backfillWriter: Promise<number[]> = Promise.resolve([]);
+    let stepStart = 0;
+    await applyPromotion(promoter, prepared.plan, {
+      pgSchema: "public",
+      onStep: (step, event) => {
+        if (event === "start") {
+          stepStart = performance.now();
+          if (step.kind === "backfill") writer = writerLoop(pool, rows);
+          return;
+        }
+        timings[step.kind] = performance.now() - stepStart;
+        if (step.kind === "backfill" && writer !== undefined) {
+          backfillWriter = writer.stop();
+          writer = writerLoop(pool, rows);
+        }
+      },
+    });
+    const backfillLatencies = await backfillWriter;
+    const laterLatencies = (await writer?.stop()) ?? [];
+    const columnQueries = await queryLatency(driver, await loadCatalog(driver, schema), cursorSecret, "promoted column index");
+
+    const rate = rows / (timings.backfill! / 1000);
+    console.log(`\npromote messages.author on ${String(rows)} rows`);
+    for (const [step, ms] of Object.entries(timings)) console.log(`  ${step.padEnd(9)} ${ms.toFixed(0).padStart(8)} ms`);
+    console.log(`  backfill rate: ${rate.toFixed(0)} rows/s (target ≥ 50,000)`);
+    console.log(
+      `  writer (single-row UPDATE through pg, ${String(backfillLatencies.length)} during the backfill): p50 ${percentile(backfillLatencies, 50).toFixed(2)} ms, p99 ${percentile(backfillLatencies, 99).toFixed(2)} ms, max ${(backfillLatencies.at(-1) ?? NaN).toFixed(1)} ms (target ≤ 100); index/verify/switch: p99 ${percentile(laterLatencies, 99).toFixed(2)} ms, max ${(laterLatencies.at(-1) ?? NaN).toFixed(1)} ms; before: p50 ${percentile(baseline, 50).toFixed(2)} ms, max ${(baseline.at(-1) ?? NaN).toFixed(1)} ms`,
+    );
+    report("withIndex(by_author, eq).take(20), 4 connections: promoted column index vs key-column index", columnQueries, jsonbQueries, "column/jsonb");
+  } finally {
+    await promoter.close();
+    await pool.end();
+    await driver.close();
+    await db.drop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();
