@@ -84,6 +84,16 @@ describe("codegen determinism", () => {
     expect(readGenerated(dir)).toEqual(readGenerated(fixture));
   });
 
+  it("gives byte-identical files with or without promoted columns (.columns()) in the schema", async () => {
+    const sources = fixtureSources();
+    const schema = sources.get("schema.ts")!;
+    const promoted = schema.replace('.index("by_title", ["title"])', '.index("by_title", ["title"]).columns(["title", "stars"])');
+    expect(promoted).not.toBe(schema);
+    const dir = writeApp(new Map([...sources, ["schema.ts", promoted]]), [...sources.keys()]);
+    await runCodegen(dir);
+    expect(readGenerated(dir)).toEqual(readGenerated(fixture));
+  });
+
   it("is a pure function of the module list", () => {
     const input = { modules: [{ modulePath: "admin/users", file: "admin/users.ts" }, { modulePath: "notes", file: "notes.ts" }], schemaFile: "schema.ts" };
     expect(generateFiles(input)).toEqual(generateFiles(structuredClone(input)));

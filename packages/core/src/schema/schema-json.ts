@@ -6,10 +6,12 @@ export interface IndexJSON {
   fields: string[];
 }
 
-/** A table as plain JSON: its document validator and its indexes, sorted by name. */
+/** A table as plain JSON: its document validator, its indexes sorted by name, and its promoted columns. */
 export interface TableJSON {
   documentType: ValidatorJSON;
   indexes: IndexJSON[];
+  /** Top-level fields declared with `.columns()` (promoted to typed columns), sorted; absent when none, so older hashes are unchanged. */
+  columns?: string[];
 }
 
 /**

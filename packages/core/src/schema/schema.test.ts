@@ -119,8 +119,68 @@ describe("schema JSON and hash", () => {
       defineSchema({ ...build().tables, messages: messages().index("by_author", ["author", "body"]).index("by_city", ["profile.city"]) }),
       defineSchema({ ...build().tables, messages: messages().index("by_writer", ["author"]).index("by_city", ["profile.city"]) }),
       defineSchema(build().tables, { schemaValidation: false }),
+      defineSchema({ ...build().tables, users: defineTable({ age: v.optional(v.int64()), name: v.string() }).columns(["name"]) }),
+      defineSchema({ ...build().tables, users: defineTable({ age: v.optional(v.int64()), name: v.string() }).columns(["name", "age"]) }),
     ];
     const hashes = variants.map((schema) => schema.hash);
     expect(new Set([base, ...hashes]).size).toBe(hashes.length + 1);
+  });
+});
+
+describe(".columns() (promoted fields)", () => {
+  const posts = () =>
+    defineTable({
+      author: v.string(),
+      score: v.optional(v.number()),
+      count: v.int64(),
+      done: v.boolean(),
+      user: v.id("users"),
+      profile: v.object({ city: v.string() }),
+      tags: v.array(v.string()),
+      maybe: v.union(v.string(), v.null()),
+      kind: v.literal("a"),
+      raw: v.bytes(),
+      anything: v.any(),
+    });
+
+  it("is in the schema JSON (sorted) and the hash; absent when none, so older hashes are unchanged", () => {
+    const table = posts().index("by_author", ["author"]).columns(["score", "author"]);
+    expect(table.promotedColumns).toEqual(["score", "author"]);
+    expect(table.json.columns).toEqual(["author", "score"]);
+    expect(posts().json).not.toHaveProperty("columns");
+    expect(posts().columns([]).json).not.toHaveProperty("columns");
+    const a = defineSchema({ posts: posts().columns(["author", "score"]) });
+    const b = defineSchema({ posts: posts().columns(["score"]).columns(["author"]) });
+    expect(a.hash).toBe(b.hash);
+    expect(a.hash).not.toBe(defineSchema({ posts: posts() }).hash);
+    // indexes defined after .columns() keep the declaration
+    expect(posts().columns(["author"]).index("by_author", ["author"]).promotedColumns).toEqual(["author"]);
+  });
+
+  it("accepts string, number, int64, boolean and id fields, optional or not", () => {
+    expect(posts().columns(["author", "score", "count", "done", "user"]).promotedColumns).toHaveLength(5);
+  });
+
+  it.each([
+    ["profile.city", /field "profile.city" cannot be promoted: top-level fields only for now/],
+    ["profile", /field "profile" cannot be promoted: v.object\(\) has no single column type/],
+    ["tags", /v.array\(\) has no single column type/],
+    ["maybe", /a union \(nullable fields included\) has no single column type/],
+    ["kind", /v.literal\(\) has no single column type/],
+    ["raw", /v.bytes\(\) has no single column type/],
+    ["anything", /v.any\(\) has no single column type/],
+    ["nope", /field "nope" cannot be promoted: it is not a field of the table's documents/],
+    ["_id", /system fields are native columns already/],
+  ])("refuses %j at definition, with the reason", (field, message) => {
+    expect(() => posts().columns([field] as never)).toThrow(message);
+  });
+
+  it("refuses a field listed twice, documents of v.any() and union members that disagree", () => {
+    expect(() => posts().columns(["author", "author"])).toThrow(/listed twice/);
+    expect(() => defineTable(v.any()).columns(["x"] as never)).toThrow(/v.any\(\), so the field has no declared type/);
+    const union = defineTable(v.union(v.object({ k: v.string() }), v.object({ k: v.number() })));
+    expect(() => union.columns(["k"])).toThrow(/different types \(text, double precision\)/);
+    const agreeing = defineTable(v.union(v.object({ k: v.string(), a: v.number() }), v.object({ k: v.optional(v.string()) })));
+    expect(agreeing.columns(["k"]).promotedColumns).toEqual(["k"]);
   });
 });

@@ -4,6 +4,7 @@ import type { VObject } from "../values/validators.js";
 import { v, type ObjectType } from "../values/v.js";
 import type { GenericValidator, PropertyValidators, Validator } from "../values/validators.js";
 import type { IndexJSON, TableJSON } from "./schema-json.js";
+import { promotableFieldType } from "../storage/promoted-column.js";
 import { checkIndexField, checkIndexName, schemaDefinitionError } from "./names.js";
 
 /** The validator of a table's documents: an object, a union of objects, or `v.any()`. */
@@ -33,10 +34,35 @@ export class TableDefinition<
   readonly validator: TDocument;
   /** The user-defined indexes, in definition order. */
   readonly indexes: readonly IndexJSON[];
+  /** Top-level fields declared with {@link columns}: mirrored into typed columns by `convoy promote` (SPEC §11). */
+  readonly promotedColumns: readonly string[];
 
-  constructor(validator: TDocument, indexes: readonly IndexJSON[] = []) {
+  constructor(validator: TDocument, indexes: readonly IndexJSON[] = [], promotedColumns: readonly string[] = []) {
     this.validator = validator;
     this.indexes = indexes;
+    this.promotedColumns = promotedColumns;
+  }
+
+  /**
+   * Declares top-level fields to store also in a typed column of their own, with native
+   * indexes (`convoy promote <table>.<field>` does it online; SPEC §11). Types, queries and
+   * results do not change. Only `v.string()`, `v.number()`, `v.int64()`, `v.boolean()` and
+   * `v.id()` fields, possibly optional, can be promoted.
+   *
+   * @example
+   * defineTable({ author: v.string(), body: v.string() }).index("by_author", ["author"]).columns(["author"]);
+   */
+  columns(fields: TDocument["fieldPaths"][]): TableDefinition<TDocument, TIndexes> {
+    if (!Array.isArray(fields)) throw schemaDefinitionError(".columns() needs an array of field names");
+    const declared = new Set(this.promotedColumns);
+    for (const field of fields as unknown[]) {
+      if (typeof field !== "string") throw schemaDefinitionError(`.columns(): ${JSON.stringify(field)} is not a field name`);
+      if (declared.has(field)) throw schemaDefinitionError(`.columns(): field "${field}" is listed twice`);
+      const result = promotableFieldType(field, this.validator as GenericValidator);
+      if ("refused" in result) throw schemaDefinitionError(`.columns(): field "${field}" cannot be promoted: ${result.refused}`);
+      declared.add(field);
+    }
+    return new TableDefinition<TDocument, TIndexes>(this.validator, this.indexes, [...declared]);
   }
 
   /**
@@ -61,15 +87,17 @@ export class TableDefinition<
       seen.add(field);
       checkFieldExists(this.validator, name, field);
     }
-    return new TableDefinition(this.validator, [...this.indexes, { name, fields: [...(fields as string[])] }]);
+    return new TableDefinition(this.validator, [...this.indexes, { name, fields: [...(fields as string[])] }], this.promotedColumns);
   }
 
-  /** The table as plain JSON (validator in Convex's format, indexes sorted by name). */
+  /** The table as plain JSON (validator in Convex's format, indexes sorted by name, promoted columns sorted, left out when none). */
   get json(): TableJSON {
-    return {
+    const json: TableJSON = {
       documentType: this.validator.json,
       indexes: [...this.indexes].sort((a, b) => (a.name < b.name ? -1 : 1)).map((index) => ({ name: index.name, fields: [...index.fields] })),
     };
+    if (this.promotedColumns.length > 0) json.columns = [...this.promotedColumns].sort();
+    return json;
   }
 }
 

@@ -65,7 +65,13 @@ const EXPECTED: Record<PromotedColumnType, string> = {
  * string, number, int64, boolean or id, each possibly optional).
  */
 export function promotedColumnType(table: string, field: string, validator: GenericValidator): { type: PromotedColumnType } | { refused: string } {
-  const refuse = (reason: string) => ({ refused: `cannot promote ${table}.${field}: ${reason}` });
+  const result = promotableFieldType(field, validator);
+  return "refused" in result ? { refused: `cannot promote ${table}.${field}: ${result.refused}` } : result;
+}
+
+/** {@link promotedColumnType} without the table name: the reason alone (what `.columns()` checks at definition). */
+export function promotableFieldType(field: string, validator: GenericValidator): { type: PromotedColumnType } | { refused: string } {
+  const refuse = (reason: string) => ({ refused: reason });
   if (field.includes(".")) return refuse("top-level fields only for now (a nested path names a field inside an object)");
   if (field.startsWith("_")) return refuse("system fields are native columns already");
   if (field === DATA_COLUMN) return refuse(`its column name "${DATA_COLUMN}" is the document column's`);
@@ -78,10 +84,7 @@ export function promotedColumnType(table: string, field: string, validator: Gene
   for (const member of members) {
     if (member.kind !== "object") return refuse("the table's documents are not objects");
     const fieldValidator = Object.hasOwn(member.fields, field) ? member.fields[field]! : undefined;
-    if (fieldValidator === undefined) {
-      if (members.length === 1) return refuse("it is not a field of the table's documents");
-      continue;
-    }
+    if (fieldValidator === undefined) continue;
     const mapped = COLUMN_TYPES[fieldValidator.kind];
     if (mapped === undefined) {
       const what = fieldValidator.kind === "union" ? "a union (nullable fields included)" : `v.${fieldValidator.kind === "float64" ? "number" : fieldValidator.kind}()`;
