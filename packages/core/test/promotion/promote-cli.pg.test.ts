@@ -87,7 +87,7 @@ describe("convoy promote / convoy backfill (CLI)", () => {
     expect(plan.stdout).toContain(`ALTER TABLE "public"."messages" ADD COLUMN IF NOT EXISTS "author" text COLLATE "C";`);
     expect(plan.stdout).toMatch(/-- lock: ACCESS EXCLUSIVE on public\.messages: reads and writes wait\n.*ADD COLUMN/);
     expect(plan.stdout).toMatch(/-- lock: SHARE ROW EXCLUSIVE on public\.messages.*\nCREATE TRIGGER/);
-    expect(plan.stdout).toMatch(/-- lock: ROW EXCLUSIVE on public\.messages.*\nWITH batch AS/);
+    expect(plan.stdout).toMatch(/-- lock: ROW EXCLUSIVE on public\.messages.*\nWITH bound AS/);
     expect(plan.stdout).toMatch(/-- lock: SHARE UPDATE EXCLUSIVE on public\.messages.*runs outside a transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS "messages__by_author__c"/);
     expect(plan.stdout).toMatch(/-- lock: ACCESS SHARE on public\.messages/);
     expect(plan.stdout).toContain("lock_timeout 2000 ms, retried");
