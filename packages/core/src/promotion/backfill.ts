@@ -49,7 +49,7 @@ export async function backfill(driver: Driver, target: PromotionTarget, options:
   const recorded = (await loadPromotions(driver, target.pgSchema)).get(target.table)?.get(target.field);
   if (recorded === undefined) throw new PromotionError(`${target.table}.${target.field} is not expanded yet: run \`convoy promote ${target.table}.${target.field} --apply\``);
   let after = recorded.backfillAfter ?? "";
-  let rowsDone = Number(recorded.rowsDone);
+  let rowsDone = recorded.rowsDone;
   const left = await driver.query<{ n: string }>(rowsAfterSql(target), [after]);
   const progress: BackfillProgress = { rowsDone, total: rowsDone + Number(left.rows[0]!.n), rowsThisRun: 0, elapsedMs: 0, changed: 0 };
   if (recorded.state !== "expanded") return progress;

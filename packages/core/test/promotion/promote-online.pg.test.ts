@@ -3,7 +3,7 @@ import { createDatabase } from "../../src/db/index.js";
 import type { Driver } from "../../src/driver/index.js";
 import { createRegistrySync } from "../../src/functions/registry.js";
 import { applyPromotion, preparePromotion, readVerification } from "../../src/promotion/index.js";
-import { createRuntime, type Runtime } from "../../src/runtime/runtime.js";
+import { createRuntime } from "../../src/runtime/runtime.js";
 import { defineSchema, defineTable } from "../../src/schema/index.js";
 import { ensureSchema } from "../../src/schema-sync/ensure-schema.js";
 import { openSyncDriver } from "../../src/schema-sync/index.js";
@@ -30,7 +30,6 @@ const schema = defineSchema({
 
 describe("convoy promote under concurrent load (200k rows)", () => {
   const db = useTestDatabase();
-  const runtimes: Runtime[] = [];
   let promoter: Driver | undefined;
   afterAll(async () => {
     await promoter?.close();
@@ -47,7 +46,6 @@ describe("convoy promote under concurrent load (200k rows)", () => {
     ids.slice(0, FROZEN).forEach((id, i) => frozenByAuthor.set(author(i), [...(frozenByAuthor.get(author(i)) ?? []), id]));
 
     const runtime = await createRuntime({ driver, schema, registry: createRegistrySync({}) });
-    runtimes.push(runtime);
     promoter = await openSyncDriver(databaseUrl);
     let done = false;
     let expanded = false;
@@ -73,7 +71,7 @@ describe("convoy promote under concurrent load (200k rows)", () => {
       counts.convoyWrites++;
       if (n % 10 === 0) {
         const inserted = await runtime.runHandler("mutation", (ctx) => ctx.db.insert("messages", { author: `i${String(n)}`, body: "new" }));
-        model.set(inserted.value as string, `i${String(n)}`);
+        model.set(inserted.value, `i${String(n)}`);
         counts.inserts++;
       }
     });
@@ -132,7 +130,6 @@ describe("convoy promote under concurrent load (200k rows)", () => {
 
     // a runtime started after the switch reads through the column: same results, the __c index
     const after = await createRuntime({ driver, schema, registry: createRegistrySync({}) });
-    runtimes.push(after);
     const { value: f7 } = await after.runHandler("query", (ctx) => ctx.db.query("messages").withIndex("by_author", (q) => q.eq("author", "f7")).collect());
     expect((f7 as { _id: string }[]).map((d) => d._id).sort()).toEqual([...frozenByAuthor.get("f7")!].sort());
 
