@@ -20,8 +20,15 @@ export interface BackfillProgress {
 
 /** Options of {@link backfill}. */
 export interface BackfillOptions {
-  /** Rows per batch (default 5000). */
+  /** Rows per batch at most (default 5000). */
   batchSize?: number;
+  /**
+   * How long one batch's transaction may hold its rows' locks, in ms (default 50): a batch that
+   * took longer makes the next ones smaller (down to 100 rows), a quick one makes them larger
+   * again (up to `batchSize`), so a writer of a row in the batch never waits much longer than
+   * this, however loaded the server is.
+   */
+  maxBatchMs?: number;
   /** Pause between batches, in ms (default 0). */
   throttleMs?: number;
   /** `lock_timeout` of a batch's row locks, in ms (default 5000): a batch never waits long behind a writer; it is retried. */
@@ -31,6 +38,9 @@ export interface BackfillOptions {
 
 /** Rows per backfill batch unless told otherwise. */
 export const DEFAULT_BATCH_SIZE = 5000;
+/** The longest a batch should hold its row locks unless told otherwise (ms). */
+export const DEFAULT_MAX_BATCH_MS = 50;
+const MIN_BATCH_SIZE = 100;
 
 const BATCH_SETTINGS_SQL = `SELECT set_config('lock_timeout', $1, true), set_config('convoy.origin', 'promote', true), set_config('convoy.backfill', 'on', true), set_config('synchronous_commit', 'off', true)`;
 const RETRYABLE = new Set(["55P03", "40P01", "40001"]);
@@ -55,15 +65,18 @@ export async function backfill(driver: Driver, target: PromotionTarget, options:
   if (recorded.state !== "expanded") return progress;
   const started = performance.now();
   const batchSql = backfillBatchSql(target);
+  const maxBatchMs = options.maxBatchMs ?? DEFAULT_MAX_BATCH_MS;
+  let size = batchSize;
   for (let attempt = 0; ; ) {
     let batch: { last: string | null; rows: number; changed: number };
+    const batchStarted = performance.now();
     try {
       batch = await driver.transaction({ isolation: "read committed" }, async (tx) => {
         // documents do not change: no external-write notification (convoy.origin), no trigger call
         // (its WHEN skips it); the progress row commits with the batch, so a commit lost in a
         // crash (synchronous_commit off) is redone on resume
         await tx.query(BATCH_SETTINGS_SQL, [String(lockTimeout)]);
-        const { rows } = await tx.query<{ last: string | null; rows: number; changed: number }>(batchSql, [after, batchSize]);
+        const { rows } = await tx.query<{ last: string | null; rows: number; changed: number }>(batchSql, [after, size]);
         const result = rows[0]!;
         if (result.last !== null) await tx.query(RECORD_BATCH_SQL, [target.pgSchema, target.table, target.field, result.last, result.rows]);
         return result;
@@ -83,7 +96,10 @@ export async function backfill(driver: Driver, target: PromotionTarget, options:
     progress.changed = batch.changed;
     progress.elapsedMs = performance.now() - started;
     options.onProgress?.({ ...progress });
-    if (batch.rows < batchSize) break;
+    if (batch.rows < size) break;
+    const took = performance.now() - batchStarted;
+    if (took > maxBatchMs) size = Math.max(Math.min(MIN_BATCH_SIZE, batchSize), Math.floor((size * maxBatchMs) / took));
+    else if (took < maxBatchMs / 2) size = Math.min(batchSize, Math.ceil(size * 1.5));
     if ((options.throttleMs ?? 0) > 0) await sleep(options.throttleMs!);
   }
   progress.elapsedMs = performance.now() - started;

@@ -50,8 +50,9 @@ export interface PlanOptions {
   concurrent: boolean;
   /** `lock_timeout` of each DDL statement, in ms. */
   lockTimeoutMs: number;
-  /** Rows per backfill batch. */
+  /** Rows per backfill batch (at most), and how long a batch may hold its row locks (ms). */
   batchSize: number;
+  maxBatchMs: number;
   /** The schema hash and JSON the switch records as the database's. */
   switchSchema: { hash: string; json: SchemaJSON };
   /** Promoted fields of the table already switched (their columns back the same indexes). */
@@ -109,11 +110,12 @@ export function planPromotion(target: PromotionTarget, state: PromotionState | n
     },
     {
       kind: "backfill",
-      description: `copy ${target.table}.${target.field} of every existing document into the column, in batches of ${String(options.batchSize)} rows by _id`,
+      description: `copy ${target.table}.${target.field} of every existing document into the column, in batches of up to ${String(options.batchSize)} rows by _id`,
       reaches: "backfilled",
       notes: [
         "each batch is its own short transaction that also records its progress (resumable after a kill)",
         "only the batch's rows are locked, for the batch; other rows' readers and writers never wait",
+        `batches shrink when one holds its row locks longer than ${String(options.maxBatchMs)} ms (and grow back): a writer of a row in the batch waits about that long at most`,
       ],
       statements: [
         statement(`one batch ($1: last _id done, $2: ${String(options.batchSize)})`, backfillBatchSql(target), "ROW EXCLUSIVE", where),

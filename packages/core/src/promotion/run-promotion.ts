@@ -4,7 +4,7 @@ import type { SchemaJSON } from "../schema/schema-json.js";
 import { driverSession, executeStatements, type LockPolicy } from "../schema-sync/execute.js";
 import { finishLogEntry } from "../schema-sync/sync-log.js";
 import { loadPromotions, type PromotedColumnType, type PromotionState } from "../storage/promoted-column.js";
-import { backfill, DEFAULT_BATCH_SIZE, type BackfillProgress } from "./backfill.js";
+import { backfill, DEFAULT_BATCH_SIZE, DEFAULT_MAX_BATCH_MS, type BackfillProgress } from "./backfill.js";
 import { planFinish, planPromotion, promotedIndexes, type PromotionPlan, type PromotionStep } from "./plan.js";
 import { PromotionError } from "./promotion-error.js";
 import { startStepEntry } from "./promotion-log.js";
@@ -22,6 +22,8 @@ export interface PromotionOptions {
   /** Rows per backfill batch (default 5000) and the pause between batches (ms, default 0). */
   batchSize?: number;
   throttleMs?: number;
+  /** The longest one backfill batch should hold its row locks (ms, default 50): batches shrink and grow to keep to it. */
+  maxBatchMs?: number;
   /** The schema hash and JSON the switch records (default: the code's schema with every declared column). */
   switchSchema?: { hash: string; json: SchemaJSON };
   /** Told when a step starts and ends, and of each retry. */
@@ -68,6 +70,7 @@ export async function preparePromotion(driver: Driver, schema: SchemaDefinition,
     concurrent: true,
     lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
     batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+    maxBatchMs: options.maxBatchMs ?? DEFAULT_MAX_BATCH_MS,
     switchSchema: options.switchSchema ?? { hash: schema.hash, json: schema.json },
     switched,
   };
@@ -139,6 +142,7 @@ async function runStep(driver: Driver, target: PromotionTarget, step: PromotionS
       await backfill(driver, target, {
         ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
         ...(options.throttleMs === undefined ? {} : { throttleMs: options.throttleMs }),
+        ...(options.maxBatchMs === undefined ? {} : { maxBatchMs: options.maxBatchMs }),
         ...(options.onBackfillProgress === undefined ? {} : { onProgress: options.onBackfillProgress }),
       });
       await executeStatements(session, [last!], lockPolicy(options));

@@ -10,6 +10,7 @@ interface BackfillFlags {
   db?: string;
   batchSize?: number;
   throttle?: number;
+  maxBatchMs?: number;
 }
 
 /** `convoy backfill <table>.<field>`: the resumable, batched backfill of an expanded promotion on its own. */
@@ -20,6 +21,7 @@ export function addBackfillCommand(program: Command): void {
     .argument("<table.field>", "the field being promoted, e.g. messages.author")
     .option("--batch-size <rows>", "rows per batch, each its own short transaction (default 5000)", parsePositiveInteger)
     .option("--throttle <ms>", "pause between batches (default 0)", parseNonNegativeInteger)
+    .option("--max-batch-ms <ms>", "longest a batch may hold its row locks; batches shrink to keep to it (default 50)", parsePositiveInteger)
     .option("--db <url>", "Postgres URL (default: DATABASE_URL, else the embedded PGlite in .convoy/)")
     .action(async (argument: string, flags: BackfillFlags) => {
       const { config, driver } = await openPromotionDatabase(flags);

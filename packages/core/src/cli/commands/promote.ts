@@ -16,6 +16,7 @@ interface PromoteFlags {
   lockTimeout?: number;
   batchSize?: number;
   throttle?: number;
+  maxBatchMs?: number;
 }
 
 /** A positive integer option (`--batch-size`, `--lock-timeout`). */
@@ -40,13 +41,14 @@ export async function openPromotionDatabase(flags: { db?: string }) {
 }
 
 /** The promotion options shared by `convoy promote` and `convoy backfill`. */
-export function promotionOptions(pgSchema: string, flags: { lockTimeout?: number; batchSize?: number; throttle?: number }, label: string): { options: PromotionOptions; stopProgress: () => void } {
+export function promotionOptions(pgSchema: string, flags: { lockTimeout?: number; batchSize?: number; throttle?: number; maxBatchMs?: number }, label: string): { options: PromotionOptions; stopProgress: () => void } {
   let reporter: ReturnType<typeof progressReporter> | undefined;
   const options: PromotionOptions = {
     pgSchema,
     ...(flags.lockTimeout === undefined ? {} : { lockTimeoutMs: flags.lockTimeout }),
     ...(flags.batchSize === undefined ? {} : { batchSize: flags.batchSize }),
     ...(flags.throttle === undefined ? {} : { throttleMs: flags.throttle }),
+    ...(flags.maxBatchMs === undefined ? {} : { maxBatchMs: flags.maxBatchMs }),
     onStep: (step, event) => {
       if (event === "start") logger.info(logger.dim(`… ${step.kind}: ${step.description}`));
       else {
@@ -74,6 +76,7 @@ export function addPromoteCommand(program: Command): void {
     .option("--finish", "the contract step after the switch: drop the key-column indexes and key column the switch made unused (prints its plan; with --apply runs it)")
     .option("--batch-size <rows>", "rows per backfill batch (default 5000)", parsePositiveInteger)
     .option("--throttle <ms>", "pause between backfill batches (default 0)", parseNonNegativeInteger)
+    .option("--max-batch-ms <ms>", "longest a backfill batch may hold its row locks; batches shrink to keep to it (default 50)", parsePositiveInteger)
     .option("--lock-timeout <ms>", "lock_timeout of each DDL statement before it is retried (default 2000)", parsePositiveInteger)
     .option("--db <url>", "Postgres URL (default: DATABASE_URL, else the embedded PGlite in .convoy/)")
     .action(async (argument: string, flags: PromoteFlags) => {
