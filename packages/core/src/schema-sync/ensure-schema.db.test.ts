@@ -65,10 +65,18 @@ describe("ensureSchema (the dev/test opt-in, through convoy sync's code path)", 
     const { rows } = await db().driver.query<{ table_name: string }>(
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'convoy' ORDER BY table_name`,
     );
-    expect(rows.map((r) => r.table_name)).toEqual(["columns", "crons", "meta", "request_log", "scheduled_functions", "sync_log", "tables"]);
+    expect(rows.map((r) => r.table_name)).toEqual(["columns", "crons", "meta", "promotions", "request_log", "scheduled_functions", "sync_log", "tables"]);
     const registered = await db().driver.query<{ table_name: string }>("SELECT table_name FROM convoy.tables ORDER BY table_name");
     expect(registered.rows.map((r) => r.table_name)).toEqual(["messages", "users"]);
     expect(await loadCursorSecret(db().driver)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("adds convoy.promotions to a database whose bookkeeping predates it", async () => {
+    await db().driver.query("DROP TABLE convoy.promotions");
+    const steps = await ensure(schema);
+    expect(steps.filter((step) => step.startsWith("create"))).toEqual(["create the promotions table convoy.promotions (convoy promote)"]);
+    const { rows } = await db().driver.query<{ ok: boolean }>("SELECT to_regclass('convoy.promotions') IS NOT NULL AS ok");
+    expect(rows[0]!.ok).toBe(true);
   });
 
   it("adds the scheduler's tables to a database whose bookkeeping predates them", async () => {

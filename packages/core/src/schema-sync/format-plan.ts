@@ -29,6 +29,7 @@ export function formatPlan(plan: SyncPlan, style: FormatStyle = plain, options: 
         style.dim(" (pass --allow-drop to drop them)"),
     );
   }
+  lines.push(...formatPendingPromotions(plan));
   if (options.sql !== false && plan.steps.some((step) => step.statements.length > 0)) {
     lines.push("", style.bold("SQL:"));
     plan.steps.forEach((step, i) => {
@@ -43,6 +44,11 @@ export function formatPlan(plan: SyncPlan, style: FormatStyle = plain, options: 
     });
   }
   return lines.join("\n");
+}
+
+/** One line per declared promotion sync leaves pending, with the command that does it. */
+export function formatPendingPromotions(plan: SyncPlan): string[] {
+  return (plan.pendingPromotions ?? []).map(({ table, field }) => `promotion of ${table}.${field} pending (declared in .columns()): run \`convoy promote ${table}.${field}\``);
 }
 
 const MAX_PARAM_LENGTH = 120;
@@ -64,7 +70,7 @@ export function formatChecks(checks: readonly DocumentCheck[]): string[] {
 
 /** A one-paragraph account of what a sync did. */
 export function formatResult(result: SyncResult): string {
-  const lines = formatChecks(result.checks);
+  const lines = [...formatChecks(result.checks), ...formatPendingPromotions(result.plan)];
   switch (result.outcome) {
     case "up-to-date":
       lines.push("the database is up to date");
@@ -130,6 +136,7 @@ export function describeApplied(result: SyncResult): string[] {
         lines.push(`${step.description}${took(durationMs)}`);
     }
   }
+  lines.push(...formatPendingPromotions(result.plan));
   for (const check of result.checks) lines.push(`checked ${String(check.checked)} document${check.checked === 1 ? "" : "s"} of ${check.table} against the new schema`);
   return lines;
 }

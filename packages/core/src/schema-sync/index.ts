@@ -17,5 +17,6 @@ export { readSchemaHash, openSyncDriver, schemaMismatch } from "./sync-driver.js
 export { formatPlan, formatResult, describeApplied } from "./format-plan.js";
 export { ensureSchema, describeRefusal, type EnsureDatabase, type EnsureOptions } from "./ensure-schema.js";
 export { SyncError } from "./sync-error.js";
+export { effectiveSchema, loadEffectiveSchema, recordSchemaHash, switchedIn, type RecordedSchema } from "./effective-schema.js";
 export * from "./plan-types.js";
 export { SYNC_LOCK_KEY } from "./ddl.js";

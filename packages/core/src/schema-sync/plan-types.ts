@@ -159,10 +159,15 @@ export interface KeptItem {
 /** What sync would do: typed steps in order, plus what it keeps. Empty `steps` = nothing pending. */
 export interface SyncPlan {
   pgSchema: string;
-  /** The code's schema hash. */
+  /** The code's schema hash (the effective one while promotions are pending, see `pendingPromotions`). */
   schemaHash: string;
   /** The hash recorded in the database (`null`: never synced). */
   databaseHash: string | null;
   steps: PlanStep[];
   kept: KeptItem[];
+  /**
+   * Fields the code declares in `.columns()` whose promotion is not switched yet: sync leaves
+   * them to `convoy promote <table>.<field>` (and records the schema without them).
+   */
+  pendingPromotions?: { table: string; field: string }[];
 }

@@ -2,7 +2,8 @@ import { canonicalJson } from "../schema/canonical-json.js";
 import type { SchemaJSON } from "../schema/schema-json.js";
 import { KEY_COLUMN_PREFIX, fieldStorage, indexedPaths, tableStorage, type RecordedColumns, type TableStorage } from "../storage/table-storage.js";
 import { indexNameFor } from "../storage/index-names.js";
-import { PROMOTIONS_SQL } from "../storage/promoted-column.js";
+import { PROMOTIONS_SQL, createPromotedIndexSql, promotedIndexName, type PromotedColumnType, type RecordedPromotion } from "../storage/promoted-column.js";
+import { RECORD_SCHEMA_SQL, effectiveSchema, recordSchemaParams, switchedIn } from "./effective-schema.js";
 import { DB_FUNCTIONS_SQL } from "../storage/sql/filter-functions.js";
 import { literal, qualified, quoteIdent, quoteName } from "../storage/sql/identifiers.js";
 import { CONVOY_SCHEMA, SORT_KEY_FUNCTION, SORT_KEY_FUNCTION_SQL } from "../storage/sql/sort-key-function.js";
@@ -12,9 +13,6 @@ import {
   REQUEST_LOG_SQL,
   SCHEDULER_SQL,
   DEFAULT_PG_SCHEMA,
-  META_TABLE,
-  SCHEMA_HASH_KEY,
-  SCHEMA_JSON_KEY,
   TABLES_TABLE,
   addKeyColumnsSql,
   createIndexSql,
@@ -118,8 +116,17 @@ const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
  * const state = await introspect(tx, "public", expectedDefinitionLookup(schema.json));
  * const plan = planSync(state, schema.json, schema.hash, { concurrent: driver.kind === "pg" });
  */
-export function planSync(state: DatabaseState, schema: SchemaJSON, schemaHash: string, options: PlanOptions = {}): SyncPlan {
+export function planSync(state: DatabaseState, codeSchema: SchemaJSON, codeHash: string, options: PlanOptions = {}): SyncPlan {
   const pgSchema = state.pgSchema;
+  // Declared promotions not switched yet are left to `convoy promote`: the database records the
+  // effective schema (design §8), so servers of this code start before the switch.
+  const switched = switchedIn(state.promotions ?? new Map<string, Map<string, RecordedPromotion>>());
+  const pendingPromotions = Object.entries(codeSchema.tables)
+    .flatMap(([table, json]) => (json.columns ?? []).filter((field) => !switched(table, field)).map((field) => ({ table, field })))
+    .sort((a, b) => byName(`${a.table}.${a.field}`, `${b.table}.${b.field}`));
+  const effective = pendingPromotions.length === 0 ? { json: codeSchema, hash: codeHash } : effectiveSchema({ json: codeSchema }, switched);
+  const schema = effective.json;
+  const schemaHash = effective.hash;
   const allowDrop = options.allowDrop === true;
   const concurrently = options.concurrent === true;
   const steps: PlanStep[] = [];
@@ -151,7 +158,14 @@ export function planSync(state: DatabaseState, schema: SchemaJSON, schemaHash: s
   if (pgSchema !== DEFAULT_PG_SCHEMA && !state.hasUserSchema) bookkeeping.push(tx(`create schema ${pgSchema}`, `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(pgSchema)}`, "none"));
   if (bookkeeping.length > 0) steps.push({ kind: "bookkeeping", description: "create Convoy's bookkeeping schema and SQL functions", statements: bookkeeping });
 
-  const storageOf = (table: string): TableStorage => expectedStorage(table, schema, state.recordedColumns?.get(table));
+  // After `convoy promote --finish`, a promoted field has no key column and its indexes only their column-backed twin.
+  const finished = (table: string): Set<string> =>
+    new Set((schema.tables[table]?.columns ?? []).filter((field) => state.promotions?.get(table)?.get(field)?.state === "finished"));
+  const storageOf = (table: string): TableStorage => {
+    const done = finished(table);
+    const paths = indexedPaths(schema.tables[table]?.indexes ?? []).filter((path) => !done.has(path));
+    return tableStorage(state.recordedColumns?.get(table), paths);
+  };
   const createIndexStatements = (table: string, index: ExpectedIndex, build: { concurrent: boolean; name?: string }): SyncStatement[] => {
     const name = build.name ?? index.pgName;
     const comment: IndexComment = { convoy: 1, table, index: index.name, fields: index.fields, definition: index.definition };
@@ -252,7 +266,9 @@ export function planSync(state: DatabaseState, schema: SchemaJSON, schemaHash: s
         statements: [dropIndexStatement(`drop leftover index ${leftover.name}`, table, leftover.name)],
       });
     }
+    const done = finished(table);
     for (const index of indexes) {
+      if (index.fields.some((field) => done.has(field))) continue;
       const current = byPgName.get(index.pgName);
       if (current === undefined) {
         steps.push({
@@ -302,10 +318,41 @@ export function planSync(state: DatabaseState, schema: SchemaJSON, schemaHash: s
         });
       }
     }
+    // The column-backed indexes of switched promotions (`convoy promote` builds them; sync builds
+    // those of indexes added after the switch, since servers then read through them).
+    const promoted = new Map<string, PromotedColumnType>();
+    for (const field of schema.tables[table]?.columns ?? []) {
+      const promotion = state.promotions?.get(table)?.get(field);
+      if (promotion !== undefined && switched(table, field)) promoted.set(field, promotion.type);
+    }
+    const promotedNames = new Set<string>();
+    for (const index of indexes) {
+      const name = promotedIndexName(table, index.name);
+      promotedNames.add(name);
+      if (!index.fields.some((field) => promoted.has(field)) || byPgName.has(name)) continue;
+      steps.push({
+        kind: "create_index",
+        table,
+        index: index.name,
+        fields: index.fields,
+        concurrent: concurrently,
+        description: `create the column-backed index ${name} of ${table}.${index.name} (promoted fields)${concurrently ? " concurrently" : ""}`,
+        statements: [
+          {
+            description: `create index ${name}`,
+            sql: createPromotedIndexSql(pgSchema, table, index, promoted, { concurrently }),
+            lock: concurrently ? "SHARE UPDATE EXCLUSIVE" : "SHARE",
+            lockTarget: target(table),
+            concurrent: concurrently,
+            ...(concurrently ? { retryCleanup: `DROP INDEX CONCURRENTLY IF EXISTS ${qualified(pgSchema, name)}` } : {}),
+          },
+        ],
+      });
+    }
     // Convoy's indexes that the code no longer has.
     const expectedNames = new Set(indexes.map((index) => index.pgName));
     for (const index of existing.indexes) {
-      if (index.primary || expectedNames.has(index.name) || !isConvoyIndex(table, index)) continue;
+      if (index.primary || expectedNames.has(index.name) || promotedNames.has(index.name) || !isConvoyIndex(table, index)) continue;
       const name = index.recorded?.index ?? index.name.slice(table.length + 2);
       if (allowDrop) {
         steps.push({ kind: "drop_index", table, index: name, description: `drop index ${table}.${name} (removed from the schema; --allow-drop)`, statements: [dropIndexStatement(`drop index ${index.name}`, table, index.name)] });
@@ -387,15 +434,15 @@ export function planSync(state: DatabaseState, schema: SchemaJSON, schemaHash: s
       statements: [
         tx(
           "record the schema hash and JSON",
-          `INSERT INTO ${META_TABLE} (key, value) VALUES ($1, $2), ($3, $4) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+          RECORD_SCHEMA_SQL,
           "ROW EXCLUSIVE",
           `${CONVOY_SCHEMA}.meta`,
-          [SCHEMA_HASH_KEY, schemaHash, SCHEMA_JSON_KEY, canonicalJson(schema)],
+          recordSchemaParams({ hash: schemaHash, json: schema }),
         ),
       ],
     });
   }
-  return { pgSchema, schemaHash, databaseHash: state.storedHash, steps, kept };
+  return { pgSchema, schemaHash, databaseHash: state.storedHash, steps, kept, ...(pendingPromotions.length === 0 ? {} : { pendingPromotions }) };
 }
 
 /** Whether an index of a table is one Convoy made (`<table>__<index>`, or with Convoy's recorded definition). */

@@ -50,7 +50,7 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
   // start: a commit is acknowledged once on disk; dev trades that for speed (docs/drivers.md)
   const driver = await openDatabase(config, options.mode === "start" ? "fsync" : "relaxed");
   const verify = async (app: LoadedApp) => {
-    const mismatch = await schemaMismatch(driver, app.schema.hash);
+    const mismatch = await schemaMismatch(driver, app.schema, config.pgSchema);
     if (mismatch !== null) throw new Error(mismatch);
   };
   const dev = options.mode === "dev";
