@@ -1,7 +1,5 @@
 import type { LockLevel, SyncStatement } from "../schema-sync/plan-types.js";
-import { canonicalJson } from "../schema/canonical-json.js";
-import type { SchemaJSON } from "../schema/schema-json.js";
-import { META_TABLE, SCHEMA_HASH_KEY, SCHEMA_JSON_KEY } from "../storage/layout.js";
+import { RECORD_SCHEMA_SQL, recordSchemaParams, type RecordedSchema } from "../schema-sync/effective-schema.js";
 import { indexNameFor } from "../storage/index-names.js";
 import {
   addPromotedColumnSql,
@@ -54,7 +52,7 @@ export interface PlanOptions {
   batchSize: number;
   maxBatchMs: number;
   /** The schema hash and JSON the switch records as the database's. */
-  switchSchema: { hash: string; json: SchemaJSON };
+  switchSchema: RecordedSchema;
   /** Promoted fields of the table already switched (their columns back the same indexes). */
   switched: ReadonlyMap<string, PromotedColumnType>;
 }
@@ -160,13 +158,7 @@ export function planPromotion(target: PromotionTarget, state: PromotionState | n
       notes: ["one transaction: servers load the switched catalog when they (re)start with this schema"],
       statements: [
         setState(target, "switched"),
-        statement(
-          "record the schema hash and JSON",
-          `INSERT INTO ${META_TABLE} (key, value) VALUES ($1, $2), ($3, $4) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
-          "ROW EXCLUSIVE",
-          `${CONVOY_SCHEMA}.meta`,
-          { params: [SCHEMA_HASH_KEY, options.switchSchema.hash, SCHEMA_JSON_KEY, canonicalJson(options.switchSchema.json)] },
-        ),
+        statement("record the schema hash and JSON (with this column)", RECORD_SCHEMA_SQL, "ROW EXCLUSIVE", `${CONVOY_SCHEMA}.meta`, { params: recordSchemaParams(options.switchSchema) }),
       ],
     },
   ];

@@ -1,6 +1,7 @@
 import type { Driver } from "../driver/index.js";
 import type { SchemaDefinition } from "../schema/index.js";
-import type { SchemaJSON } from "../schema/schema-json.js";
+import { effectiveSchema, switchedIn } from "../schema-sync/effective-schema.js";
+import { readSchemaHash } from "../schema-sync/sync-driver.js";
 import { driverSession, executeStatements, type LockPolicy } from "../schema-sync/execute.js";
 import { finishLogEntry } from "../schema-sync/sync-log.js";
 import { loadPromotions, type PromotedColumnType, type PromotionState } from "../storage/promoted-column.js";
@@ -24,8 +25,6 @@ export interface PromotionOptions {
   throttleMs?: number;
   /** The longest one backfill batch should hold its row locks (ms, default 50): batches shrink and grow to keep to it. */
   maxBatchMs?: number;
-  /** The schema hash and JSON the switch records (default: the code's schema with every declared column). */
-  switchSchema?: { hash: string; json: SchemaJSON };
   /** Told when a step starts and ends, and of each retry. */
   onStep?: (step: PromotionStep, event: "start" | "done") => void;
   onRetry?: (message: string) => void;
@@ -54,13 +53,21 @@ export async function preparePromotion(driver: Driver, schema: SchemaDefinition,
   const { rows: columns } = await driver.query<{ name: string }>(TABLE_COLUMNS_SQL, [target.pgSchema, target.table]);
   if (columns.length === 0) throw new PromotionError(`the table ${target.pgSchema}.${target.table} does not exist: run \`convoy sync\` first`);
   const promotions = await loadPromotions(driver, target.pgSchema);
-  const recorded = promotions.get(target.table)?.get(target.field);
-  const state = recorded?.state ?? null;
-  if (recorded === undefined && columns.some((c) => c.name === target.field)) {
+  const promotion = promotions.get(target.table)?.get(target.field);
+  const state = promotion?.state ?? null;
+  if (promotion === undefined && columns.some((c) => c.name === target.field)) {
     throw new PromotionError(`cannot promote ${target.table}.${target.field}: the table already has a column "${target.field}" that is not a promotion's`);
   }
-  if (recorded !== undefined && recorded.type !== target.type) {
-    throw new PromotionError(`${target.table}.${target.field} was promoted as ${recorded.type} but the schema now says ${target.type}: undo the promotion by hand (docs/promotion.md) first`);
+  if (promotion !== undefined && promotion.type !== target.type) {
+    throw new PromotionError(`${target.table}.${target.field} was promoted as ${promotion.type} but the schema now says ${target.type}: undo the promotion by hand (docs/promotion.md) first`);
+  }
+  if (!reached(state, "switched")) {
+    // the switch records the code's schema as the database's: everything else must be synced already
+    const current = effectiveSchema(schema, switchedIn(promotions));
+    const recorded = await readSchemaHash(driver);
+    if (recorded !== current.hash) {
+      throw new PromotionError(`the database is at schema ${recorded?.slice(0, 12) ?? "none"} but the code's schema is ${current.hash.slice(0, 12)}: run \`convoy sync\` first`);
+    }
   }
   if (!reached(state, "backfilled")) await refuseWrongTypes(driver, target);
   const switched = new Map<string, PromotedColumnType>();
@@ -71,7 +78,8 @@ export async function preparePromotion(driver: Driver, schema: SchemaDefinition,
     lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
     batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
     maxBatchMs: options.maxBatchMs ?? DEFAULT_MAX_BATCH_MS,
-    switchSchema: options.switchSchema ?? { hash: schema.hash, json: schema.json },
+    // the switch records the schema with this field's column (and those switched before it)
+    switchSchema: effectiveSchema(schema, (table, field) => (table === target.table && field === target.field) || switchedIn(promotions)(table, field)),
     switched,
   };
   return { plan: planPromotion(target, state, planOptions), finish: planFinish(target, state, planOptions) };

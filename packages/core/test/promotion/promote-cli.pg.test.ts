@@ -126,6 +126,9 @@ describe("convoy promote / convoy backfill (CLI)", () => {
     expect(apply.status, apply.stderr).toBe(0);
     expect(apply.stdout).toContain("messages.author is switched");
     expect((await promotionRow())!.state).toBe("switched");
+    // the switch recorded the code's whole schema: nothing pending for sync, start accepts it
+    const check = runCli(["sync", "--check"], dir, env());
+    expect(check.status, check.stdout + check.stderr).toBe(0);
     const verification = await readVerification(db().driver, resolveTarget(schema, "public", "messages.author"));
     expect(verification).toMatchObject({ rows: ROWS, mismatched: 0, indexes: { messages__by_author__c: true } });
     expect(verification.columnChecksum).toBe(verification.documentChecksum);
