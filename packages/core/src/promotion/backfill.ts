@@ -1,7 +1,7 @@
 import type { Driver } from "../driver/index.js";
 import { DatabaseError } from "../errors/index.js";
 import { loadPromotions } from "../storage/promoted-column.js";
-import { backfillBatchSql, RECORD_BATCH_SQL, rowsAfterSql } from "./promotion-sql.js";
+import { backfillBatchSql, rowsAfterSql } from "./promotion-sql.js";
 import { PromotionError } from "./promotion-error.js";
 import type { PromotionTarget } from "./target.js";
 
@@ -76,9 +76,9 @@ export async function backfill(driver: Driver, target: PromotionTarget, options:
         // (its WHEN skips it); the progress row commits with the batch, so a commit lost in a
         // crash (synchronous_commit off) is redone on resume
         await tx.query(BATCH_SETTINGS_SQL, [String(lockTimeout)]);
-        const { rows } = await tx.query<{ last: string | null; rows: number; changed: number }>(batchSql, [after, size]);
+        const { rows } = await tx.query<{ last: string | null; rows: number; changed: number; recorded: number }>(batchSql, [after, size, target.pgSchema, target.table, target.field]);
         const result = rows[0]!;
-        if (result.last !== null) await tx.query(RECORD_BATCH_SQL, [target.pgSchema, target.table, target.field, result.last, result.rows]);
+        if (result.last !== null && result.recorded !== 1) throw new PromotionError(`the promotion of ${target.table}.${target.field} is no longer recorded: was it undone meanwhile?`);
         return result;
       });
     } catch (error) {

@@ -14,7 +14,7 @@ import {
 import { qualified, quoteIdent, quoteName } from "../storage/sql/identifiers.js";
 import { CONVOY_SCHEMA } from "../storage/sql/sort-key-function.js";
 import { DATA_COLUMN, keyColumnName } from "../storage/table-storage.js";
-import { backfillBatchSql, RECORD_BATCH_SQL, verifySql } from "./promotion-sql.js";
+import { backfillBatchSql, verifySql } from "./promotion-sql.js";
 import { reached } from "./states.js";
 import type { PromotionTarget } from "./target.js";
 
@@ -116,8 +116,9 @@ export function planPromotion(target: PromotionTarget, state: PromotionState | n
         `batches shrink when one holds its row locks longer than ${String(options.maxBatchMs)} ms (and grow back): a writer of a row in the batch waits about that long at most`,
       ],
       statements: [
-        statement(`one batch ($1: last _id done, $2: ${String(options.batchSize)})`, backfillBatchSql(target), "ROW EXCLUSIVE", where),
-        statement("record the batch's progress", RECORD_BATCH_SQL, "ROW EXCLUSIVE", promotions),
+        statement(`one batch and its progress ($1: last _id done, $2: up to ${String(options.batchSize)} rows)`, backfillBatchSql(target), "ROW EXCLUSIVE", where, {
+          params: ["<last _id>", options.batchSize, target.pgSchema, target.table, target.field],
+        }),
         setState(target, "backfilled"),
       ],
     },

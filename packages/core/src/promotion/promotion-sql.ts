@@ -22,11 +22,12 @@ export function wrongTypedDocumentsSql(target: PromotionTarget): string {
 }
 
 /**
- * One backfill batch ($1: the last `_id` done, `''` at the start; $2: the batch size): the next
- * $2 `_id`s bound a range of the primary key, whose rows get their column from their
- * documents, skipping rows already in step (the trigger keeps every row written since the
- * expand in step; a row inserted into the range meanwhile is one of those). Returns the
- * batch's last `_id`, its row count and how many rows changed.
+ * One backfill batch, one statement ($1: the last `_id` done, `''` at the start; $2: the batch
+ * size; $3-$5: schema, table, field): the next $2 `_id`s bound a range of the primary key,
+ * whose rows get their column from their documents, skipping rows already in step (the trigger
+ * keeps every row written since the expand in step; a row inserted into the range meanwhile
+ * is one of those), and the promotion's progress row moves past the range, atomically.
+ * Returns the batch's last `_id`, its row count and how many rows changed.
  */
 export function backfillBatchSql(target: PromotionTarget): string {
   const table = qualified(target.pgSchema, target.table);
@@ -34,13 +35,11 @@ export function backfillBatchSql(target: PromotionTarget): string {
   const column = quoteName(target.field);
   const value = columnFromDocumentSql(target.type, documentFieldSql(target, "t"));
   return `WITH bound AS (SELECT max(${id}) AS last, count(*)::int AS rows FROM (SELECT ${id} FROM ${table} WHERE ${id} > $1 ORDER BY ${id} LIMIT $2) AS b),
- changed AS (UPDATE ${table} AS t SET ${column} = ${value} FROM bound WHERE t.${id} > $1 AND t.${id} <= bound.last AND t.${column} IS DISTINCT FROM ${value} RETURNING 1)
-SELECT bound.last, bound.rows, (SELECT count(*) FROM changed)::int AS changed FROM bound`;
+ changed AS (UPDATE ${table} AS t SET ${column} = ${value} FROM bound WHERE t.${id} > $1 AND t.${id} <= bound.last AND t.${column} IS DISTINCT FROM ${value} RETURNING 1),
+ progress AS (UPDATE ${PROMOTIONS_TABLE} AS p SET backfill_after = bound.last, rows_done = p.rows_done + bound.rows, updated_at = now() FROM bound
+   WHERE p.pg_schema = $3 AND p.table_name = $4 AND p.field = $5 AND bound.last IS NOT NULL RETURNING 1)
+SELECT bound.last, bound.rows, (SELECT count(*) FROM changed)::int AS changed, (SELECT count(*) FROM progress)::int AS recorded FROM bound`;
 }
-
-/** Records a batch's progress ($4: its last `_id`, $5: its rows) in the promotion's row, in the batch's transaction. */
-export const RECORD_BATCH_SQL = `UPDATE ${PROMOTIONS_TABLE} SET backfill_after = $4, rows_done = rows_done + $5, updated_at = now()
- WHERE pg_schema = $1 AND table_name = $2 AND field = $3`;
 
 /** Rows left after `$1` (the last `_id` backfilled), for the progress total. */
 export function rowsAfterSql(target: PromotionTarget): string {
