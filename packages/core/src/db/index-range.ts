@@ -1,6 +1,7 @@
 import { FrameworkError } from "../errors/index.js";
 import type { CatalogIndex, CatalogTable } from "../storage/catalog.js";
-import { CREATION_TIME_COLUMN, ID_COLUMN, indexColumnsSql } from "../storage/field-expression.js";
+import { CREATION_TIME_COLUMN, ID_COLUMN, indexColumnsSql, indexFieldSql } from "../storage/field-expression.js";
+import type { PromotedColumnType } from "../storage/promoted-column.js";
 import { checkValue } from "../values/check-value.js";
 import type { Value } from "../values/value.js";
 
@@ -21,14 +22,18 @@ export interface IndexRange {
   upper: RangeBound | null;
 }
 
-/** How an index column compares: a `bytea` sort key, or a native system column. */
-export type ColumnKind = "key" | "creationTime" | "id";
+/** How an index column compares: a `bytea` sort key, a native system column, or a switched promoted column (its typed column's expressions). */
+export type ColumnKind = "key" | "creationTime" | "id" | "promoted";
 
-/** One column of an index as the compiler sees it. */
+/** One column of an index as the compiler sees it (one field, or a system column). */
 export interface IndexColumn {
-  /** The SQL expression, exactly as in the index definition (from `indexColumnsSql`). */
+  /** The SQL expression, exactly as in the index definition (from `indexColumnsSql`); a promoted field's expressions joined by `, `. */
   sql: string;
+  /** The index expressions of the column, in order (one, except for a promoted field: see `promotedKeyParts`). */
+  parts: readonly string[];
   kind: ColumnKind;
+  /** The type of a promoted column. */
+  type?: PromotedColumnType;
 }
 
 /** An index with what the compiler needs: its range fields and its SQL columns. */
@@ -62,10 +67,17 @@ function buildResolvedIndex(table: CatalogTable, indexName: string): ResolvedInd
     throw new FrameworkError("INTERNAL", `index "${indexName}" does not exist on table "${table.name}" (its indexes: ${known})`);
   }
   const isById = index.fields.length === 1 && index.fields[0] === "_id";
-  const sql = indexColumnsSql(table, index.fields);
-  if (isById) return { table, index, rangeFields: ["_id"], columns: [{ sql: sql[0]!, kind: "id" }] };
-  const kinds: ColumnKind[] = [...index.fields.map((): ColumnKind => "key"), "creationTime", "id"];
-  const columns = sql.map((expression, i) => ({ sql: expression, kind: kinds[i]! }));
+  if (isById) {
+    const sql = indexColumnsSql(table, index.fields)[0]!;
+    return { table, index, rangeFields: ["_id"], columns: [{ sql, parts: [sql], kind: "id" }] };
+  }
+  const fieldColumns = index.fields.map((field): IndexColumn => {
+    const parts = indexFieldSql(table, field);
+    const type = table.storage.promotedFields.get(field);
+    return type === undefined ? { sql: parts[0]!, parts, kind: "key" } : { sql: parts.join(", "), parts, kind: "promoted", type };
+  });
+  const system = indexColumnsSql(table, []);
+  const columns: IndexColumn[] = [...fieldColumns, { sql: system[0]!, parts: [system[0]!], kind: "creationTime" }, { sql: system[1]!, parts: [system[1]!], kind: "id" }];
   // the system columns must be the native columns the index is built on
   if (columns.at(-2)!.sql !== `"${CREATION_TIME_COLUMN}"` || columns.at(-1)!.sql !== `"${ID_COLUMN}"`) {
     throw new FrameworkError("INTERNAL", "unexpected index column layout");

@@ -3,9 +3,11 @@ import type { CatalogTable } from "../storage/catalog.js";
 import { fieldSql } from "../storage/field-expression.js";
 import { rowSql } from "../storage/row-sql.js";
 import { quoteName } from "../storage/sql/identifiers.js";
-import { sortKey } from "../storage/sort-key.js";
+import { scalarFromSortKey, sortKey } from "../storage/sort-key.js";
 import { toStored } from "../storage/stored-value.js";
 import { SORT_KEY_FUNCTION } from "../storage/sql/sort-key-function.js";
+import { COLUMN_TYPE_RANK } from "../storage/promoted-column.js";
+import { tableStorage } from "../storage/table-storage.js";
 import { TYPE_RANK, rankOf } from "../values/compare.js";
 import type { Value } from "../values/value.js";
 import type { FilterNode } from "./filter-builder.js";
@@ -51,6 +53,7 @@ type Comparison = "=" | "<" | "<=" | ">" | ">=";
  */
 function columnCondition(column: IndexColumn, op: Comparison, value: Value | undefined, params: Params): string {
   if (column.kind === "key") return `${column.sql} ${op} ${params.add(sortKey(value))}`;
+  if (column.kind === "promoted") return promotedCondition(column, op, value, params);
   const rank = rankOf(value);
   const columnRank = column.kind === "creationTime" ? TYPE_RANK.float64 : TYPE_RANK.string;
   if (rank !== columnRank || (column.kind === "creationTime" && Number.isNaN(value))) {
@@ -60,6 +63,57 @@ function columnCondition(column: IndexColumn, op: Comparison, value: Value | und
     return (op === "<" || op === "<=") === columnIsBelow ? "TRUE" : "FALSE";
   }
   return `${column.sql} ${op} ${params.add(value)}`;
+}
+
+/**
+ * A value as the tuple of a promoted column's index expressions (see `promotedKeyParts`):
+ * `[present, value, (-0 tie-breaker)]` as typed parameters, or `null` when the value is of
+ * another kind than the column's (compared by type rank alone). A string holding U+0000 (no
+ * stored string does) is replaced by its prefix before it (`cut`).
+ */
+function promotedTuple(column: IndexColumn, value: Value | undefined): { values: [unknown, string][]; cut: boolean } | null {
+  const type = column.type!;
+  if (value === undefined) {
+    const placeholder: [unknown, string] = type === "text" ? ["", "text"] : type === "boolean" ? [false, "boolean"] : ["0", type === "bigint" ? "bigint" : "float8"];
+    return { values: [[false, "boolean"], placeholder, ...(type === "double precision" ? [[true, "boolean"] as [unknown, string]] : [])], cut: false };
+  }
+  if (rankOf(value) !== COLUMN_TYPE_RANK[type]) return null;
+  switch (type) {
+    case "text": {
+      const text = value as string;
+      const nul = text.indexOf("\u0000");
+      return { values: [[true, "boolean"], [nul < 0 ? text : text.slice(0, nul), "text"]], cut: nul >= 0 };
+    }
+    case "boolean":
+      return { values: [[true, "boolean"], [value, "boolean"]], cut: false };
+    case "bigint":
+      return { values: [[true, "boolean"], [(value as bigint).toString(), "bigint"]], cut: false };
+    case "double precision": {
+      const n = value as number;
+      return { values: [[true, "boolean"], [Object.is(n, -0) ? "-0" : String(n), "float8"], [!Object.is(n, -0), "boolean"]], cut: false };
+    }
+  }
+}
+
+/** {@link columnCondition} on a promoted column: one row comparison over its index expressions (one btree bound). */
+function promotedCondition(column: IndexColumn, op: Comparison, value: Value | undefined, params: Params): string {
+  const tuple = promotedTuple(column, value);
+  if (tuple === null) {
+    // every present row is above a value of a lower rank (missing rows below it), below one of a higher rank
+    const present = column.parts[0]!;
+    if (op === "=") return "FALSE";
+    if (rankOf(value) > COLUMN_TYPE_RANK[column.type!]) return op === "<" || op === "<=" ? "TRUE" : "FALSE";
+    return op === "<" || op === "<=" ? `NOT ${present}` : present;
+  }
+  let effective = op;
+  if (tuple.cut) {
+    // s = p + "\0" + rest: a stored t < s ⟺ t <= p, and t > s ⟺ t > p
+    if (op === "=") return "FALSE";
+    effective = op === "<" || op === "<=" ? "<=" : ">";
+  }
+  const right = tuple.values.map(([param, cast]) => `${params.add(param)}::${cast}`);
+  const left = column.parts.slice(0, right.length);
+  return `(${left.join(", ")}) ${effective} (${right.join(", ")})`;
 }
 
 /** The `WHERE` conditions of an index range. */
@@ -84,6 +138,14 @@ function keysetCondition(plan: QueryPlan, after: Position, params: Params): stri
   for (let i = start; i < columns.length; i++) {
     const column = columns[i]!;
     const value = after[i]!;
+    if (column.kind === "promoted") {
+      const decoded = scalarFromSortKey(value as string);
+      const tuple = "value" in decoded ? promotedTuple(column, decoded.value) : null;
+      if (tuple === null || tuple.cut) throw new FrameworkError("BAD_REQUEST", "invalid pagination cursor: its position does not fit the field's column; start again from the first page");
+      left.push(...column.parts);
+      for (const [param, cast] of tuple.values) right.push(`${params.add(param)}::${cast}`);
+      continue;
+    }
     left.push(column.sql);
     right.push(params.add(column.kind === "key" ? Buffer.from(value as string, "hex") : value));
   }
@@ -228,6 +290,7 @@ const MAX_SHAPES_PER_INDEX = 64;
 function rangeOnKeyColumns(plan: QueryPlan): boolean {
   const { columns } = plan.index;
   const { eq, lower, upper } = plan.range;
+  if (columns.some((column) => column.kind === "promoted")) return false;
   for (let i = 0; i < eq.length; i++) if (columns[i]?.kind !== "key") return false;
   if (lower === null && upper === null) return true;
   const boundColumn = columns[eq.length];
@@ -266,7 +329,7 @@ function buildSelect(plan: QueryPlan, options: { after?: Position | null; limit?
   // the plpgsql sort key of every returned row for the sort columns.
   const orderBy = plan.index.columns
     .slice(plan.range.eq.length < plan.index.columns.length ? plan.range.eq.length : 0)
-    .map((column) => `${column.sql}${direction}`)
+    .flatMap((column) => column.parts.map((part) => `${part}${direction}`))
     .join(", ");
   const limit = options.limit === undefined || options.limit === null ? "" : ` LIMIT ${checkLimit(options.limit)}`;
   return { sql: `SELECT ${rowSql(plan.index.table).select}${passes} FROM ${plan.index.table.sqlName}${where} ORDER BY ${orderBy}${limit}`, params: params.values };
@@ -284,7 +347,8 @@ const ROW_NUMBER_FIELD = "_convoy_row";
 export function compileRowsFilter(table: CatalogTable, node: FilterNode, rows: readonly Record<string, unknown>[]): CompiledQuery {
   const params = new Params();
   const input = params.add(JSON.stringify(rows.map((row, i) => ({ ...row, [ROW_NUMBER_FIELD]: i }))));
-  const condition = booleanSql(node, { table, params });
+  // the recordset has the row's stored columns only: keys are computed from the document
+  const condition = booleanSql(node, { table: { ...table, storage: tableStorage(table.storage.fieldColumns) }, params });
   const columns = table.storage.columns.map((column, i) => `${quoteName(column)} ${i === 0 ? "text" : i === 1 ? "float8" : "jsonb"}`);
   const from = `jsonb_to_recordset(${input}::jsonb) AS r(${[...columns, `${quoteName(ROW_NUMBER_FIELD)} int`].join(", ")})`;
   return { sql: `SELECT ${condition} AS allowed FROM ${from} ORDER BY ${quoteName(ROW_NUMBER_FIELD)}`, params: params.values };

@@ -473,7 +473,7 @@ export function positionKeyHex(plan: QueryPlan, position: Position): string {
   return plan.index.columns
     .map((column, i) => {
       const value = position[i]!;
-      return column.kind === "key" ? (value as string) : toHex(sortKey(value));
+      return column.kind === "key" || column.kind === "promoted" ? (value as string) : toHex(sortKey(value));
     })
     .join("");
 }

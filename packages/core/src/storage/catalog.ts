@@ -3,6 +3,7 @@ import type { SchemaDefinition } from "../schema/schema-definition.js";
 import { tableTag } from "./ids.js";
 import { qualified } from "./sql/identifiers.js";
 import { DEFAULT_PG_SCHEMA } from "./layout.js";
+import { isSwitched, type PromotedColumnType, type RecordedPromotion, type RecordedPromotions } from "./promoted-column.js";
 import { indexedPaths, tableStorage, type RecordedColumns, type TableStorage } from "./table-storage.js";
 
 export type { RecordedColumns };
@@ -42,12 +43,28 @@ export interface Catalog {
   tablesByTag: ReadonlyMap<number, CatalogTable>;
 }
 
+/** The declared promoted fields whose promotion is switched (design §6): only these are read from their column. */
+function switchedFields(declared: readonly string[], recorded: ReadonlyMap<string, RecordedPromotion> | undefined): Map<string, PromotedColumnType> {
+  const fields = new Map<string, PromotedColumnType>();
+  for (const field of declared) {
+    const promotion = recorded?.get(field);
+    if (promotion !== undefined && isSwitched(promotion.state)) fields.set(field, promotion.type);
+  }
+  return fields;
+}
+
 /**
  * Builds the catalog of a schema for the given Postgres schema (default `public`), with the
  * storage layout the database records (`loadCatalog` reads it; none = every field in the
- * document column).
+ * document column) and its promotions (`convoy.promotions`; a declared field whose promotion
+ * is switched is read from its typed column).
  */
-export function createCatalog(schema: SchemaDefinition, pgSchema: string = DEFAULT_PG_SCHEMA, recorded: RecordedColumns = new Map()): Catalog {
+export function createCatalog(
+  schema: SchemaDefinition,
+  pgSchema: string = DEFAULT_PG_SCHEMA,
+  recorded: RecordedColumns = new Map(),
+  promotions: RecordedPromotions = new Map(),
+): Catalog {
   const tables = new Map<string, CatalogTable>();
   const tablesByTag = new Map<number, CatalogTable>();
   for (const [name, definition] of Object.entries(schema.tables)) {
@@ -62,7 +79,7 @@ export function createCatalog(schema: SchemaDefinition, pgSchema: string = DEFAU
       validator: definition.validator as GenericValidator,
       indexes,
       tag: tableTag(name),
-      storage: tableStorage(recorded.get(name), indexedPaths(definition.indexes)),
+      storage: tableStorage(recorded.get(name), indexedPaths(definition.indexes), switchedFields(definition.promotedColumns, promotions.get(name))),
     };
     tables.set(name, table);
     tablesByTag.set(table.tag, table);

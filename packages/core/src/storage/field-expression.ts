@@ -1,5 +1,6 @@
 import { SORT_KEY_FUNCTION } from "./sql/sort-key-function.js";
 import { literal, quoteName } from "./sql/identifiers.js";
+import { promotedKeyParts, promotedSortKeySql } from "./promoted-column.js";
 import { CREATION_TIME_COLUMN, DATA_COLUMN, ID_COLUMN, fieldStorage, type StoredTable } from "./table-storage.js";
 
 export { CREATION_TIME_COLUMN, DATA_COLUMN, ID_COLUMN };
@@ -27,6 +28,8 @@ export interface FieldSql {
 export function fieldSql(table: StoredTable, fieldPath: string, alias?: string): FieldSql {
   const column = (name: string) => (alias ? `${alias}.${quoteName(name)}` : quoteName(name));
   const json = fieldJsonSql(table, fieldPath, alias);
+  const promoted = table.storage.promotedFields.get(fieldPath);
+  if (promoted !== undefined) return { json, key: promotedSortKeySql(promoted, column(fieldPath)) };
   const keyColumn = table.storage.keyColumns.get(fieldPath);
   return { json, key: keyColumn === undefined ? `${SORT_KEY_FUNCTION}(${json})` : column(keyColumn) };
 }
@@ -60,7 +63,8 @@ function fieldJsonSql(table: StoredTable, fieldPath: string, alias?: string): st
 }
 
 /**
- * The columns of an index, in order: the key of each field (its key column), then `_creation_time` and `_id`
+ * The columns of an index, in order: the key of each field (its key column, or the expressions
+ * of its promoted column), then `_creation_time` and `_id`
  * (every index implicitly ends with `_creationTime`, and `_id` makes keys unique). `by_id`
  * (fields `["_id"]`) is the primary key: just `_id`. The system columns are compared natively:
  * `_creation_time` (float8, always finite) and `_id` (text COLLATE "C") sort exactly as their
@@ -69,5 +73,15 @@ function fieldJsonSql(table: StoredTable, fieldPath: string, alias?: string): st
 export function indexColumnsSql(table: StoredTable, fields: readonly string[], alias?: string): string[] {
   const column = (name: string) => (alias ? `${alias}.${quoteName(name)}` : quoteName(name));
   if (fields.length === 1 && fields[0] === "_id") return [column(ID_COLUMN)];
-  return [...fields.map((field) => fieldSql(table, field, alias).key), column(CREATION_TIME_COLUMN), column(ID_COLUMN)];
+  return [...fields.flatMap((field) => indexFieldSql(table, field, alias)), column(CREATION_TIME_COLUMN), column(ID_COLUMN)];
+}
+
+/**
+ * The index expressions of one field: its key column (one `bytea`), or for a switched promoted
+ * field the expressions of its typed column ({@link promotedKeyParts}: the `__c` index's).
+ */
+export function indexFieldSql(table: StoredTable, field: string, alias?: string): string[] {
+  const promoted = table.storage.promotedFields.get(field);
+  if (promoted === undefined) return [fieldSql(table, field, alias).key];
+  return promotedKeyParts(promoted, alias ? `${alias}.${quoteName(field)}` : quoteName(field));
 }

@@ -328,3 +328,29 @@ export async function loadPromotions(q: Queryable, pgSchema: string): Promise<Re
   }
   return promotions;
 }
+
+const MISSING_KEY = "'\\x01'::bytea";
+
+/**
+ * SQL: the `bytea` sort key (`convoy.sort_key_v1` of the document field, see sort-key.ts)
+ * computed from the column instead of the document: what filters compare after the switch,
+ * without a PL/pgSQL call per row.
+ */
+export function promotedSortKeySql(type: PromotedColumnType, column: string): string {
+  const c = `(${column})`;
+  switch (type) {
+    case "text":
+      return `(CASE WHEN ${c} IS NULL THEN ${MISSING_KEY} ELSE '\\x06'::bytea || convert_to(${c}, 'UTF8') || '\\x00'::bytea END)`;
+    case "boolean":
+      return `(CASE WHEN ${c} IS NULL THEN ${MISSING_KEY} WHEN ${c} THEN '\\x0501'::bytea ELSE '\\x0500'::bytea END)`;
+    case "bigint":
+      return `(CASE WHEN ${c} IS NULL THEN ${MISSING_KEY} ELSE '\\x03'::bytea || set_byte(int8send(${c}), 0, get_byte(int8send(${c}), 0) # 128) END)`;
+    case "double precision": {
+      const bits = `(('x' || encode(float8send(${c}), 'hex'))::bit(64)::bigint)`;
+      return `(CASE WHEN ${c} IS NULL THEN ${MISSING_KEY} ELSE '\\x04'::bytea || int8send(CASE WHEN ${bits} < 0 THEN ~${bits} ELSE ${bits} # (-9223372036854775807 - 1) END) END)`;
+    }
+  }
+}
+
+/** The value rank (values/compare.ts TYPE_RANK) of each column type. */
+export const COLUMN_TYPE_RANK: Record<PromotedColumnType, number> = { bigint: 3, "double precision": 4, boolean: 5, text: 6 };

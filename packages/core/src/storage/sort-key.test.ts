@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { storableValue } from "../../test/helpers/arbitraries.js";
 import { compareValues } from "../values/compare.js";
 import type { Value } from "../values/value.js";
-import { sortKey } from "./sort-key.js";
+import { scalarFromSortKey, sortKey } from "./sort-key.js";
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
@@ -64,5 +64,17 @@ describe("sortKey", () => {
   it("compares strings by code point, not UTF-16 unit", () => {
     expect(compareValues("\uFFFF", "\u{10000}")).toBe(-1);
     expect("\uFFFF" < "\u{10000}").toBe(false);
+  });
+});
+
+describe("scalarFromSortKey", () => {
+  it("inverts sortKey for missing, int64, float64 (-0, NaN, ±Infinity), boolean and string values", () => {
+    const values = [undefined, 0n, -(2n ** 63n), 2n ** 63n - 1n, 0, -0, NaN, Infinity, -Infinity, 1.5, -2.5e-300, true, false, "", "a\u0000b", "héllo \u{1F600}"];
+    for (const value of values) {
+      const decoded = scalarFromSortKey(Buffer.from(sortKey(value)).toString("hex"));
+      expect(Object.is(decoded.value, value)).toBe(true);
+    }
+    expect(scalarFromSortKey(Buffer.from(sortKey([1])).toString("hex"))).toEqual({ rank: 8 });
+    expect(scalarFromSortKey(Buffer.from(sortKey(null)).toString("hex"))).toEqual({ rank: 2 });
   });
 });

@@ -140,3 +140,46 @@ function writeKey(out: KeyWriter, value: Value | undefined): void {
   }
   out.byte(0);
 }
+
+/**
+ * The value of the sort key of a missing field or a scalar (int64, float64, boolean, string),
+ * from its hex (a keyset position): `{ rank, value }`, or `{ rank }` alone for any other kind.
+ * The inverse of {@link sortKey} for those kinds.
+ */
+export function scalarFromSortKey(hex: string): { rank: number; value?: Value | undefined } {
+  const bytes = Buffer.from(hex, "hex");
+  const rank = bytes[0] ?? 0;
+  const body = bytes.subarray(1);
+  const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
+  switch (rank) {
+    case TYPE_RANK.missing:
+      return { rank, value: undefined };
+    case TYPE_RANK.int64:
+      if (body.length !== 8) break;
+      return { rank, value: BigInt.asIntN(64, view.getBigUint64(0) ^ SIGN) };
+    case TYPE_RANK.float64: {
+      if (body.length !== 8) break;
+      const mapped = view.getBigUint64(0);
+      floatView.setBigUint64(0, mapped & SIGN ? mapped ^ SIGN : ~mapped & MASK);
+      return { rank, value: floatView.getFloat64(0) };
+    }
+    case TYPE_RANK.boolean:
+      if (body.length !== 1) break;
+      return { rank, value: body[0] === 1 };
+    case TYPE_RANK.string: {
+      const out: number[] = [];
+      for (let i = 0; i < body.length; i++) {
+        if (body[i] !== 0) out.push(body[i]!);
+        else if (body[i + 1] === 0xff) {
+          out.push(0);
+          i++;
+        } else if (i === body.length - 1) return { rank, value: new TextDecoder().decode(new Uint8Array(out)) };
+        else break;
+      }
+      break;
+    }
+    default:
+      return { rank };
+  }
+  throw new Error(`malformed sort key ${hex.slice(0, 40)}`);
+}

@@ -2,6 +2,7 @@ import type { Queryable } from "../driver/index.js";
 import { FrameworkError } from "../errors/framework-error.js";
 import type { Catalog } from "./catalog.js";
 import { indexNameFor } from "./index-names.js";
+import { promotedIndexName } from "./promoted-column.js";
 import { CURSOR_SECRET_KEY, META_TABLE } from "./layout.js";
 import { CONVOY_SCHEMA } from "./sql/sort-key-function.js";
 
@@ -16,7 +17,8 @@ export async function loadCursorSecret(q: Queryable): Promise<string> {
 
 /**
  * What a runtime needs before it serves, checked read-only (the runtime never creates it):
- * Convoy's bookkeeping, and every table, key column and index of the catalog. Throws an `UNAVAILABLE`
+ * Convoy's bookkeeping, and every table, key column and index of the catalog (the
+ * column-backed `__c` index of an index over a switched promoted field). Throws an `UNAVAILABLE`
  * `FrameworkError` naming what is missing and telling to run `convoy sync`.
  */
 export async function requireStorage(q: Queryable, catalog: Catalog): Promise<void> {
@@ -59,7 +61,10 @@ export async function requireStorage(q: Queryable, catalog: Catalog): Promise<vo
     }
     for (const index of table.indexes.values()) {
       if (index.name === "by_id") continue;
-      if (!indexes.has(indexNameFor(table.name, index.name))) missing.push(`index ${table.name}.${index.name}`);
+      // an index over a switched promoted field is read through its column-backed twin
+      const promoted = index.fields.some((field) => table.storage.promotedFields.has(field));
+      const name = promoted ? promotedIndexName(table.name, index.name) : indexNameFor(table.name, index.name);
+      if (!indexes.has(name)) missing.push(promoted ? `column-backed index ${name} of ${table.name}.${index.name}` : `index ${table.name}.${index.name}`);
     }
   }
   if (missing.length > 0) {

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { PromotedColumnType } from "./promoted-column.js";
 
 /** Column holding every field that has no column of its own (storage form, see stored-value.ts). */
 export const DATA_COLUMN = "data";
@@ -35,7 +36,16 @@ export interface TableStorage {
    * (no index insert). Not in `columns`: Postgres computes them.
    */
   readonly keyColumns: ReadonlyMap<string, string>;
-  /** A short digest of the layout: cursors carry it, so a cursor made under another layout is refused. */
+  /**
+   * Switched promotions (M4, see promoted-column.ts): top-level field → the type of its typed
+   * column, named as the field. Ranges, order, keyset cursors and filter keys of these fields
+   * read the column; they have no key column here. Documents still hold them whole.
+   */
+  readonly promotedFields: ReadonlyMap<string, PromotedColumnType>;
+  /**
+   * A short digest of the layout: cursors carry it, so a cursor made under another layout is
+   * refused. Promotions leave it unchanged: positions are values' sort keys either way.
+   */
   readonly version: string;
 }
 
@@ -51,16 +61,22 @@ export interface StoredTable {
 }
 
 /**
- * The layout of a table given its promoted columns (none: every field in the document column)
- * and the field paths its indexes name (each gets a key column; see {@link keyColumnName}).
+ * The layout of a table given its promoted columns (none: every field in the document column),
+ * the field paths its indexes name (each gets a key column; see {@link keyColumnName}) and its
+ * switched promotions (read from their typed column instead).
  */
-export function tableStorage(fieldColumns: ReadonlyMap<string, string> = new Map(), indexedPaths: Iterable<string> = []): TableStorage {
+export function tableStorage(
+  fieldColumns: ReadonlyMap<string, string> = new Map(),
+  indexedPaths: Iterable<string> = [],
+  promotedFields: ReadonlyMap<string, PromotedColumnType> = new Map(),
+): TableStorage {
   const promoted = [...fieldColumns].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   // the key columns are derived data: cursors (positions are key values) stay valid across them
   const version = createHash("sha256").update(JSON.stringify([DATA_COLUMN, promoted])).digest("base64url").slice(0, 11);
   const fields = new Map(promoted);
   const keyColumns = new Map<string, string>();
   for (const path of [...new Set(indexedPaths)].sort()) {
+    if (promotedFields.has(path)) continue;
     const where = fieldStorage({ documentColumn: DATA_COLUMN, fieldColumns: fields }, path.split(".")[0]!);
     if (where.kind === "document" || where.kind === "column") keyColumns.set(path, keyColumnName(where.column, path));
   }
@@ -69,6 +85,7 @@ export function tableStorage(fieldColumns: ReadonlyMap<string, string> = new Map
     fieldColumns: fields,
     columns: [ID_COLUMN, CREATION_TIME_COLUMN, DATA_COLUMN, ...promoted.map(([, column]) => column)],
     keyColumns,
+    promotedFields,
     version,
   };
 }
