@@ -129,6 +129,9 @@ describe("convoy promote / convoy backfill (CLI)", () => {
     // the switch recorded the code's whole schema: nothing pending for sync, start accepts it
     const check = runCli(["sync", "--check"], dir, env());
     expect(check.status, check.stdout + check.stderr).toBe(0);
+    const status = JSON.parse(runCli(["sync", "--status", "--json"], dir, env()).stdout) as { inSync: boolean; log: { source: string; steps: string[] }[] };
+    expect(status.inSync).toBe(true);
+    expect(status.log[0]).toMatchObject({ source: "promote", steps: [expect.stringContaining("switch reads, index ranges, ordering and cursors of messages.author")] });
     const verification = await readVerification(db().driver, resolveTarget(schema, "public", "messages.author"));
     expect(verification).toMatchObject({ rows: ROWS, mismatched: 0, indexes: { messages__by_author__c: true } });
     expect(verification.columnChecksum).toBe(verification.documentChecksum);
