@@ -109,7 +109,14 @@ async function withPromotionLock<T>(driver: Driver, target: PromotionTarget, fn:
 /**
  * Applies the steps of a plan that a previous run has not recorded as done, in order, each in
  * the sync log (source `promote`). `only` limits the run to some steps (`convoy backfill`).
- * Returns the state reached.
+ * Returns the state reached. On a real server `driver` must be ONE session (`openSyncDriver`):
+ * it holds the promotion's advisory lock and runs the `CONCURRENTLY` builds.
+ *
+ * @example
+ * const driver = await openSyncDriver(process.env.DATABASE_URL);
+ * const { plan } = await preparePromotion(driver, schema, "messages.author", { pgSchema: "public" });
+ * console.log(formatPromotionPlan(plan));
+ * await applyPromotion(driver, plan, { pgSchema: "public" }); // "switched"
  */
 export async function applyPromotion(driver: Driver, plan: PromotionPlan, options: PromotionOptions, only?: ReadonlySet<PromotionStep["kind"]>): Promise<PromotionState | null> {
   const { target } = plan;
