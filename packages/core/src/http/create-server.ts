@@ -1,4 +1,5 @@
 import { createServer as createNodeServer, type Server } from "node:http";
+import { createTokenVerifier } from "../auth/verify-token.js";
 import { createConvexSync } from "../convex-compat/sync/convex-sync-server.js";
 import { attachSync } from "../realtime/sync/sync-server.js";
 import type { SyncLimits } from "../realtime/sync/sync-options.js";
@@ -28,7 +29,15 @@ export interface ServerOptions extends HandlerOptions {
  * server.listen(3700, () => console.log("http://localhost:3700"));
  */
 export function createServer(options: ServerOptions): Server {
-  const handler = createHandler(options);
+  // One verifier for the HTTP routes and the sockets, the `auth` shorthand included.
+  let verifyToken = options.verifyToken;
+  let handlerOptions: HandlerOptions = options;
+  if (options.auth !== undefined && verifyToken === undefined) {
+    const { auth, ...rest } = options;
+    verifyToken = createTokenVerifier(auth);
+    handlerOptions = { ...rest, verifyToken };
+  }
+  const handler = createHandler(handlerOptions);
   const limits = resolveConnectionLimits(options.connections);
   const server = createNodeServer(nodeServerOptions(limits), (req, res) => {
     handler(req, res);
@@ -37,7 +46,7 @@ export function createServer(options: ServerOptions): Server {
   applyConnectionLimits(server, limits, logger);
   if (options.realtime !== undefined) {
     const { engine, runtime } = options.realtime;
-    const shared = { engine, runtime, verifyToken: options.verifyToken, limits: options.realtime.limits, dev: options.dev === true, basePath: options.basePath ?? "", logger };
+    const shared = { engine, runtime, verifyToken, limits: options.realtime.limits, dev: options.dev === true, basePath: options.basePath ?? "", logger };
     // Convex's sync protocol (`/api/<client version>/sync`) over the same engine.
     const convex = createConvexSync(shared);
     const sync = attachSync(server, { ...shared, upgrade: convex.upgrade });
