@@ -1,76 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { ConvexClient } from "convex/browser";
-import { makeFunctionReference } from "convex/server";
 import { ConvexError } from "convex/values";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { WebSocket } from "ws";
-import { ensureStorageFor, useTestDatabase } from "../../../test/helpers/test-database.js";
-import { startTestIssuer, type TestIssuer } from "../../../test/helpers/token-issuer.js";
-import { paginationOptsValidator } from "../../db/pagination.js";
-import { mutationGeneric, queryGeneric } from "../../functions/function-builders.js";
-import { createRegistrySync } from "../../functions/registry.js";
-import { startTestServer, type TestServer } from "../../http/fixtures/test-server.js";
-import { RealtimeEngine } from "../../realtime/realtime-engine.js";
-import { createRuntime } from "../../runtime/index.js";
-import { defineSchema, defineTable } from "../../schema/index.js";
-import { defineRulesGeneric } from "../../server/rules.js";
-import { ConvoyError } from "../../values/convoy-error.js";
-import { v } from "../../values/v.js";
+import { useTestDatabase } from "../../../test/helpers/test-database.js";
+import { ref, startConvexAppServer, type ConvexAppServer } from "../fixtures/convex-app.js";
 
 /* The real `ConvexClient` (convex 1.48, over `ws`) against a Convoy server: Convex's sync protocol. */
 
-const schema = defineSchema({
-  notes: defineTable({ body: v.string(), owner: v.union(v.string(), v.null()) }),
-  items: defineTable({ n: v.number() }).index("by_n", ["n"]),
-});
-const rules = defineRulesGeneric({
-  notes: {
-    read: { filter: (q, me) => q.eq(q.field("owner"), me?.subject ?? null) },
-    insert: async ({ auth }, doc) => doc.owner === (await auth.getUserIdentity())?.subject,
-  },
-});
-const notes = {
-  list: queryGeneric({ args: {}, handler: async (ctx): Promise<unknown> => (await ctx.db.query("notes").collect()).map((note) => note.body as string) }),
-  whoami: queryGeneric({ args: {}, handler: async (ctx) => (await ctx.auth.getUserIdentity())?.subject ?? null }),
-  add: mutationGeneric({
-    args: { body: v.string() },
-    handler: async (ctx, { body }) => ctx.db.insert("notes", { body, owner: (await ctx.auth.getUserIdentity())?.subject ?? null }),
-  }),
-  refuse: mutationGeneric({
-    args: {},
-    handler: async (ctx) => {
-      await ctx.db.insert("notes", { body: "never", owner: (await ctx.auth.getUserIdentity())?.subject ?? null });
-      throw new ConvoyError({ reason: "sold out", left: 0n });
-    },
-  }),
-  broken: queryGeneric({ args: {}, handler: () => Promise.reject(new ConvoyError({ why: "always" })) }),
-};
-const items = {
-  page: queryGeneric({ args: { paginationOpts: paginationOptsValidator }, handler: async (ctx, { paginationOpts }): Promise<unknown> => ctx.db.query("items").withIndex("by_n").paginate(paginationOpts) }),
-  add: mutationGeneric({ args: { n: v.number() }, handler: async (ctx, { n }) => ctx.db.insert("items", { n }) }),
-  remove: mutationGeneric({
-    args: { n: v.number() },
-    handler: async (ctx, { n }) => {
-      const found = await ctx.db.query("items").withIndex("by_n", (q) => q.eq("n", n)).first();
-      if (found !== null) await ctx.db.delete(found._id);
-    },
-  }),
-};
-const ref = {
-  list: makeFunctionReference<"query", Record<string, never>, string[]>("notes:list"),
-  whoami: makeFunctionReference<"query", Record<string, never>, string | null>("notes:whoami"),
-  add: makeFunctionReference<"mutation", { body: string }, string>("notes:add"),
-  refuse: makeFunctionReference<"mutation", Record<string, never>, null>("notes:refuse"),
-  broken: makeFunctionReference<"query", Record<string, never>, null>("notes:broken"),
-  page: makeFunctionReference<"query", { paginationOpts: { numItems: number; cursor: string | null } }, { page: { n: number }[]; isDone: boolean; continueCursor: string }>("items:page"),
-  addItem: makeFunctionReference<"mutation", { n: number }, string>("items:add"),
-  removeItem: makeFunctionReference<"mutation", { n: number }, null>("items:remove"),
-};
-
 const db = useTestDatabase();
-let issuer: TestIssuer;
-let server: TestServer;
-let engine: RealtimeEngine;
+let server: ConvexAppServer;
 const clients: ConvexClient[] = [];
 
 /** `ws` that the tests can cut, or make lose the next `MutationResponse` (cutting the socket instead). */
@@ -144,18 +83,12 @@ async function count(table: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  issuer = await startTestIssuer({ audience: "convoy-app" });
-  const runtime = await createRuntime({ driver: db().driver, schema, registry: createRegistrySync({ notes, items }), rules, ensureStorage: ensureStorageFor(db().driver) });
-  engine = new RealtimeEngine({ runtime });
-  const auth = { providers: [{ type: "customJwt" as const, issuer: issuer.url, jwks: issuer.jwksUrl, algorithm: "RS256" as const, applicationID: "convoy-app" }] };
-  server = await startTestServer(db().driver, { auth, realtime: { engine, runtime } }, runtime);
+  server = await startConvexAppServer(db().driver);
 });
 
 afterAll(async () => {
   await Promise.all(clients.map((convex) => convex.close()));
   await server.close();
-  engine.close();
-  await issuer.close();
 });
 
 beforeEach(async () => {
@@ -166,9 +99,9 @@ beforeEach(async () => {
 describe("ConvexClient against Convoy", () => {
   it("pushes live updates, resolves a mutation once its write shows, and applies the rules per identity", async () => {
     const ada = client();
-    ada.setAuth(async () => issuer.sign({ sub: "ada" }));
+    ada.setAuth(async () => server.issuer.sign({ sub: "ada" }));
     const bob = client();
-    bob.setAuth(async () => issuer.sign({ sub: "bob" }));
+    bob.setAuth(async () => server.issuer.sign({ sub: "bob" }));
     const adaNotes = watch<string[]>(ada, ref.list, {});
     const bobNotes = watch<string[]>(bob, ref.list, {});
     expect(await adaNotes.until(() => true)).toEqual([]);
@@ -188,19 +121,19 @@ describe("ConvexClient against Convoy", () => {
 
   it("delivers ConvoyError data as ConvexError data, for mutations and live queries, with nothing written", async () => {
     const ada = client();
-    ada.setAuth(async () => issuer.sign({ sub: "ada" }));
+    ada.setAuth(async () => server.issuer.sign({ sub: "ada" }));
     const error = await ada.mutation(ref.refuse, {}).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ConvexError);
     expect((error as ConvexError<{ reason: string; left: bigint }>).data).toEqual({ reason: "sold out", left: 0n });
     const failed = await watch<null>(ada, ref.broken, {}).error();
     expect(failed).toBeInstanceOf(ConvexError);
-    expect((failed as ConvexError<{ why: string }>).data).toEqual({ why: "always" });
+    expect(failed).toMatchObject({ data: { why: "always" } });
     expect(await count("notes")).toBe(0);
   });
 
   it("reconnects after the socket is cut, resubscribes, and applies a mutation whose answer was lost exactly once", async () => {
     const ada = client();
-    ada.setAuth(async () => issuer.sign({ sub: "ada" }));
+    ada.setAuth(async () => server.issuer.sign({ sub: "ada" }));
     const adaNotes = watch<string[]>(ada, ref.list, {});
     await adaNotes.until(() => true);
     const before = TestSocket.all.length;
@@ -213,7 +146,7 @@ describe("ConvexClient against Convoy", () => {
     // cut again: writes made meanwhile by another client arrive once it is back
     TestSocket.all.at(-1)!.terminate();
     const other = client();
-    other.setAuth(async () => issuer.sign({ sub: "ada" }));
+    other.setAuth(async () => server.issuer.sign({ sub: "ada" }));
     await other.mutation(ref.add, { body: "while away" });
     expect((await adaNotes.until((notes) => notes.length === 2)).sort()).toEqual(["once", "while away"]);
   });
@@ -224,7 +157,7 @@ describe("ConvexClient against Convoy", () => {
     const reader = client();
     let latest: { results: { n: number }[]; status: string; loadMore: (count: number) => boolean } | undefined;
     let wake: () => void = () => undefined;
-    reader.onPaginatedUpdate_experimental(ref.page, {}, { initialNumItems: 3 }, (result) => {
+    reader.onPaginatedUpdate_experimental(ref.page, {} as never, { initialNumItems: 3 }, (result) => {
       latest = result as unknown as typeof latest;
       wake();
     });
