@@ -109,7 +109,7 @@ describe("paginate", () => {
         cursor = first.continueCursor;
         if (first.isDone) break;
       }
-      const bounds = ends.map((start, i) => ({ start, end: i + 1 < ends.length ? ends[i + 1]! : cursor! }));
+      const bounds = ends.map((start, i) => ({ start, end: i + 1 < ends.length ? ends[i + 1]! : cursor }));
       const random = rng(17);
       for (let round = 0; round < 5; round++) {
         await h.run(async (db) => {

@@ -49,7 +49,7 @@ export function createServer(options: ServerOptions): Server {
     const shared = { engine, runtime, verifyToken, limits: options.realtime.limits, dev: options.dev === true, basePath: options.basePath ?? "", logger };
     // Convex's sync protocol (`/api/<client version>/sync`) over the same engine.
     const convex = createConvexSync(shared);
-    const sync = attachSync(server, { ...shared, upgrade: convex.upgrade });
+    const sync = attachSync(server, { ...shared, upgrade: (request, socket, head) => convex.upgrade(request, socket, head) });
     // Upgraded sockets keep `close()` waiting forever: close them (1001, going away) first.
     const close = server.close.bind(server);
     server.close = (callback?: (error?: Error) => void) => {

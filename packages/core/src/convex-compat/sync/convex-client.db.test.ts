@@ -181,8 +181,8 @@ describe("ConvexClient against Convoy", () => {
 });
 
 describe("Convex's sync protocol, frame by frame", () => {
-  async function open(): Promise<{ socket: WebSocket; messages: Record<string, unknown>[]; closed: Promise<{ code: number; reason: string }>; next: (type: string) => Promise<Record<string, unknown>> }> {
-    const socket = new WebSocket(`${server.url.replace("http", "ws")}/api/1.48.0/sync`);
+  async function open(url = server.url): Promise<{ socket: WebSocket; messages: Record<string, unknown>[]; closed: Promise<{ code: number; reason: string }>; next: (type: string) => Promise<Record<string, unknown>> }> {
+    const socket = new WebSocket(`${url.replace("http", "ws")}/api/1.48.0/sync`);
     const messages: Record<string, unknown>[] = [];
     let wake: () => void = () => undefined;
     socket.on("message", (data: Buffer) => {
@@ -227,6 +227,27 @@ describe("Convex's sync protocol, frame by frame", () => {
     const removed = await next("Transition");
     expect(removed).toMatchObject({ startVersion: previous.endVersion, endVersion: { querySet: 2 }, modifications: [{ type: "QueryRemoved", queryId: 0 }] });
     socket.close();
+  });
+
+  it("answers a mutation resent by the same session to another server (a restart) from the request log, without applying it again", async () => {
+    const session = connect();
+    const mutation = JSON.stringify({ type: "Mutation", requestId: 7, udfPath: "items.js:add", args: [{ n: 1 }] });
+    const first = await open();
+    first.socket.send(JSON.stringify(session));
+    first.socket.send(mutation);
+    const answered = await first.next("MutationResponse");
+    first.socket.close();
+    const restarted = await startConvexAppServer(db().driver);
+    try {
+      const second = await open(restarted.url);
+      second.socket.send(JSON.stringify({ ...session, connectionCount: 1, lastCloseReason: "closed with code 1006" }));
+      second.socket.send(mutation);
+      expect(await second.next("MutationResponse")).toMatchObject({ requestId: 7, success: true, result: answered.result });
+      second.socket.close();
+    } finally {
+      await restarted.close();
+    }
+    expect(await count("items")).toBe(1);
   });
 
   it("answers hostile frames with FatalError and close 4400, and writes nothing", async () => {

@@ -212,16 +212,26 @@ export class ConvexSyncSession {
   }
 
   private async authenticate(message: Extract<ConvexClientMessage, { type: "Authenticate" }>): Promise<void> {
-    if (message.baseVersion !== this.identityVersion) return this.fatal(`Authenticate from identity version ${message.baseVersion}, but the server is at ${this.identityVersion}`);
+    if (message.baseVersion !== this.identityVersion) {
+      this.fatal(`Authenticate from identity version ${message.baseVersion}, but the server is at ${this.identityVersion}`);
+      return;
+    }
     let identity: UserIdentity | null = null;
-    if (message.tokenType === "Admin") return this.authError(message.baseVersion, "Convoy has no admin keys: authenticate with a user token (setAuth)");
+    if (message.tokenType === "Admin") {
+      this.authError(message.baseVersion, "Convoy has no admin keys: authenticate with a user token (setAuth)");
+      return;
+    }
     if (message.tokenType === "User") {
       const verify = this.context.verifyToken;
-      if (verify === undefined) return this.authError(message.baseVersion, "UNAUTHENTICATED: this server accepts no tokens");
+      if (verify === undefined) {
+        this.authError(message.baseVersion, "UNAUTHENTICATED: this server accepts no tokens");
+        return;
+      }
       try {
         identity = await verify(message.value!);
       } catch (error) {
-        return this.authError(message.baseVersion, error instanceof FrameworkError ? `${error.code}: ${error.message}` : "UNAUTHENTICATED: the token was refused");
+        this.authError(message.baseVersion, error instanceof FrameworkError ? `${error.code}: ${error.message}` : "UNAUTHENTICATED: the token was refused");
+        return;
       }
     }
     if (this.closed) return;
