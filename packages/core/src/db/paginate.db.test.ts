@@ -130,6 +130,26 @@ describe("paginate", () => {
     });
   }
 
+  it("a pinned page that grew past twice numItems recommends a split whose halves are the page", async () => {
+    await h.database().driver.query(`TRUNCATE "items"`);
+    await h.run(async (db) => {
+      for (let k = 0; k < 10; k++) await db.insert("items", { k, g: "x" });
+    });
+    const page = (cursor: string | null, endCursor: string) => h.run(async (db) => db.query("items").withIndex("by_k").paginate({ numItems: 3, cursor, endCursor }));
+    const first = await h.run(async (db) => db.query("items").withIndex("by_k").paginate({ numItems: 3, cursor: null }));
+    expect(first.pageStatus).toBeUndefined();
+    await h.run(async (db) => {
+      for (let i = 0; i < 5; i++) await db.insert("items", { k: 1, g: "y" });
+    });
+    const grown = await page(null, first.continueCursor);
+    expect(grown.page).toHaveLength(8);
+    expect(grown.pageStatus).toBe("SplitRecommended");
+    const left = await page(null, grown.splitCursor!);
+    const right = await page(grown.splitCursor!, first.continueCursor);
+    expect(left.page).toHaveLength(4);
+    expect([...left.page, ...right.page].map((doc) => doc._id)).toEqual(grown.page.map((doc) => doc._id));
+  });
+
   it("pages of an eq+range query and an exact continuation", async () => {
     await reset(40, rng(3));
     await h.run(async (db) => {

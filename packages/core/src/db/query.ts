@@ -244,7 +244,8 @@ export class QueryImpl {
    * request gets a full page that is not done. `maximumRowsRead` bounds the index rows
    * examined, filtered-out ones included, as in Convex: a page it cuts short has
    * `pageStatus: "SplitRequired"` and continues after the last row examined. With `endCursor`
-   * (what Convex's `usePaginatedQuery` sends) the page ends exactly there (see `paginateTo`).
+   * (what Convex's `usePaginatedQuery` sends) the page ends exactly there (see `paginateTo`); one
+   * that grew past twice `numItems` comes with `splitCursor` and `pageStatus: "SplitRecommended"`.
    */
   async paginate(options: PaginationOptions): Promise<PaginationResult> {
     if (typeof options !== "object" || options === null) throw new FrameworkError("BAD_REQUEST", "paginate: options must be { numItems, cursor }");
@@ -266,7 +267,13 @@ export class QueryImpl {
       const from: CursorPosition = decodeCursor(this.context.cursorSecret, digest, version, cursor, kinds);
       const end = decodeCursor(this.context.cursorSecret, digest, version, options.endCursor, kinds);
       if (from.kind === "end") return { page: [], isDone: true, continueCursor: options.endCursor };
-      return this.paginateTo(from.kind === "after" ? from.position : null, end, options.endCursor);
+      const page = await this.paginateTo(from.kind === "after" ? from.position : null, end, options.endCursor);
+      // A pinned page that grew past twice its size: Convex's clients split it there.
+      if (pageSize > 0 && page.page.length > 2 * pageSize) {
+        page.splitCursor = encodeCursor(this.context.cursorSecret, digest, version, { kind: "after", position: this.positionOf(page.page[Math.floor(page.page.length / 2) - 1]!) });
+        page.pageStatus = "SplitRecommended";
+      }
+      return page;
     }
     if (typeof maximumRowsRead === "number") return this.paginateBounded(pageSize, cursor, maximumRowsRead);
     const start: CursorPosition = decodeCursor(this.context.cursorSecret, digest, version, cursor, kinds);
