@@ -251,6 +251,20 @@ describe("Convex's sync protocol, frame by frame", () => {
     expect(await count("items")).toBe(1);
   });
 
+  it("sends Convex's Ping on the heartbeat, and closes a socket over its subscription limit with 4429", async () => {
+    const limited = await startConvexAppServer(db().driver, { limits: { heartbeatMs: 50, maxSubscriptions: 2 } });
+    try {
+      const { socket, next, closed } = await open(limited.url);
+      socket.send(JSON.stringify(connect()));
+      expect(await next("Ping")).toEqual({ type: "Ping" });
+      const add = (queryId: number) => ({ type: "Add", queryId, udfPath: "notes:list", args: [{}] });
+      socket.send(JSON.stringify({ type: "ModifyQuerySet", baseVersion: 0, newVersion: 1, modifications: [add(0), add(1), add(2)] }));
+      expect(await closed).toEqual({ code: 4429, reason: "more than 2 subscriptions" });
+    } finally {
+      await limited.close();
+    }
+  });
+
   it("answers hostile frames with FatalError and close 4400, and writes nothing", async () => {
     const hostile: [string[], RegExp][] = [
       [["not json"], /not JSON/],
