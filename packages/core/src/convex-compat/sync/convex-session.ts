@@ -20,6 +20,9 @@ import { queryModification, removedModification, responseBody, transitionFrame, 
 import { argsWithJournal, isUnpinnedPage, journalOfResult } from "./query-journal.js";
 import { encodeU64 } from "./u64.js";
 
+/** Unsent bytes, in `maxBufferedBytes`, past which a socket that does not read is closed (4429). */
+const MAX_UNREAD_FACTOR = 8;
+
 /** What a {@link ConvexSyncSession} shares with its server. @internal */
 export interface ConvexSessionContext {
   engine: RealtimeEngine;
@@ -39,6 +42,9 @@ export interface ConvexSessionContext {
   onClose(session: ConvexSyncSession): void;
 }
 
+/** A modification of one query: its id and its JSON text. */
+type Modification = [queryId: number, text: string];
+
 interface LiveQuery {
   name: string;
   args: Record<string, Value>;
@@ -52,7 +58,8 @@ interface LiveQuery {
  * {@link RealtimeEngine}: the client's query set becomes the engine client's subscriptions,
  * engine transitions become `Transition`s carrying the query set and identity versions the
  * client sent, and a mutation is answered with the timestamp of its commit, then followed by a
- * `Transition` at least that late (the client resolves the mutation on it).
+ * `Transition` at least that late (the client resolves the mutation on it). While the socket is
+ * slow, transitions are held and coalesced (the latest modification per query).
  */
 export class ConvexSyncSession {
   private client: EngineClient | undefined;
@@ -65,7 +72,10 @@ export class ConvexSyncSession {
   private transitionsSent = 0;
   private readonly queries = new Map<number, LiveQuery>();
   /** Modifications the engine does not produce (removals, arguments that do not decode), sent with the next transition. */
-  private extra: string[] = [];
+  private extra: Modification[] = [];
+  /** Held while the socket's unsent bytes are over the limit: the latest modification per query, and the latest ts. */
+  private held: { modifications: Map<number, string>; ts: number } | undefined;
+  private flushTimer: ReturnType<typeof setTimeout> | undefined;
   /** Authenticate, query set changes and mutations, in the order the client sent them. */
   private queue: Promise<void> = Promise.resolve();
   private inFlight = 0;
@@ -110,6 +120,7 @@ export class ConvexSyncSession {
     if (this.closed) return;
     this.closed = true;
     this.outbox.clear();
+    clearTimeout(this.flushTimer);
     this.client?.close();
     this.context.onClose(this);
   }
@@ -186,7 +197,7 @@ export class ConvexSyncSession {
       if (modification.type === "Remove") {
         if (!this.queries.delete(modification.queryId)) return this.fatal(`Remove of query ${modification.queryId}, which is not in the query set`);
         client.unsubscribe(modification.queryId);
-        this.extra.push(removedModification(modification.queryId));
+        this.extra.push([modification.queryId, removedModification(modification.queryId)]);
         continue;
       }
       if (this.queries.has(modification.queryId)) return this.fatal(`Add of query ${modification.queryId}, which is already in the query set`);
@@ -204,7 +215,7 @@ export class ConvexSyncSession {
     } catch (error) {
       // A query that cannot run: it fails (as on Convex), the connection goes on.
       this.queries.set(add.queryId, { name: add.name, args: {}, journal: null, pinPending: false });
-      this.extra.push(queryModification(add.queryId, this.context.serialize({ ok: false, error }), null));
+      this.extra.push([add.queryId, queryModification(add.queryId, this.context.serialize({ ok: false, error }), null)]);
       return;
     }
     this.queries.set(add.queryId, { name: add.name, args, journal: add.journal, pinPending: isUnpinnedPage(args) });
@@ -303,13 +314,12 @@ export class ConvexSyncSession {
   /** The engine's transition: this client's changed results. */
   private transition(transition: Transition): void {
     if (this.closed) return;
-    if (this.socket.bufferedAmount > this.context.maxBufferedBytes) return this.close(CLOSE.limit, "the client does not read its messages");
-    const modifications: string[] = [];
+    const modifications: Modification[] = [];
     for (const { queryId, text } of transition.results) {
       const query = this.queries.get(queryId);
       if (query === undefined) continue;
       if (query.pinPending) this.pin(queryId, query, text);
-      modifications.push(queryModification(queryId, text, query.journal));
+      modifications.push([queryId, queryModification(queryId, text, query.journal)]);
     }
     this.sendTransition(modifications, transition.version);
   }
@@ -325,17 +335,45 @@ export class ConvexSyncSession {
     this.client!.subscribe(queryId, query.name, query.args);
   }
 
-  private sendTransition(modifications: string[], ts: number): void {
-    const end: StateVersion = { querySet: this.querySetVersion, identity: this.identityVersion, ts: Math.max(this.sent.ts, ts) };
+  /** A `Transition` to `ts` (or later), held and coalesced while the socket is slow. */
+  private sendTransition(modifications: Modification[], ts: number): void {
     const all = this.extra.length === 0 ? modifications : [...this.extra, ...modifications];
     this.extra = [];
-    this.write(transitionFrame(this.sent, end, all));
+    if (this.held === undefined && this.socket.bufferedAmount <= this.context.maxBufferedBytes) {
+      this.writeTransition(all.map(([, text]) => text), ts);
+      return;
+    }
+    // Every modification replaces the query's result: the latest per query is the whole story.
+    this.held ??= { modifications: new Map(), ts };
+    for (const [queryId, text] of all) this.held.modifications.set(queryId, text);
+    this.held.ts = Math.max(this.held.ts, ts);
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer !== undefined || this.closed) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      if (this.closed || this.held === undefined) return;
+      if (this.socket.bufferedAmount > this.context.maxBufferedBytes) return this.scheduleFlush();
+      const held = this.held;
+      this.held = undefined;
+      this.writeTransition([...held.modifications.values()], held.ts);
+    }, 10);
+  }
+
+  private writeTransition(modifications: string[], ts: number): void {
+    const end: StateVersion = { querySet: this.querySetVersion, identity: this.identityVersion, ts: Math.max(this.sent.ts, ts) };
+    this.write(transitionFrame(this.sent, end, modifications));
     this.sent = end;
     this.transitionsSent++;
   }
 
   private write(frame: string): void {
-    if (!this.closed) this.outbox.push(textFrame(frame));
+    if (this.closed) return;
+    // Answers are not coalesced: a client that sends but does not read is closed.
+    if (this.socket.bufferedAmount > MAX_UNREAD_FACTOR * this.context.maxBufferedBytes) return this.close(CLOSE.limit, "the client does not read its messages");
+    this.outbox.push(textFrame(frame));
   }
 }
 
