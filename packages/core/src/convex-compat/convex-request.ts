@@ -1,5 +1,5 @@
 import { FrameworkError } from "../errors/framework-error.js";
-import { decodeArgs, parseJson, type ArgsLimits } from "../http/request-args.js";
+import { decodeArgs, parseJsonBody, type ArgsLimits } from "../http/request-args.js";
 import { isPlainObject, typeName } from "../values/validation-issue.js";
 import type { Value } from "../values/value.js";
 
@@ -13,8 +13,6 @@ export interface ConvexRequest {
   args: Record<string, Value>;
   format: ConvexFormat;
 }
-
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 function badRequest(message: string): FrameworkError {
   return new FrameworkError("BAD_REQUEST", message);
@@ -31,14 +29,8 @@ function badRequest(message: string): FrameworkError {
  * // { path: "messages:list", args: {}, format: "convex_encoded_json" }
  */
 export function parseConvexRequest(body: Uint8Array, limits: ArgsLimits, pathInUrl: boolean): ConvexRequest {
-  let text: string;
-  try {
-    text = utf8.decode(body);
-  } catch {
-    throw badRequest("request body is not valid UTF-8");
-  }
   // The envelope, and the array around the arguments, add two levels.
-  const parsed = parseJson(text, "request body", limits.maxDepth + 2, limits);
+  const parsed = parseJsonBody(body, limits.maxDepth + 2, limits);
   if (!isPlainObject(parsed)) throw badRequest(`request body must be a JSON object like {"path": "messages:list", "args": {...}}, got ${typeName(parsed)}`);
   let path: string | undefined;
   if (!pathInUrl) {

@@ -95,6 +95,61 @@ describe("paginate", () => {
     }
   }
 
+  for (const order of ["asc", "desc"] as const) {
+    it(`pages pinned with endCursor (${order}) keep their ends while rows are inserted and deleted: together they are the table, once`, async () => {
+      await reset(40, rng(order === "asc" ? 3 : 5));
+      const page = (cursor: string | null, endCursor?: string) =>
+        h.run(async (db) => db.query("items").withIndex("by_k").order(order).paginate({ numItems: 6, cursor, ...(endCursor === undefined ? {} : { endCursor }) }));
+      // the pages as usePaginatedQuery leaves them: each pinned at the end its first run chose
+      const ends: (string | null)[] = [];
+      let cursor: string | null = null;
+      for (;;) {
+        const first = await page(cursor);
+        ends.push(cursor);
+        cursor = first.continueCursor;
+        if (first.isDone) break;
+      }
+      const bounds = ends.map((start, i) => ({ start, end: i + 1 < ends.length ? ends[i + 1]! : cursor }));
+      const random = rng(17);
+      for (let round = 0; round < 5; round++) {
+        await h.run(async (db) => {
+          for (let i = 0; i < 4; i++) await db.insert("items", { k: Math.floor(random() * 22) - 1, g: "z" });
+          const victims = (await db.query("items").collect()).filter(() => random() < 0.1);
+          for (const victim of victims) await db.delete(victim._id);
+        });
+        const seen: Document[] = [];
+        for (const [i, { start, end }] of bounds.entries()) {
+          const result = await page(start, end);
+          expect(result.continueCursor).toBe(end);
+          expect(result.isDone).toBe(i === bounds.length - 1);
+          seen.push(...result.page);
+        }
+        const all = (await h.run(async (db) => db.query("items").collect())).sort(keyOrder);
+        expect(seen.map((doc) => doc._id)).toEqual((order === "asc" ? all : all.reverse()).map((doc) => doc._id));
+      }
+    });
+  }
+
+  it("a pinned page that grew past twice numItems recommends a split whose halves are the page", async () => {
+    await h.database().driver.query(`TRUNCATE "items"`);
+    await h.run(async (db) => {
+      for (let k = 0; k < 10; k++) await db.insert("items", { k, g: "x" });
+    });
+    const page = (cursor: string | null, endCursor: string) => h.run(async (db) => db.query("items").withIndex("by_k").paginate({ numItems: 3, cursor, endCursor }));
+    const first = await h.run(async (db) => db.query("items").withIndex("by_k").paginate({ numItems: 3, cursor: null }));
+    expect(first.pageStatus).toBeUndefined();
+    await h.run(async (db) => {
+      for (let i = 0; i < 5; i++) await db.insert("items", { k: 1, g: "y" });
+    });
+    const grown = await page(null, first.continueCursor);
+    expect(grown.page).toHaveLength(8);
+    expect(grown.pageStatus).toBe("SplitRecommended");
+    const left = await page(null, grown.splitCursor!);
+    const right = await page(grown.splitCursor!, first.continueCursor);
+    expect(left.page).toHaveLength(4);
+    expect([...left.page, ...right.page].map((doc) => doc._id)).toEqual(grown.page.map((doc) => doc._id));
+  });
+
   it("pages of an eq+range query and an exact continuation", async () => {
     await reset(40, rng(3));
     await h.run(async (db) => {

@@ -50,7 +50,10 @@ export interface PaginationOptions {
   maximumRowsRead?: number | null;
   /** Not supported: a value other than `null` is rejected. */
   maximumBytesRead?: number | null;
-  /** Accepted for Convex compatibility (`paginationOptsValidator`), unused. */
+  /**
+   * Where the page ends (a `continueCursor` of an earlier page, as Convex's clients send it): the
+   * page holds every document up to it, whatever `numItems`, and continues at it.
+   */
   endCursor?: string | null;
   /** Accepted for Convex compatibility (`paginationOptsValidator`), unused. */
   id?: number;
@@ -240,7 +243,9 @@ export class QueryImpl {
    * repeated. `numItems` is clamped to the call's `maxPageSize` (default 1024): a larger
    * request gets a full page that is not done. `maximumRowsRead` bounds the index rows
    * examined, filtered-out ones included, as in Convex: a page it cuts short has
-   * `pageStatus: "SplitRequired"` and continues after the last row examined.
+   * `pageStatus: "SplitRequired"` and continues after the last row examined. With `endCursor`
+   * (what Convex's `usePaginatedQuery` sends) the page ends exactly there (see `paginateTo`); one
+   * that grew past twice `numItems` comes with `splitCursor` and `pageStatus: "SplitRecommended"`.
    */
   async paginate(options: PaginationOptions): Promise<PaginationResult> {
     if (typeof options !== "object" || options === null) throw new FrameworkError("BAD_REQUEST", "paginate: options must be { numItems, cursor }");
@@ -255,10 +260,22 @@ export class QueryImpl {
       throw new FrameworkError("BAD_REQUEST", "paginate: maximumBytesRead is not supported by Convoy; bound the page with maximumRowsRead");
     }
     const pageSize = Math.min(numItems, this.context.maxPageSize ?? DEFAULT_MAX_PAGE_SIZE);
-    if (typeof maximumRowsRead === "number") return this.paginateBounded(pageSize, cursor, maximumRowsRead);
     const digest = queryDigest(this.sqlPlan);
     const kinds = this.state.plan.index.columns.map((column) => column.kind);
     const version = this.table.storage.version;
+    if (typeof options.endCursor === "string") {
+      const from: CursorPosition = decodeCursor(this.context.cursorSecret, digest, version, cursor, kinds);
+      const end = decodeCursor(this.context.cursorSecret, digest, version, options.endCursor, kinds);
+      if (from.kind === "end") return { page: [], isDone: true, continueCursor: options.endCursor };
+      const page = await this.paginateTo(from.kind === "after" ? from.position : null, end, options.endCursor);
+      // A pinned page that grew past twice its size: Convex's clients split it there.
+      if (pageSize > 0 && page.page.length > 2 * pageSize) {
+        page.splitCursor = encodeCursor(this.context.cursorSecret, digest, version, { kind: "after", position: this.positionOf(page.page[Math.floor(page.page.length / 2) - 1]!) });
+        page.pageStatus = "SplitRecommended";
+      }
+      return page;
+    }
+    if (typeof maximumRowsRead === "number") return this.paginateBounded(pageSize, cursor, maximumRowsRead);
     const start: CursorPosition = decodeCursor(this.context.cursorSecret, digest, version, cursor, kinds);
     const endCursor = () => encodeCursor(this.context.cursorSecret, digest, version, { kind: "end" });
     if (start.kind === "end") return { page: [], isDone: true, continueCursor: endCursor() };
@@ -272,6 +289,43 @@ export class QueryImpl {
     const last = page.at(-1);
     const next: CursorPosition = last === undefined ? start : { kind: "after", position: this.positionOf(last) };
     return { page, isDone, continueCursor: encodeCursor(this.context.cursorSecret, digest, version, next) };
+  }
+
+  /**
+   * `paginate` with `endCursor` (as Convex's reactive pagination uses it): every document after
+   * `after` up to the end cursor's position (inclusive; to the end of the range for an "end"
+   * cursor), whatever `numItems`. The page keeps its end while rows are inserted or deleted, so
+   * the page that starts at `endCursor` neither repeats nor skips one.
+   */
+  private async paginateTo(after: Position | null, end: CursorPosition, endCursor: string): Promise<PaginationResult> {
+    if (end.kind === "start") return { page: [], isDone: false, continueCursor: endCursor };
+    if (end.kind === "end") {
+      const page = await this.fetchReadable(after, null);
+      this.recordRead(after, null);
+      return { page, isDone: true, continueCursor: endCursor };
+    }
+    const endKey = positionKeyHex(this.state.plan, end.position);
+    const fields = this.state.plan.index.index.fields;
+    const asc = this.state.plan.order === "asc";
+    const page: Document[] = [];
+    let lookAhead: Document | null = null;
+    let position = after;
+    while (lookAhead === null) {
+      const rows = await this.fetchReadable(position, ITERATION_BATCH_SIZE);
+      for (const row of rows) {
+        const key = toHex(indexKey(row, fields));
+        if (asc ? key > endKey : key < endKey) {
+          lookAhead = row;
+          break;
+        }
+        page.push(row);
+      }
+      if (rows.length < ITERATION_BATCH_SIZE) break;
+      position = this.positionOf(rows.at(-1)!);
+    }
+    // read up to the first row past the end (a row inserted before it changes the page)
+    this.recordRead(after, lookAhead);
+    return { page, isDone: false, continueCursor: endCursor };
   }
 
   /**

@@ -1,4 +1,6 @@
 import { createServer as createNodeServer, type Server } from "node:http";
+import { createTokenVerifier } from "../auth/verify-token.js";
+import { createConvexSync } from "../convex-compat/sync/convex-sync-server.js";
 import { attachSync } from "../realtime/sync/sync-server.js";
 import type { SyncLimits } from "../realtime/sync/sync-options.js";
 import type { RealtimeEngine } from "../realtime/realtime-engine.js";
@@ -11,7 +13,8 @@ import { applyConnectionLimits, nodeServerOptions, resolveConnectionLimits, type
 export interface ServerOptions extends HandlerOptions {
   connections?: ConnectionLimits;
   /**
-   * Serve live queries at `/api/sync` (WebSocket) from this engine; requests on the socket run
+   * Serve live queries at `/api/sync` (WebSocket) and Convex's sync protocol at
+   * `/api/<client version>/sync` from this engine; requests on the socket run
    * on `runtime` (a function when the runtime can be swapped, as in `convoy dev`).
    */
   realtime?: { engine: RealtimeEngine; runtime: Runtime | (() => Runtime); limits?: SyncLimits };
@@ -26,7 +29,15 @@ export interface ServerOptions extends HandlerOptions {
  * server.listen(3700, () => console.log("http://localhost:3700"));
  */
 export function createServer(options: ServerOptions): Server {
-  const handler = createHandler(options);
+  // One verifier for the HTTP routes and the sockets, the `auth` shorthand included.
+  let verifyToken = options.verifyToken;
+  let handlerOptions: HandlerOptions = options;
+  if (options.auth !== undefined && verifyToken === undefined) {
+    const { auth, ...rest } = options;
+    verifyToken = createTokenVerifier(auth);
+    handlerOptions = { ...rest, verifyToken };
+  }
+  const handler = createHandler(handlerOptions);
   const limits = resolveConnectionLimits(options.connections);
   const server = createNodeServer(nodeServerOptions(limits), (req, res) => {
     handler(req, res);
@@ -35,11 +46,15 @@ export function createServer(options: ServerOptions): Server {
   applyConnectionLimits(server, limits, logger);
   if (options.realtime !== undefined) {
     const { engine, runtime } = options.realtime;
-    const sync = attachSync(server, { engine, runtime, verifyToken: options.verifyToken, limits: options.realtime.limits, dev: options.dev === true, basePath: options.basePath ?? "", logger });
+    const shared = { engine, runtime, verifyToken, limits: options.realtime.limits, dev: options.dev === true, basePath: options.basePath ?? "", logger };
+    // Convex's sync protocol (`/api/<client version>/sync`) over the same engine.
+    const convex = createConvexSync(shared);
+    const sync = attachSync(server, { ...shared, upgrade: (request, socket, head) => convex.upgrade(request, socket, head) });
     // Upgraded sockets keep `close()` waiting forever: close them (1001, going away) first.
     const close = server.close.bind(server);
     server.close = (callback?: (error?: Error) => void) => {
       sync.close();
+      convex.close();
       return close(callback);
     };
   }

@@ -28,6 +28,23 @@ export function parseJson(text: string, what: string, maxDepth: number, limits: 
 }
 
 /**
+ * Parse a request body: UTF-8 JSON within the depth (`maxDepth`) and array-length limits.
+ * Invalid UTF-8, malformed JSON or a limit exceeded is `BAD_REQUEST`.
+ *
+ * @example
+ * parseJsonBody(new TextEncoder().encode('{"args":{}}'), limits.maxDepth + 1, limits); // { args: {} }
+ */
+export function parseJsonBody(body: Uint8Array, maxDepth: number, limits: ArgsLimits): unknown {
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch {
+    throw badRequest("request body is not valid UTF-8");
+  }
+  return parseJson(text, "request body", maxDepth, limits);
+}
+
+/**
  * Decode wire-format `args` (already parsed JSON, an object) into values. Everything wrong
  * inside them (`$` keys, `__proto__`, malformed `$integer` tags, …) is `ARGS_INVALID` with the
  * path of the field, as SPEC §3 says.
@@ -57,14 +74,8 @@ export function decodeArgs(json: Record<string, unknown>): Record<string, Value>
  * argsFromBody(new TextEncoder().encode('{"args":{"n":{"$integer":"AQAAAAAAAAA="}}}'), limits); // { n: 1n }
  */
 export function argsFromBody(body: Uint8Array, limits: ArgsLimits): Record<string, Value> {
-  let text: string;
-  try {
-    text = utf8.decode(body);
-  } catch {
-    throw badRequest("request body is not valid UTF-8");
-  }
   // The envelope `{"args": ...}` adds one level around the arguments.
-  const parsed = parseJson(text, "request body", limits.maxDepth + 1, limits);
+  const parsed = parseJsonBody(body, limits.maxDepth + 1, limits);
   if (!isPlainObject(parsed)) throw badRequest(`request body must be a JSON object like {"args": {...}}, got ${typeName(parsed)}`);
   if (!Object.hasOwn(parsed, "args")) throw badRequest(`request body has no "args" field (send {"args": {}} for no arguments)`);
   const args = parsed.args;

@@ -58,7 +58,7 @@ export class EngineClient {
    * (read your writes: answer a mutation after this).
    */
   synced(version: number): Promise<void> {
-    return this.engine.synced(version);
+    return this.engine.synced(version, this);
   }
 
   /** Drop every subscription. */

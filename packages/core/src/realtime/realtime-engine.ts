@@ -66,7 +66,7 @@ export class RealtimeEngine {
   private readonly clients = new Set<EngineClient>();
   private dirty = new Set<QueryGroup>();
   private touched = new Set<EngineClient>();
-  private waiters: { version: number; resolve: () => void }[] = [];
+  private waiters: { version: number; client: EngineClient | undefined; resolve: () => void }[] = [];
   private running = false;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
@@ -137,10 +137,14 @@ export class RealtimeEngine {
     this.schedule();
   }
 
-  /** Resolves after a cycle that reflects every commit up to `version` delivered its transitions. */
-  synced(version: number): Promise<void> {
+  /**
+   * Resolves after a cycle that reflects every commit up to `version` delivered its transitions
+   * (to `client`: once none of its subscriptions waits for a first run, e.g. after a new token
+   * moved them to new groups while a cycle ran).
+   */
+  synced(version: number, client?: EngineClient): Promise<void> {
     return new Promise((resolve) => {
-      this.waiters.push({ version, resolve });
+      this.waiters.push({ version, client, resolve });
       this.schedule();
     });
   }
@@ -271,7 +275,8 @@ export class RealtimeEngine {
     const waiting = this.waiters;
     this.waiters = [];
     for (const waiter of waiting) {
-      if (waiter.version < base) waiter.resolve();
+      // A group without a result yet is dirty: the next cycle runs it.
+      if (waiter.version < base && (waiter.client === undefined || !awaitsFirstRun(waiter.client))) waiter.resolve();
       else this.waiters.push(waiter);
     }
   }
@@ -331,4 +336,11 @@ export class RealtimeEngine {
     }, 1000);
     this.retryTimer.unref();
   }
+}
+
+/** Whether one of an open client's subscriptions has no result yet. */
+function awaitsFirstRun(client: EngineClient): boolean {
+  if (client.closed) return false;
+  for (const subscription of client.subscriptions.values()) if (subscription.group.text === undefined) return true;
+  return false;
 }

@@ -24,6 +24,8 @@ export interface SyncServerOptions {
   dev?: boolean;
   basePath?: string;
   logger?: HttpLogger;
+  /** Another protocol's upgrades (Convex's sync), tried before refusing a path: `true` when taken. */
+  upgrade?: ((request: IncomingMessage, socket: Duplex, head: Buffer) => boolean) | undefined;
 }
 
 /** The sync endpoint on a server: how many sockets are open, and how to close them all. */
@@ -74,6 +76,7 @@ export function attachSync(server: Server, options: SyncServerOptions): SyncEndp
     const url = request.url ?? "";
     const query = url.indexOf("?");
     if ((query === -1 ? url : url.slice(0, query)) !== path) {
+      if (options.upgrade?.(request, socket, head) === true) return;
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }

@@ -1,0 +1,101 @@
+import { EventEmitter } from "node:events";
+import type { Duplex } from "node:stream";
+import type { WebSocket } from "ws";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, ensureStorageFor, type TestDatabase } from "../../../test/helpers/test-database.js";
+import { createLiveRegistry, schema } from "../../realtime/fixtures/live-app.js";
+import { RealtimeEngine } from "../../realtime/realtime-engine.js";
+import { FrameBatch } from "../../realtime/sync/frame-batch.js";
+import { outcomeSerializer } from "../../realtime/sync/serialize-outcome.js";
+import { RequestMemory } from "../../realtime/sync/sync-options.js";
+import { createRuntime, type Runtime } from "../../runtime/index.js";
+import { ConvexSyncSession } from "./convex-session.js";
+
+let db: TestDatabase;
+let runtime: Runtime;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  runtime = await createRuntime({ driver: db.driver, schema, registry: createLiveRegistry(), ensureStorage: ensureStorageFor(db.driver) });
+});
+
+afterAll(async () => {
+  await db.close();
+});
+
+/** The part of a `ws` socket a session uses, with a buffer level the test sets. */
+class FakeSocket extends EventEmitter {
+  bufferedAmount = 0;
+  readonly readyState = 1; // OPEN
+  readonly sent: string[] = [];
+  closedWith: number | undefined;
+  readonly tcp = { cork: () => undefined, uncork: () => undefined };
+  send(message: Buffer | string): void {
+    this.sent.push(message.toString());
+  }
+  ping(): void {}
+  close(code: number): void {
+    this.closedWith = code;
+    this.emit("close");
+  }
+  receive(message: object): void {
+    this.emit("message", Buffer.from(JSON.stringify(message)), false);
+  }
+}
+
+async function until(predicate: () => boolean): Promise<void> {
+  while (!predicate()) await new Promise((resolve) => setImmediate(resolve));
+}
+
+interface TransitionMessage {
+  startVersion: unknown;
+  endVersion: unknown;
+  modifications: { queryId: number; value: number }[];
+}
+
+describe("a slow Convex socket", () => {
+  it("gets its transitions coalesced while its buffer is over the limit, still chained, and is closed when it never reads", async () => {
+    const engine = new RealtimeEngine({ runtime });
+    const socket = new FakeSocket();
+    new ConvexSyncSession(socket as unknown as WebSocket, socket.tcp as unknown as Duplex, {
+      engine,
+      runtime: () => runtime,
+      serialize: outcomeSerializer({ dev: false }),
+      verifyToken: undefined,
+      maxSubscriptions: 10,
+      maxInFlight: 10,
+      maxBufferedBytes: 1024,
+      heartbeatTimeoutMs: 60_000,
+      maxDepth: 68,
+      maxArrayLength: 8192,
+      logger: { error: () => undefined },
+      batch: new FrameBatch(),
+      requests: new RequestMemory(),
+      onClose: () => undefined,
+    });
+    socket.receive({ type: "Connect", sessionId: "slow", connectionCount: 0, lastCloseReason: null, clientTs: 0 });
+    socket.receive({ type: "ModifyQuerySet", baseVersion: 0, newVersion: 1, modifications: [{ type: "Add", queryId: 1, udfPath: "counters:get", args: [{ name: "slow" }] }] });
+    const transitions = () => socket.sent.filter((frame) => frame.includes('"Transition"')).map((frame) => JSON.parse(frame) as TransitionMessage);
+    await until(() => transitions().length > 0);
+
+    socket.bufferedAmount = 10 * 1024;
+    for (let i = 0; i < 3; i++) {
+      await runtime.run("mutation", "counters:add", { name: "slow", by: 1 });
+      await engine.synced(engine.version);
+    }
+    expect(transitions()).toHaveLength(1); // held back while the socket is slow
+
+    socket.bufferedAmount = 0;
+    await until(() => transitions().length === 2);
+    const [first, second] = transitions();
+    expect([first!.modifications.map((m) => m.value), second!.modifications.map((m) => m.value)]).toEqual([[0], [3]]);
+    expect(second!.startVersion).toEqual(first!.endVersion);
+
+    // answers are not held: past 8 × the limit unread, the socket is closed
+    socket.bufferedAmount = 9 * 1024;
+    socket.receive({ type: "Mutation", requestId: 0, udfPath: "counters:add", args: [{ name: "slow", by: 1 }] });
+    await until(() => socket.closedWith !== undefined);
+    expect(socket.closedWith).toBe(4429);
+    engine.close();
+  });
+});
