@@ -4,7 +4,7 @@ import { pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 import { createRegistry, type FunctionRegistry, type ModuleRecord } from "../../functions/index.js";
 import type { SchemaDefinition } from "../../schema/index.js";
-import { defineSchema } from "../../schema/index.js";
+import { schemalessSchema } from "../../schema/index.js";
 import type { RulesDefinition } from "../../rules/index.js";
 import { GENERATED_DIR } from "../../codegen/index.js";
 import { convoyImportsPlugin } from "./convoy-imports-plugin.js";
@@ -79,7 +79,7 @@ export async function bundleAndLoadApp(projectDir: string, functionsDir: string,
   if (loaded.appHttp !== undefined && !isHttpRouter(loaded.appHttp)) throw new AppLoadError("http.ts must `export default` the result of httpRouter()");
   return {
     registry,
-    schema: loaded.appSchema ?? defineSchema({}, { schemaValidation: false }),
+    schema: loaded.appSchema ?? schemalessSchema(),
     rules: loaded.appRules,
     crons: loaded.appCrons,
     http: loaded.appHttp,
