@@ -10,7 +10,7 @@ import { createRuntime, type Runtime } from "./runtime.js";
 
 const registry = createRegistrySync({
   notes: {
-    add: mutationGeneric({ args: { table: v.string(), doc: v.any() }, handler: (ctx, { table, doc }) => ctx.db.insert(table as string, doc as Record<string, never>) }),
+    add: mutationGeneric({ args: { table: v.string(), doc: v.any() }, handler: (ctx, { table, doc }) => ctx.db.insert(table, doc as Record<string, never>) }),
     // the handler swallows whatever insert throws: the table is still created and the insert made
     addQuietly: mutationGeneric({
       args: { doc: v.any() },
@@ -22,14 +22,14 @@ const registry = createRegistrySync({
         }
       },
     }),
-    list: queryGeneric({ args: { table: v.string() }, handler: (ctx, { table }) => ctx.db.query(table as string).collect() }),
-    newest: queryGeneric({ args: { table: v.string() }, handler: (ctx, { table }) => ctx.db.query(table as string).withIndex("by_creation_time").order("desc").first() }),
+    list: queryGeneric({ args: { table: v.string() }, handler: (ctx, { table }) => ctx.db.query(table).collect() }),
+    newest: queryGeneric({ args: { table: v.string() }, handler: (ctx, { table }) => ctx.db.query(table).withIndex("by_creation_time").order("desc").first() }),
     get: queryGeneric({ args: { id: v.string() }, handler: (ctx, { id }) => ctx.db.get(id as never) }),
     countThenAdd: mutationGeneric({
       args: { table: v.string() },
       handler: async (ctx, { table }) => {
-        const before = (await ctx.db.query(table as string).collect()).length;
-        await ctx.db.insert(table as string, { n: before });
+        const before = (await ctx.db.query(table).collect()).length;
+        await ctx.db.insert(table, { n: before });
         return before;
       },
     }),
