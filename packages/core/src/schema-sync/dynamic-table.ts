@@ -1,4 +1,4 @@
-import type { Driver } from "../driver/index.js";
+import type { Driver, Queryable } from "../driver/index.js";
 import { FrameworkError } from "../errors/framework-error.js";
 import { checkTableName } from "../schema/names.js";
 import type { Catalog } from "../storage/catalog.js";
@@ -24,6 +24,21 @@ const SYSTEM_INDEXES = [
  * for a name that cannot be a table, or one whose id tag is another table's.
  */
 export async function createDynamicTable(driver: Driver, catalog: Catalog, name: string): Promise<void> {
+  checkDynamicTableName(name);
+  const { pgSchema } = catalog;
+  await driver.transaction({}, async (tx) => {
+    await lockTableCreation(tx, pgSchema, name);
+    await loadDynamicTables(tx, catalog);
+    if (catalog.tables.has(name)) return;
+    const other = catalog.tablesByTag.get(tableTag(name));
+    if (other !== undefined) throw new FrameworkError("BAD_REQUEST", `cannot create table ${JSON.stringify(name)}: its ids would be indistinguishable from table "${other.name}"'s; use another name`);
+    await createSchemalessTable(tx, pgSchema, name);
+  });
+  if (!catalog.tables.has(name)) addCatalogTable(catalog, dynamicCatalogTable(pgSchema, name));
+}
+
+/** Throws `BAD_REQUEST` for a name that cannot be a table (see schema/names.ts). */
+export function checkDynamicTableName(name: string): void {
   try {
     checkTableName(name);
   } catch (error) {
@@ -32,17 +47,21 @@ export async function createDynamicTable(driver: Driver, catalog: Catalog, name:
   if (indexNameFor(name, "by_creation_time").length > MAX_IDENTIFIER_LENGTH) {
     throw new FrameworkError("BAD_REQUEST", `cannot create table ${JSON.stringify(name)}: the name is too long for its index names`);
   }
-  const { pgSchema } = catalog;
-  await driver.transaction({}, async (tx) => {
-    await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`convoy.create_table:${pgSchema}.${name}`]);
-    await loadDynamicTables(tx, catalog);
-    if (catalog.tables.has(name)) return;
-    const other = catalog.tablesByTag.get(tableTag(name));
-    if (other !== undefined) throw new FrameworkError("BAD_REQUEST", `cannot create table ${JSON.stringify(name)}: its ids would be indistinguishable from table "${other.name}"'s; use another name`);
-    await tx.query(createTableSql(pgSchema, name));
-    await tx.query(createIndexSql(pgSchema, name, "by_creation_time", []));
-    await tx.query(`INSERT INTO ${TABLES_TABLE} (pg_schema, table_name) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [pgSchema, name]);
-    for (const statement of writeTriggerStatements(pgSchema, name, writeTriggerBody(pgSchema, name, SYSTEM_INDEXES, new Map()))) await tx.query(statement);
-  });
-  if (!catalog.tables.has(name)) addCatalogTable(catalog, dynamicCatalogTable(pgSchema, name));
+}
+
+/**
+ * The DDL of a schemaless table, run in the caller's transaction (idempotent): the table, its
+ * `by_creation_time` index, its registration and its external-write triggers. The caller holds
+ * the table's advisory lock ({@link lockTableCreation}).
+ */
+export async function createSchemalessTable(tx: Queryable, pgSchema: string, name: string): Promise<void> {
+  await tx.query(createTableSql(pgSchema, name));
+  await tx.query(createIndexSql(pgSchema, name, "by_creation_time", []));
+  await tx.query(`INSERT INTO ${TABLES_TABLE} (pg_schema, table_name) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [pgSchema, name]);
+  for (const statement of writeTriggerStatements(pgSchema, name, writeTriggerBody(pgSchema, name, SYSTEM_INDEXES, new Map()))) await tx.query(statement);
+}
+
+/** Serialises the creation of one table (held until the transaction ends). */
+export async function lockTableCreation(tx: Queryable, pgSchema: string, name: string): Promise<void> {
+  await tx.query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", [`convoy.create_table:${pgSchema}.${name}`]);
 }
