@@ -38,8 +38,14 @@ export async function openSnapshot(path: string): Promise<SnapshotReader> {
     await new Promise<void>((resolve, reject) => {
       zip.on("entry", (entry: yauzl.Entry) => {
         const match = DOCUMENTS.exec(entry.fileName);
-        if (match !== null && !match[1]!.startsWith("_")) tables.push({ table: match[1]!, entry });
-        else if (match !== null || (entry.fileName.startsWith("_") && !entry.fileName.startsWith("_tables/"))) skipped.push(entry.fileName);
+        if (match === null) {
+          // components' tables live under _components/<name>/
+          if (entry.fileName.startsWith("_components/") && entry.fileName.endsWith("/documents.jsonl")) skipped.push(entry.fileName);
+        } else if (!match[1]!.startsWith("_")) {
+          tables.push({ table: match[1]!, entry });
+        } else if (match[1] !== "_tables") {
+          skipped.push(entry.fileName); // system tables: _storage (file storage), _scheduled_functions, …
+        }
         zip.readEntry();
       });
       zip.on("end", () => {
