@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { CONVOY_VERSION } from "../version.js";
 import { addCodegenCommand } from "./commands/codegen.js";
 import { addDevCommand } from "./commands/dev.js";
+import { addImportExportCommands } from "./commands/import-export.js";
 import { addInitCommand } from "./commands/init.js";
 import { addRunCommand } from "./commands/run.js";
 import { addStartCommand } from "./commands/start.js";
@@ -15,7 +16,7 @@ export function createProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   program.configureHelp({ sortSubcommands: false });
-  for (const add of [addInitCommand, addDevCommand, addCodegenCommand, addRunCommand, addSyncCommand, addStartCommand]) add(program);
+  for (const add of [addInitCommand, addDevCommand, addCodegenCommand, addRunCommand, addSyncCommand, addStartCommand, addImportExportCommands]) add(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
