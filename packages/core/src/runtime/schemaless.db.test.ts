@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ensureStorageFor, useTestDatabase } from "../../test/helpers/test-database.js";
+import { ensureStorageFor, testDriverKind, useTestDatabase } from "../../test/helpers/test-database.js";
+import { convoyTest } from "../test/convoy-test.js";
 import { mutationGeneric, queryGeneric } from "../functions/function-builders.js";
 import { createRegistrySync } from "../functions/registry.js";
 import { defineSchema, defineTable, schemalessSchema } from "../schema/index.js";
@@ -8,8 +9,7 @@ import { createRuntime, type Runtime } from "./runtime.js";
 
 /* An app without schema.ts (as Convex runs one): tables appear on their first insert, schemaless. */
 
-const registry = createRegistrySync({
-  notes: {
+const registryModule = {
     add: mutationGeneric({ args: { table: v.string(), doc: v.any() }, handler: (ctx, { table, doc }) => ctx.db.insert(table, doc as Record<string, never>) }),
     // the handler swallows whatever insert throws: the table is still created and the insert made
     addQuietly: mutationGeneric({
@@ -33,8 +33,8 @@ const registry = createRegistrySync({
         return before;
       },
     }),
-  },
-});
+};
+const registry = createRegistrySync({ notes: registryModule });
 
 async function schemalessRuntime(driver: Parameters<typeof createRuntime>[0]["driver"]): Promise<Runtime> {
   return createRuntime({ driver, schema: schemalessSchema(), registry, ensureStorage: ensureStorageFor(driver) });
@@ -104,5 +104,20 @@ describe("an app without a schema", () => {
     await expect(runtime.run("mutation", "notes:add", { table: "_system", doc: {} })).rejects.toMatchObject({ code: "BAD_REQUEST" });
     const strict = await createRuntime({ driver: db().driver, schema: defineSchema({ kept: defineTable({ a: v.number() }) }), registry, ensureStorage: ensureStorageFor(db().driver) });
     await expect(strict.run("mutation", "notes:add", { table: "elsewhere", doc: {} })).rejects.toThrow(/does not exist in the schema/);
+  });
+});
+
+describe("convoyTest without a schema", () => {
+  it("runs an app's functions on tables created by their first insert", async () => {
+    const options = testDriverKind() === "pg" ? { databaseUrl: process.env.DATABASE_URL_TEST ?? "postgres://postgres@127.0.0.1:5432/postgres" } : {};
+    const t = convoyTest(undefined, { "./notes.ts": registryModule }, options);
+    try {
+      expect(await t.query("notes:list", { table: "todo" })).toEqual([]);
+      const id = await t.mutation("notes:add", { table: "todo", doc: { text: "write docs", done: false } });
+      expect(await t.query("notes:list", { table: "todo" })).toEqual([{ _id: id, _creationTime: expect.any(Number) as number, text: "write docs", done: false }]);
+      expect(await t.run((ctx) => ctx.db.query("todo").first())).toMatchObject({ text: "write docs" });
+    } finally {
+      await t.close();
+    }
   });
 });
