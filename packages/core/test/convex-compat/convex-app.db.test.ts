@@ -156,10 +156,14 @@ describe("a Convex app without schema.ts on Convoy", () => {
       const functions = join(project, "convex");
       await mkdir(functions);
       await writeFile(join(functions, "messages.ts"), SCHEMALESS_MESSAGES);
+      // a file Convoy cannot run (Convex components): reported, and the rest is served
+      await writeFile(join(functions, "workflows.ts"), `import { componentsGeneric } from "convex/server";\nexport const components = componentsGeneric();\n`);
       await runCodegen(functions);
       await writeFile(join(functions, "_generated", "server.js"), CONVEX_GENERATED_SERVER);
       const loaded = await bundleAndLoadApp(project, functions, join(project, ".convoy", "build"));
       expect(loaded.schema.strictTableNameTypes).toBe(false);
+      expect(loaded.skipped).toEqual([{ file: "workflows.ts", reason: 'line 1: "componentsGeneric" from convex/server is not supported by Convoy' }]);
+      expect(loaded.registry.entries().map((entry) => entry.name)).toEqual(["messages:get", "messages:list", "messages:send"]);
       const local = await createRuntime({ driver: db().driver, schema: loaded.schema, registry: loaded.registry, ensureStorage: ensureStorageFor(db().driver) });
       const server = await startTestServer(db().driver, {}, local);
       try {
