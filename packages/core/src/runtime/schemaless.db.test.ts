@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ensureStorageFor, testDriverKind, useTestDatabase } from "../../test/helpers/test-database.js";
 import { convoyTest } from "../test/convoy-test.js";
+import { overlapsAny } from "../reactivity/overlap.js";
+import { writeSetOf } from "../reactivity/write-set.js";
 import { mutationGeneric, queryGeneric } from "../functions/function-builders.js";
 import { createRegistrySync } from "../functions/registry.js";
 import { defineSchema, defineTable, schemalessSchema } from "../schema/index.js";
@@ -67,6 +69,17 @@ describe("an app without a schema", () => {
     // a mutation that reads the absent table then inserts into it sees it empty, once
     expect((await runtime.run("mutation", "notes:countThenAdd", { table: "counted" })).value).toBe(0);
     expect((await runtime.run("mutation", "notes:countThenAdd", { table: "counted" })).value).toBe(1);
+  });
+
+  it("a live query of a table that does not exist yet is invalidated by its first insert", async () => {
+    const runtime = await schemalessRuntime(db().driver);
+    const read = await runtime.run("query", "notes:list", { table: "watched" });
+    expect(read.value).toEqual([]);
+    expect(read.log.tablesRead()).toEqual(new Set(["watched"]));
+    const write = await runtime.run("mutation", "notes:add", { table: "watched", doc: { first: true } });
+    expect(overlapsAny(writeSetOf(write.log.writes), read.log.reads)).toBe(true);
+    const elsewhere = await runtime.run("mutation", "notes:add", { table: "unwatched", doc: {} });
+    expect(overlapsAny(writeSetOf(elsewhere.log.writes), read.log.reads)).toBe(false);
   });
 
   it("creates the table even when the handler swallows the insert's first failure", async () => {
