@@ -3,6 +3,7 @@ import { CONVOY_VERSION } from "../version.js";
 import { addBackfillCommand } from "./commands/backfill.js";
 import { addCodegenCommand } from "./commands/codegen.js";
 import { addDevCommand } from "./commands/dev.js";
+import { addImportExportCommands } from "./commands/import-export.js";
 import { addInitCommand } from "./commands/init.js";
 import { addPromoteCommand } from "./commands/promote.js";
 import { addRunCommand } from "./commands/run.js";
@@ -17,7 +18,7 @@ export function createProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   program.configureHelp({ sortSubcommands: false });
-  for (const add of [addInitCommand, addDevCommand, addCodegenCommand, addRunCommand, addSyncCommand, addPromoteCommand, addBackfillCommand, addStartCommand]) add(program);
+  for (const add of [addInitCommand, addDevCommand, addCodegenCommand, addRunCommand, addSyncCommand, addPromoteCommand, addBackfillCommand, addStartCommand, addImportExportCommands]) add(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

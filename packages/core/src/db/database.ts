@@ -18,6 +18,7 @@ import { resolveIndex } from "./index-range.js";
 import type { SystemDatabaseReader } from "../functions/scheduler-types.js";
 import { createSystemReader } from "../scheduler/system-reader.js";
 import { PASSES_FILTERS_COLUMN, compileSelect } from "./query-compiler.js";
+import { TableLookup, absentCatalogTable, type TableLookups } from "../storage/dynamic-tables.js";
 
 /** What {@link createDatabase} needs: one open transaction and the schema. */
 export interface DatabaseOptions {
@@ -45,6 +46,18 @@ export interface DatabaseOptions {
    * rules, and then nothing of them runs.
    */
   rules?: DatabaseRules;
+  /**
+   * How a non-strict catalog's unknown tables are asked for (see storage/dynamic-tables.ts):
+   * what the call already learnt, and a function that dooms the attempt and throws the request.
+   * Omitted: an unknown table is an error, as with a strict schema.
+   */
+  lookups?: TableLookupChannel;
+}
+
+/** See {@link DatabaseOptions.lookups}. */
+export interface TableLookupChannel {
+  readonly state: TableLookups;
+  request(lookup: TableLookup): never;
 }
 
 const SYSTEM_FIELDS = new Set(["_id", "_creationTime"]);
@@ -101,7 +114,7 @@ export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
   /** Inserts a document; returns its new id. System fields cannot be set. */
   async insert<TTableName extends string>(tableName: TTableName, value: unknown): Promise<GenericId<TTableName>> {
     this.assertWritable("insert");
-    const table = this.table(tableName);
+    const table = this.table(tableName, "write");
     const fields = this.userFields(table, value, null, "insert");
     const stored = prepareFields(table, fields, this.options.catalog.schemaValidation);
     const id = newId(table.name);
@@ -141,6 +154,7 @@ export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
     this.assertWritable("delete");
     const { table, id } = maybeId === undefined ? this.tableOfId(tableOrId, "delete") : { table: this.table(tableOrId), id: this.checkIdOf(this.table(tableOrId), maybeId, "delete") };
     if (this.options.rules !== undefined) await this.options.rules.checkDelete(table.name, await this.load(table, id, "delete"));
+    if (table.absent === true) throw new FrameworkError("INTERNAL", `delete: document ${id} does not exist in table "${table.name}"`);
     const cache = this.options.cache;
     cache?.invalidate(id);
     const version = cache?.version();
@@ -269,6 +283,9 @@ export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
   private tableOfId(id: unknown, method: string): { table: CatalogTable; id: string } {
     if (typeof id !== "string" || !isIdFormat(id)) throw new FrameworkError("BAD_REQUEST", `invalid argument to db.${method}: ${describe(id)} is not a valid id`);
     const table = this.options.catalog.tablesByTag.get(tagOfId(id)!);
+    const { lookups } = this.options;
+    // an id of a table another server created since this catalog was loaded: reload the tables once
+    if (table === undefined && !this.options.catalog.strictTableNames && lookups !== undefined && !lookups.state.reloaded) lookups.request(new TableLookup("reload", id));
     if (table === undefined) throw new FrameworkError("BAD_REQUEST", `invalid argument to db.${method}: id ${id} does not belong to any table of the schema`);
     return { table, id };
   }
@@ -284,8 +301,15 @@ export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
     return id;
   }
 
-  private table(name: string): CatalogTable {
+  private table(name: string, intent: "read" | "write" = "read"): CatalogTable {
     const table = typeof name === "string" ? this.options.catalog.tables.get(name) : undefined;
+    const { lookups } = this.options;
+    if (table === undefined && typeof name === "string" && !this.options.catalog.strictTableNames && lookups !== undefined) {
+      // a table outside the schema: created by its first insert, empty until then (as on Convex)
+      if (intent === "write") lookups.request(new TableLookup("create", name));
+      if (lookups.state.absent.has(name)) return absentCatalogTable(name);
+      lookups.request(new TableLookup("resolve", name));
+    }
     if (table === undefined) {
       const known = [...this.options.catalog.tables.keys()].map((t) => JSON.stringify(t)).join(", ");
       throw new FrameworkError("INTERNAL", `table ${describe(name)} does not exist in the schema (tables: ${known || "none"})`);

@@ -11,11 +11,14 @@ import { isRulesDefinition, type RulesDefinition } from "./rules-definition.js";
 export class RulesEngine {
   constructor(readonly definition: RulesDefinition) {}
 
-  /** Checks that every table named by the rules is a table of the schema. Throws `INTERNAL` otherwise. */
+  /**
+   * Checks that every table named by the rules is a table of the schema (any name, when tables
+   * outside the schema are allowed: they are created on first insert). Throws `INTERNAL` otherwise.
+   */
   static create(definition: unknown, catalog: Catalog): RulesEngine {
     if (!isRulesDefinition(definition)) throw new FrameworkError("INTERNAL", "rules must be the default export of rules.ts (defineRules(...))");
     for (const table of definition.tables.keys()) {
-      if (!catalog.tables.has(table)) {
+      if (!catalog.tables.has(table) && catalog.strictTableNames) {
         const known = [...catalog.tables.keys()].map((name) => JSON.stringify(name)).join(", ");
         throw new FrameworkError("INTERNAL", `rules.ts: table "${table}" is not a table of the schema (tables: ${known || "none"})`);
       }

@@ -1,3 +1,4 @@
+import { TableLookups } from "../storage/dynamic-tables.js";
 import { FrameworkError } from "../errors/framework-error.js";
 import type { UserIdentity } from "../functions/context.js";
 import { DEFAULT_READ_LIMITS } from "../db/read-budget.js";
@@ -58,6 +59,8 @@ export type AfterCommitHook = () => void | Promise<void>;
  */
 export class CallContext {
   private currentRecorder = new AccessLog();
+  /** What this call learnt about tables outside a non-strict schema, across its attempts. */
+  readonly tableLookups = new TableLookups();
   private hooks: AfterCommitHook[] = [];
   /** An administrative call (`t.run`, `convoy run` without `--identity`): table rules do not apply, nested calls included. */
   readonly administrative: boolean;

@@ -6,6 +6,7 @@ import { DatabaseError } from "../errors/database-error.js";
 import type { AccessLog } from "../storage/access-log.js";
 import type { CallContext } from "./call-context.js";
 import type { DatabaseRules } from "../db/database-rules.js";
+import type { TableLookupChannel } from "../db/database.js";
 
 /** Whether an error is a serialization failure or deadlock (SQLSTATE 40001 / 40P01). */
 export function isRetryableError(error: unknown): error is DatabaseError {
@@ -34,6 +35,8 @@ export class CallScope {
   /** The table rules of this attempt, shared by its nested calls (made by `invoke.ts` on first use). */
   rules: DatabaseRules | undefined = undefined;
   private savepoints = 0;
+  /** How ctx.db asks for tables outside a non-strict schema (see storage/dynamic-tables.ts). */
+  readonly lookups: TableLookupChannel;
 
   constructor(
     private readonly rawTx: Queryable,
@@ -41,6 +44,13 @@ export class CallScope {
     readonly context: CallContext,
   ) {
     this.log = context.beginAttempt();
+    this.lookups = {
+      state: context.tableLookups,
+      request: (lookup) => {
+        this.poison ??= lookup;
+        throw lookup;
+      },
+    };
     // Past a read limit the attempt is doomed, even if user code catches the error.
     this.budget = new ReadBudget(context.limits, context.describe, (error) => {
       this.poison ??= error;

@@ -10,6 +10,8 @@ import type { Catalog } from "../storage/catalog.js";
 import { ensureSchema } from "../schema-sync/ensure-schema.js";
 import { DEFAULT_PG_SCHEMA } from "../storage/layout.js";
 import { loadCatalog } from "../storage/load-catalog.js";
+import { TableLookup, loadDynamicTables, type TableLookups } from "../storage/dynamic-tables.js";
+import { createDynamicTable } from "../schema-sync/dynamic-table.js";
 import { requireStorage } from "../storage/storage-check.js";
 import { isConvoyError } from "../values/convoy-error.js";
 import type { Value } from "../values/value.js";
@@ -202,6 +204,9 @@ export interface HandlerRunOptions {
  */
 const SKIP_SINGLE_STATEMENT_AFTER_FALLBACK = 16;
 
+/** Tables outside the schema one call may create or look up (each costs a run of the call). */
+const MAX_TABLE_LOOKUPS = 64;
+
 /** After this many conflicts, a mutation's next attempts run alone in this process (see ConflictGate). */
 const EXCLUSIVE_AFTER_CONFLICTS = 2;
 
@@ -352,7 +357,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
       };
     }
     try {
-      const retried = withRetries(policy, describe, async (attempt) => {
+      const attemptOnce = async (attempt: number): Promise<{ value: TValue; log: AccessLog }> => {
         context.throwIfExpired();
         attempts = attempt;
         if (attempt === 1 && singleStatementKey !== undefined) {
@@ -391,6 +396,17 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         };
         // Queries run on a read-only snapshot and never conflict: they skip the gate.
         return kind === "mutation" ? gate.run(attempt > EXCLUSIVE_AFTER_CONFLICTS, transaction) : transaction();
+      };
+      const retried = withRetries(policy, describe, async (attempt) => {
+        for (;;) {
+          try {
+            return await attemptOnce(attempt);
+          } catch (error) {
+            // ctx.db met a table outside a non-strict schema: answer outside the transaction, run again
+            if (!(error instanceof TableLookup)) throw error;
+            await answerLookup(error, context.tableLookups);
+          }
+        }
       }, kind === "query" ? QUERY_RETRIES : MUTATION_RETRIES);
       const result = await context.untilExpired(retried);
       context.finish();
@@ -403,6 +419,22 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
     } finally {
       context.finish();
     }
+  }
+
+  /**
+   * Answers a {@link TableLookup} of a call: creates the table (its own short transaction; safe
+   * under concurrent first inserts), or reloads the tables the database has (another server or
+   * an import may have made it) and, for a table still missing, lets it read as empty.
+   */
+  async function answerLookup(lookup: TableLookup, state: TableLookups): Promise<void> {
+    if (++state.count > MAX_TABLE_LOOKUPS) throw new FrameworkError("INTERNAL", `more than ${String(MAX_TABLE_LOOKUPS)} tables outside the schema looked up in one call`);
+    if (lookup.request === "create") {
+      await createDynamicTable(driver, catalog, lookup.table);
+      return;
+    }
+    await loadDynamicTables(driver, catalog);
+    if (lookup.request === "reload") state.reloaded = true;
+    else if (!catalog.tables.has(lookup.table)) state.absent.add(lookup.table);
   }
 
   /** An action: outside any transaction, never retried (see actions/run-action.ts). */

@@ -407,9 +407,9 @@ export function planSync(state: DatabaseState, codeSchema: SchemaJSON, codeHash:
     });
   }
 
-  // Convoy's tables that the code no longer has.
+  // Convoy's tables that the code no longer has (none, when tables outside the schema are allowed: they are the app's).
   const codeTableSet = new Set(codeTables);
-  for (const table of [...state.registeredTables].sort(byName)) {
+  for (const table of schema.strictTableNameTypes === false ? [] : [...state.registeredTables].sort(byName)) {
     if (codeTableSet.has(table) || !state.tables.has(table)) continue;
     if (allowDrop) {
       steps.push({

@@ -5,6 +5,7 @@ import { NOTIFY_PAYLOAD_MAX_BYTES } from "../reactivity/write-set-codec.js";
 import type { SchemaJSON } from "../schema/schema-json.js";
 import { fieldSql, indexColumnsSql } from "../storage/field-expression.js";
 import { loadRecordedColumns } from "../storage/recorded-columns.js";
+import { TABLES_TABLE } from "../storage/layout.js";
 import { literal, qualified, quoteIdent } from "../storage/sql/identifiers.js";
 import { CONVOY_SCHEMA } from "../storage/sql/sort-key-function.js";
 import { tableStorage, type StoredTable } from "../storage/table-storage.js";
@@ -122,8 +123,14 @@ export async function syncWriteTriggers(q: Queryable, schema: SchemaJSON, pgSche
   const triggerCounts = new Map(triggers.map((row) => [row.table_name, row.count]));
   const changed: string[] = [];
   const wanted = new Set<string>();
-  for (const [table, definition] of Object.entries(schema.tables)) {
-    const indexes = [{ name: "by_id", fields: ["_id"] }, { name: "by_creation_time", fields: [] }, ...definition.indexes];
+  const tables = new Map(Object.entries(schema.tables).map(([table, definition]) => [table, definition.indexes]));
+  if (schema.strictTableNameTypes === false) {
+    // tables outside the schema (created on first insert) are the app's too
+    const { rows } = await q.query<{ table_name: string }>(`SELECT table_name FROM ${TABLES_TABLE} WHERE pg_schema = $1 AND to_regclass(quote_ident(pg_schema) || '.' || quote_ident(table_name)) IS NOT NULL`, [pgSchema]);
+    for (const row of rows) if (!tables.has(row.table_name)) tables.set(row.table_name, []);
+  }
+  for (const [table, tableIndexes] of tables) {
+    const indexes = [{ name: "by_id", fields: ["_id"] }, { name: "by_creation_time", fields: [] }, ...tableIndexes];
     const body = writeTriggerBody(pgSchema, table, indexes, recorded.get(table) ?? new Map());
     const name = functionName(pgSchema, table);
     wanted.add(name);

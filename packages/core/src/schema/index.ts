@@ -1,5 +1,5 @@
 export { defineTable, TableDefinition, type DocumentValidator, type GenericTableIndexes, type Expand } from "./table-definition.js";
-export { defineSchema, SchemaDefinition, schemaHash, type GenericSchema, type DefineSchemaOptions } from "./schema-definition.js";
+export { defineSchema, schemalessSchema, SchemaDefinition, schemaHash, type GenericSchema, type DefineSchemaOptions } from "./schema-definition.js";
 export type { SchemaJSON, TableJSON, IndexJSON } from "./schema-json.js";
 export type {
   GenericDocument,

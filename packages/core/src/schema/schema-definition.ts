@@ -13,6 +13,13 @@ export type GenericSchema = Record<string, TableDefinition>;
 export interface DefineSchemaOptions {
   /** Validate every write against the table's validator (default `true`). */
   schemaValidation?: boolean;
+  /**
+   * Convex's option: `false` lets functions use tables the schema does not list. Such tables are
+   * schemaless (any document, only `by_id` and `by_creation_time`) and are created on their
+   * first insert. Default `true`. An app without `schema.ts` runs as
+   * `defineSchema({}, { schemaValidation: false, strictTableNameTypes: false })`.
+   */
+  strictTableNameTypes?: boolean;
 }
 
 /**
@@ -22,12 +29,15 @@ export interface DefineSchemaOptions {
 export class SchemaDefinition<TSchema extends GenericSchema = GenericSchema> {
   readonly tables: TSchema;
   readonly schemaValidation: boolean;
+  /** Whether only the schema's tables exist (see {@link DefineSchemaOptions.strictTableNameTypes}). */
+  readonly strictTableNameTypes: boolean;
   private cachedJson: SchemaJSON | undefined;
   private cachedHash: string | undefined;
 
   constructor(tables: TSchema, options: DefineSchemaOptions = {}) {
     this.tables = tables;
     this.schemaValidation = options.schemaValidation ?? true;
+    this.strictTableNameTypes = options.strictTableNameTypes ?? true;
   }
 
   /** The schema as plain JSON: what `convoy sync` diffs and the hash covers. */
@@ -35,6 +45,8 @@ export class SchemaDefinition<TSchema extends GenericSchema = GenericSchema> {
     this.cachedJson ??= {
       version: 1,
       schemaValidation: this.schemaValidation,
+      // only when off, so the hashes of strict schemas stay what they were
+      ...(this.strictTableNameTypes ? {} : { strictTableNameTypes: false as const }),
       tables: Object.fromEntries(Object.keys(this.tables).sort().map((name) => [name, this.tables[name]!.json])),
     };
     return this.cachedJson;
@@ -87,5 +99,16 @@ export function defineSchema<TSchema extends GenericSchema>(tables: TSchema, opt
   if (options.schemaValidation !== undefined && typeof options.schemaValidation !== "boolean") {
     throw schemaDefinitionError("schemaValidation must be a boolean");
   }
+  if (options.strictTableNameTypes !== undefined && typeof options.strictTableNameTypes !== "boolean") {
+    throw schemaDefinitionError("strictTableNameTypes must be a boolean");
+  }
   return new SchemaDefinition(tables, options);
+}
+
+/**
+ * The schema of an app without `schema.ts`, as Convex runs one: no validation, and every table
+ * is created on its first insert (schemaless: any document, `by_id` and `by_creation_time`).
+ */
+export function schemalessSchema(): SchemaDefinition {
+  return defineSchema({}, { schemaValidation: false, strictTableNameTypes: false });
 }

@@ -21,5 +21,7 @@ export interface TableJSON {
 export interface SchemaJSON {
   version: 1;
   schemaValidation: boolean;
+  /** Present (`false`) only when tables outside the schema are allowed (created on first insert). */
+  strictTableNameTypes?: false;
   tables: Record<string, TableJSON>;
 }

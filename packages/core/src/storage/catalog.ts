@@ -28,6 +28,8 @@ export interface CatalogTable {
   tag: number;
   /** Where each field is stored (see table-storage.ts); its `version` is the table's catalog version. */
   storage: TableStorage;
+  /** A table outside the schema that does not exist yet: it reads as empty (see dynamic-tables.ts). */
+  absent?: true;
 }
 
 
@@ -38,6 +40,12 @@ export interface CatalogTable {
 export interface Catalog {
   pgSchema: string;
   schemaValidation: boolean;
+  /**
+   * `false` when functions may use tables the schema does not list (no `schema.ts`, or
+   * `strictTableNameTypes: false`): `tables` and `tablesByTag` then grow as such tables are
+   * created (see dynamic-tables.ts).
+   */
+  strictTableNames: boolean;
   tables: ReadonlyMap<string, CatalogTable>;
   /** Table name by id tag, to find the table of an id without a lookup. */
   tablesByTag: ReadonlyMap<number, CatalogTable>;
@@ -84,5 +92,5 @@ export function createCatalog(
     tables.set(name, table);
     tablesByTag.set(table.tag, table);
   }
-  return { pgSchema, schemaValidation: schema.schemaValidation, tables, tablesByTag };
+  return { pgSchema, schemaValidation: schema.schemaValidation, strictTableNames: schema.strictTableNameTypes, tables, tablesByTag };
 }

@@ -22,7 +22,15 @@ export function newId(tableName: string, now = Date.now()): string {
     lastMs = ms;
     lastCounter = randomBytes(8).readBigUInt64BE(0) >> 9n; // 55 random bits: room to count up within 56
   }
-  const bits = (BigInt(ms) << 80n) | (lastCounter << 24n) | BigInt(tableTag(tableName));
+  return composeId(ms, lastCounter, tableName);
+}
+
+/**
+ * The id made of a millisecond timestamp (48 bits), a counter (56 bits) and the table's tag:
+ * the layout of {@link newId}, for ids derived from something else (a snapshot's import).
+ */
+export function composeId(ms: number, counter: bigint, tableName: string): string {
+  const bits = ((BigInt(Math.max(0, Math.floor(ms))) & ((1n << 48n) - 1n)) << 80n) | ((counter & COUNTER_MAX) << 24n) | BigInt(tableTag(tableName));
   return encodeBase32(bits);
 }
 

@@ -7,7 +7,7 @@ import type { FunctionReturnType, OptionalRestArgs } from "../functions/function
 import { moduleKeyPrefix, modulePathFromKey } from "../functions/function-name.js";
 import { createRegistry, type ModuleRecord, type ModuleSource } from "../functions/registry.js";
 import type { DataModelFromSchemaDefinition, GenericDataModel } from "../schema/data-model.js";
-import { defineSchema, SchemaDefinition } from "../schema/schema-definition.js";
+import { schemalessSchema, SchemaDefinition } from "../schema/schema-definition.js";
 import { createRuntime, type Runtime } from "../runtime/runtime.js";
 import { loadFunctionsDir } from "./load-functions-dir.js";
 import { isRulesDefinition, type RulesDefinition } from "../rules/index.js";
@@ -107,7 +107,7 @@ function findSchema(schema: SchemaDefinition | undefined, modules: Readonly<Reco
     const candidate = (moduleExports as { default?: unknown }).default;
     if (isSchemaDefinition(candidate)) return candidate;
   }
-  return defineSchema({});
+  return schemalessSchema();
 }
 
 /** The default export of the `rules` module (`convoy/rules.ts`), if there is one. */

@@ -1,7 +1,9 @@
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { v as convexV } from "convex/values";
+import { ConvexHttpClient } from "convex/browser";
+import { makeFunctionReference } from "convex/server";
+import { ConvexError, v as convexV } from "convex/values";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bundleAndLoadApp, type LoadedApp } from "../../src/cli/lib/bundle-app.js";
 import { runCodegen } from "../../src/codegen/index.js";
@@ -11,6 +13,7 @@ import { createRuntime, type Runtime } from "../../src/runtime/index.js";
 import { defineSchema, defineTable } from "../../src/schema/index.js";
 import { isConvoyError } from "../../src/values/convoy-error.js";
 import type { GenericValidator, PropertyValidators } from "../../src/values/validators.js";
+import { startTestServer } from "../../src/http/fixtures/test-server.js";
 import { ensureStorageFor, useTestDatabase } from "../helpers/test-database.js";
 
 /* A fixture app written exactly as a Convex app: imports from convex/server and convex/values, ConvexError, Convex's generated server.js. */
@@ -70,6 +73,27 @@ export const internalAction = internalActionGeneric;
 export const httpAction = httpActionGeneric;
 `;
 
+/** The same app without schema.ts, as many Convex apps are: its tables appear on first insert. */
+const SCHEMALESS_MESSAGES = `import { ConvexError, v } from "convex/values";
+import { mutation, query } from "./_generated/server";
+
+export const send = mutation({
+  args: { channel: v.string(), body: v.string(), meta: v.optional(v.any()) },
+  handler: async (ctx, { channel, body, meta }) => {
+    if (body === "") throw new ConvexError({ code: "EMPTY" });
+    const channelId = (await ctx.db.query("channels").filter((q) => q.eq(q.field("name"), channel)).first())?._id ?? (await ctx.db.insert("channels", { name: channel }));
+    return await ctx.db.insert("posts", { channelId, body, ...(meta === undefined ? {} : { meta }) });
+  },
+});
+
+export const list = query({
+  args: { table: v.optional(v.string()) },
+  handler: (ctx, { table }) => ctx.db.query(table ?? "posts").withIndex("by_creation_time").order("desc").collect(),
+});
+
+export const get = query({ args: { id: v.string() }, handler: (ctx, { id }) => ctx.db.get(id) });
+`;
+
 const db = useTestDatabase();
 let dir = "";
 let app: LoadedApp;
@@ -122,5 +146,52 @@ describe("a Convex app on Convoy", () => {
     expect((await local.run("query", "calc:double", { n: 21n })).value).toBe(42n);
     await expect(local.run("query", "calc:double", { n: 1.5 })).rejects.toMatchObject({ code: "ARGS_INVALID" });
     await expect(local.run("query", "calc:double", { n: 1n, note: 5 })).rejects.toMatchObject({ code: "ARGS_INVALID", path: "note" });
+  });
+});
+
+describe("a Convex app without schema.ts on Convoy", () => {
+  it("runs with no edits through ConvexHttpClient: tables created on first insert, any shape, empty before", async () => {
+    const project = await mkdtemp(join(tmpdir(), "convoy-convex-schemaless-"));
+    try {
+      const functions = join(project, "convex");
+      await mkdir(functions);
+      await writeFile(join(functions, "messages.ts"), SCHEMALESS_MESSAGES);
+      // a file Convoy cannot run (Convex components): reported, and the rest is served
+      await writeFile(join(functions, "workflows.ts"), `import { componentsGeneric } from "convex/server";\nexport const components = componentsGeneric();\n`);
+      await runCodegen(functions);
+      await writeFile(join(functions, "_generated", "server.js"), CONVEX_GENERATED_SERVER);
+      const loaded = await bundleAndLoadApp(project, functions, join(project, ".convoy", "build"));
+      expect(loaded.schema.strictTableNameTypes).toBe(false);
+      expect(loaded.skipped).toEqual([{ file: "workflows.ts", reason: 'line 1: "componentsGeneric" from convex/server is not supported by Convoy' }]);
+      expect(loaded.registry.entries().map((entry) => entry.name)).toEqual(["messages:get", "messages:list", "messages:send"]);
+      const local = await createRuntime({ driver: db().driver, schema: loaded.schema, registry: loaded.registry, ensureStorage: ensureStorageFor(db().driver) });
+      const server = await startTestServer(db().driver, {}, local);
+      try {
+        const client = new ConvexHttpClient(server.url, { skipConvexDeploymentUrlCheck: true, logger: false });
+        const api = {
+          messages: {
+            list: makeFunctionReference<"query", { table?: string }>("messages:list"),
+            get: makeFunctionReference<"query", { id: string }>("messages:get"),
+            send: makeFunctionReference<"mutation", { channel: string; body: string; meta?: unknown }, string>("messages:send"),
+          },
+        };
+        expect(await client.query(api.messages.list, {})).toEqual([]);
+        expect(await client.query(api.messages.list, { table: "nothingYet" })).toEqual([]);
+        const first = await client.mutation(api.messages.send, { channel: "general", body: "hi", meta: { n: 1n, tags: ["a"] } });
+        const second = await client.mutation(api.messages.send, { channel: "general", body: "again" });
+        const messages = (await client.query(api.messages.list, {})) as { _id: string; channelId: string; body: string; meta?: unknown }[];
+        expect(messages.map((m) => m._id)).toEqual([second, first]);
+        expect(messages[1]!.meta).toEqual({ n: 1n, tags: ["a"] });
+        expect(messages[0]!.channelId).toBe(messages[1]!.channelId);
+        expect(await client.query(api.messages.get, { id: messages[0]!.channelId })).toMatchObject({ name: "general" });
+        const refused = await client.mutation(api.messages.send, { channel: "general", body: "" }).catch((error: unknown) => error);
+        expect(refused).toBeInstanceOf(ConvexError);
+        expect((refused as ConvexError<{ code: string }>).data).toEqual({ code: "EMPTY" });
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await rm(project, { recursive: true, force: true });
+    }
   });
 });

@@ -1,10 +1,10 @@
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 import { createRegistry, type FunctionRegistry, type ModuleRecord } from "../../functions/index.js";
 import type { SchemaDefinition } from "../../schema/index.js";
-import { defineSchema } from "../../schema/index.js";
+import { schemalessSchema } from "../../schema/index.js";
 import type { RulesDefinition } from "../../rules/index.js";
 import { GENERATED_DIR } from "../../codegen/index.js";
 import { convoyImportsPlugin } from "./convoy-imports-plugin.js";
@@ -23,6 +23,17 @@ export interface LoadedApp {
   http?: HttpRouter | undefined;
   /** The bundle file it was loaded from. */
   bundle: string;
+  /**
+   * Function modules left out because they cannot be built (an import Convoy does not provide,
+   * a package that is not installed): each file with what is missing. The rest is served.
+   */
+  skipped: readonly SkippedModule[];
+}
+
+/** A function module Convoy could not build, and why (esbuild's message, with its line). */
+export interface SkippedModule {
+  file: string;
+  reason: string;
 }
 
 /** A build or load failure with the file, line and message the user needs. */
@@ -39,7 +50,15 @@ let generation = 0;
  */
 export async function bundleEntry(projectDir: string, entry: string, outfile: string): Promise<void> {
   try {
-    await esbuild.build({
+    await buildBundle(projectDir, entry, outfile);
+  } catch (error) {
+    throw new AppLoadError(formatBuildFailure(error, projectDir));
+  }
+}
+
+async function buildBundle(projectDir: string, entry: string, outfile: string): Promise<esbuild.BuildResult> {
+  {
+    return await esbuild.build({
       entryPoints: [entry],
       outfile,
       bundle: true,
@@ -51,10 +70,45 @@ export async function bundleEntry(projectDir: string, entry: string, outfile: st
       sourcemap: "inline",
       logLevel: "silent",
       absWorkingDir: projectDir,
+      metafile: true,
     });
-  } catch (error) {
-    throw new AppLoadError(formatBuildFailure(error, projectDir));
   }
+}
+
+/**
+ * Names a file imports from `convex/server` or `convex/values` that Convoy's modules do not
+ * export (Convex components, …), by file relative to the project: Convoy's modules are
+ * external to the bundle, so esbuild cannot see it. Read from the source's import statements.
+ */
+async function missingConvexImports(projectDir: string, metafile: esbuild.Metafile | undefined): Promise<Map<string, string[]>> {
+  const missing = new Map<string, string[]>();
+  for (const [file, input] of Object.entries(metafile?.inputs ?? {})) {
+    if (!input.imports.some((entry) => entry.external === true && /convex-compat[\\/](server|values)\.[jt]s$/.test(entry.path))) continue;
+    const source = await readFile(join(projectDir, file), "utf8").catch(() => "");
+    for (const match of source.matchAll(/import\s+(type\s+)?\{([^}]*)\}\s*from\s*["']convex\/(server|values)["']/g)) {
+      if (match[1] !== undefined) continue;
+      const exported = await convexModuleExports(match[3]!);
+      for (const specifier of match[2]!.split(",")) {
+        const name = specifier.trim().split(/\s+as\s+/)[0]!.trim();
+        if (name === "" || name.startsWith("type ") || exported.has(name)) continue;
+        const line = source.slice(0, match.index).split("\n").length;
+        const reasons = missing.get(file) ?? [];
+        reasons.push(`line ${String(line)}: "${name}" from convex/${match[3]!} is not supported by Convoy`);
+        missing.set(file, reasons);
+      }
+    }
+  }
+  return missing;
+}
+
+const compatExports = new Map<string, Promise<Set<string>>>();
+function convexModuleExports(module: string): Promise<Set<string>> {
+  let names = compatExports.get(module);
+  if (names === undefined) {
+    names = (module === "server" ? import("../../convex-compat/server.js") : import("../../convex-compat/values.js")).then((exports) => new Set(Object.keys(exports)));
+    compatExports.set(module, names);
+  }
+  return names;
 }
 
 /**
@@ -65,7 +119,7 @@ export async function bundleEntry(projectDir: string, entry: string, outfile: st
 export async function bundleAndLoadApp(projectDir: string, functionsDir: string, buildDir: string): Promise<LoadedApp> {
   await mkdir(buildDir, { recursive: true });
   const outfile = join(buildDir, `app-${process.pid}-${++generation}.mjs`);
-  await bundleEntry(projectDir, join(functionsDir, GENERATED_DIR, "functions.ts"), outfile);
+  const skipped = await bundleServable(projectDir, functionsDir, outfile);
   let loaded: { modules?: ModuleRecord; appSchema?: SchemaDefinition; appRules?: RulesDefinition; appCrons?: unknown; appHttp?: unknown };
   try {
     loaded = (await import(pathToFileURL(outfile).href)) as typeof loaded;
@@ -79,12 +133,70 @@ export async function bundleAndLoadApp(projectDir: string, functionsDir: string,
   if (loaded.appHttp !== undefined && !isHttpRouter(loaded.appHttp)) throw new AppLoadError("http.ts must `export default` the result of httpRouter()");
   return {
     registry,
-    schema: loaded.appSchema ?? defineSchema({}, { schemaValidation: false }),
+    schema: loaded.appSchema ?? schemalessSchema(),
     rules: loaded.appRules,
     crons: loaded.appCrons,
     http: loaded.appHttp,
     bundle: outfile,
+    skipped,
   };
+}
+
+/**
+ * Bundles the app's entry; when that fails only in function modules (not the schema, rules,
+ * crons, HTTP routes or a shared file), bundles it again without those modules and returns
+ * them with esbuild's reasons, so the rest of the app still serves (as Convex apps often hold
+ * a file Convoy cannot run yet).
+ */
+async function bundleServable(projectDir: string, functionsDir: string, outfile: string): Promise<SkippedModule[]> {
+  const entry = join(functionsDir, GENERATED_DIR, "functions.ts");
+  let error: unknown;
+  let problems: [file: string | undefined, reason: string][];
+  try {
+    const missing = await missingConvexImports(projectDir, (await buildBundle(projectDir, entry, outfile)).metafile);
+    problems = [...missing].flatMap(([file, reasons]) => reasons.map((reason): [string, string] => [file, reason]));
+  } catch (failure) {
+    error = failure;
+    problems = ((failure as Partial<esbuild.BuildFailure>).errors ?? []).map((message) => [message.location?.file, `line ${String(message.location?.line ?? 0)}: ${message.text}`]);
+  }
+  {
+    if (problems.length === 0) {
+      if (error !== undefined) throw new AppLoadError(formatBuildFailure(error, projectDir));
+      return [];
+    }
+    const source = await readFile(entry, "utf8").catch(() => "");
+    const byModule = new Map<string, string[]>();
+    for (const [location, reason] of problems) {
+      const file = location === undefined ? undefined : relative(functionsDir, join(projectDir, location)).replaceAll("\\", "/");
+      const specifier = file === undefined ? undefined : `"../${file.replace(/\.[cm]?[jt]sx?$/, "")}.js"`;
+      if (file === undefined || specifier === undefined || !source.includes(` from ${specifier};`)) {
+        if (error === undefined) continue; // a shared file: it fails where it is used
+        throw new AppLoadError(formatBuildFailure(error, projectDir));
+      }
+      const reasons = byModule.get(file) ?? [];
+      reasons.push(reason);
+      byModule.set(file, reasons);
+    }
+    if (byModule.size === 0) return [];
+    // the entry without the failing modules, next to the original (its imports are relative)
+    let partial = source;
+    for (const file of byModule.keys()) {
+      const specifier = `"../${file.replace(/\.[cm]?[jt]sx?$/, "")}.js"`;
+      const line = new RegExp(`^import \\* as (\\w+) from ${specifier.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")};\n`, "m").exec(partial);
+      if (line === null) throw new AppLoadError(`cannot leave out ${file}: ${byModule.get(file)!.join("; ")}`);
+      partial = partial.replace(line[0], "").replace(new RegExp(`^\\s+"[^"\n]*": ${line[1]!},\n`, "m"), "");
+    }
+    const partialEntry = join(functionsDir, GENERATED_DIR, `.functions-served-${String(process.pid)}.ts`);
+    await writeFile(partialEntry, partial);
+    try {
+      await buildBundle(projectDir, partialEntry, outfile);
+    } catch (second) {
+      throw new AppLoadError(formatBuildFailure(second, projectDir));
+    } finally {
+      await rm(partialEntry, { force: true });
+    }
+    return [...byModule].map(([file, reasons]) => ({ file, reason: reasons.join("; ") }));
+  }
 }
 
 /** An esbuild failure as `file:line:col: error: text` lines. */

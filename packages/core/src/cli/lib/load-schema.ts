@@ -1,4 +1,4 @@
-import { SchemaDefinition, defineSchema } from "../../schema/index.js";
+import { SchemaDefinition, schemalessSchema } from "../../schema/index.js";
 import { AppLoadError } from "./bundle-app.js";
 import { findConfigFile, importConfigDefault } from "./import-config-module.js";
 
@@ -11,7 +11,7 @@ const SCHEMA_FILES = ["schema.ts", "schema.js", "schema.mts", "schema.mjs"];
  */
 export async function loadSchemaOnly(projectDir: string, functionsDir: string, buildDir: string): Promise<SchemaDefinition> {
   const file = findConfigFile(functionsDir, SCHEMA_FILES);
-  if (file === undefined) return defineSchema({}, { schemaValidation: false });
+  if (file === undefined) return schemalessSchema();
   const schema = await importConfigDefault(projectDir, functionsDir, buildDir, file);
   if (!(schema instanceof SchemaDefinition)) throw new AppLoadError(`${file} must \`export default defineSchema({ ... })\``);
   return schema;

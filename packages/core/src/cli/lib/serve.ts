@@ -95,6 +95,7 @@ export async function serve(config: ResolvedConfig, options: ServeOptions): Prom
     onCommit: ({ writes }) => fanout.publish(writes),
     origin: serverId,
     onReloaded: () => {
+      for (const skipped of host.currentApp()?.skipped ?? []) logger.warn(`not served: ${skipped.file} (${skipped.reason}); the rest of the app is`);
       engine.rerunAll();
       if (loaded) syncCrons();
     },
