@@ -169,12 +169,14 @@ function queries(): Query[] {
         run: async (db) => {
           const seen: number[] = [];
           let cursor: string | null = null;
-          for (;;) {
+          // bounded: a wrong keyset condition could repeat a page forever
+          for (let pages = 0; pages < 30; pages++) {
             const page = await db.query("docs").withIndex(index).order(order).paginate({ numItems: 7, cursor });
             seen.push(...ks(page.page), -1);
             if (page.isDone) return seen;
             cursor = page.continueCursor;
           }
+          return seen;
         },
       });
     }

@@ -42,7 +42,7 @@ export const DEFAULT_BATCH_SIZE = 5000;
 export const DEFAULT_MAX_BATCH_MS = 50;
 const MIN_BATCH_SIZE = 100;
 
-const BATCH_SETTINGS_SQL = `SELECT set_config('lock_timeout', $1, true), set_config('convoy.origin', 'promote', true), set_config('convoy.backfill', 'on', true), set_config('synchronous_commit', 'off', true)`;
+const BATCH_SETTINGS_SQL = `SELECT set_config('lock_timeout', $1, true), set_config('convoy.origin', 'promote', true), set_config('synchronous_commit', 'off', true)`;
 const RETRYABLE = new Set(["55P03", "40P01", "40001"]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -72,9 +72,9 @@ export async function backfill(driver: Driver, target: PromotionTarget, options:
     const batchStarted = performance.now();
     try {
       batch = await driver.transaction({ isolation: "read committed" }, async (tx) => {
-        // documents do not change: no external-write notification (convoy.origin), no trigger call
-        // (its WHEN skips it); the progress row commits with the batch, so a commit lost in a
-        // crash (synchronous_commit off) is redone on resume
+        // documents do not change: no external-write notification (convoy.origin); the progress
+        // row commits with the batch, so a commit lost in a crash (synchronous_commit off) is
+        // redone on resume
         await tx.query(BATCH_SETTINGS_SQL, [String(lockTimeout)]);
         const { rows } = await tx.query<{ last: string | null; rows: number; changed: number; recorded: number }>(batchSql, [after, size, target.pgSchema, target.table, target.field]);
         const result = rows[0]!;

@@ -24,6 +24,7 @@ import { seedDocuments } from "./seed.js";
  */
 const ROWS = 200_000;
 const FROZEN = 20_000; // rows no writer touches: authors f0..f99, what the readers check exactly
+const CONVOY_OWNED = 3000; // rows Convoy's writer patches
 const schema = defineSchema({
   messages: defineTable({ author: v.string(), body: v.string() }).index("by_author", ["author"]).columns(["author"]),
 });
@@ -38,12 +39,24 @@ describe("convoy promote under concurrent load (200k rows)", () => {
   it("promotes online: no failed call, no lost or stale value, valid index, equal checksums, model = table", async () => {
     const { driver, databaseUrl } = db();
     await ensureSchema({ driver, databaseUrl }, schema);
+    // most rows in one INSERT … SELECT (26-character hex ids, before any real one); the rows Convoy's
+    // writer patches get real ids (ctx.db.patch checks an id's table)
     const author = (i: number) => (i < FROZEN ? `f${String(i % 100)}` : `a${String(i % 1000)}`);
-    const ids = await seedDocuments(driver, "messages", ROWS, (i) => ({ author: author(i), body: `body ${String(i)}` }));
+    const sqlId = (i: number) => i.toString(16).padStart(26, "0");
+    await driver.query(
+      `INSERT INTO "public"."messages" (_id, _creation_time, data)
+       SELECT lpad(to_hex(i), 26, '0'), 1700000000000 + i, jsonb_build_object('author', CASE WHEN i < $2 THEN 'f' || (i % 100) ELSE 'a' || (i % 1000) END, 'body', 'body ' || i)
+         FROM generate_series(0, $1::int - 1) AS i`,
+      [ROWS - CONVOY_OWNED, FROZEN],
+    );
+    const sqlIds = Array.from({ length: ROWS - CONVOY_OWNED }, (_, i) => sqlId(i));
+    const convoyIds = await seedDocuments(driver, "messages", CONVOY_OWNED, (i) => ({ author: `r${String(i % 50)}`, body: `body ${String(i)}` }));
     await driver.query(`ANALYZE "public"."messages"`);
-    const model = new Map(ids.map((id, i) => [id, author(i)]));
+    const model = new Map([...sqlIds.map((id, i) => [id, author(i)] as const), ...convoyIds.map((id, i) => [id, `r${String(i % 50)}`] as const)]);
     const frozenByAuthor = new Map<string, string[]>();
-    ids.slice(0, FROZEN).forEach((id, i) => frozenByAuthor.set(author(i), [...(frozenByAuthor.get(author(i)) ?? []), id]));
+    for (const [i, id] of sqlIds.slice(0, FROZEN).entries()) frozenByAuthor.set(author(i), [...(frozenByAuthor.get(author(i)) ?? []), id]);
+    // each writer owns its own rows: the model is exact
+    const ownedBySql = [1, 2].map((k) => sqlIds.slice(FROZEN).filter((_, i) => i % 2 === k - 1));
 
     const runtime = await createRuntime({ driver, schema, registry: createRegistrySync({}) });
     promoter = await openSyncDriver(databaseUrl);
@@ -51,8 +64,6 @@ describe("convoy promote under concurrent load (200k rows)", () => {
     let expanded = false;
     const failures: unknown[] = [];
     const counts = { convoyWrites: 0, sqlDocumentWrites: 0, sqlColumnWrites: 0, inserts: 0, reads: 0 };
-    // each writer owns its own rows: the model is exact
-    const owned = (k: number) => ids.slice(FROZEN).filter((_, i) => i % 3 === k);
     const loop = async (body: (n: number) => Promise<void>) => {
       for (let n = 0; !done; n++) {
         try {
@@ -63,8 +74,7 @@ describe("convoy promote under concurrent load (200k rows)", () => {
       }
     };
     const convoyWriter = loop(async (n) => {
-      const rows = owned(0);
-      const id = rows[n % rows.length]!;
+      const id = convoyIds[n % convoyIds.length]!;
       const value = `c${String(n)}`;
       await runtime.runHandler("mutation", (ctx) => ctx.db.patch(id as never, { author: value }));
       model.set(id, value);
@@ -76,7 +86,7 @@ describe("convoy promote under concurrent load (200k rows)", () => {
       }
     });
     const sqlDocumentWriter = loop(async (n) => {
-      const rows = owned(1);
+      const rows = ownedBySql[0]!;
       const id = rows[n % rows.length]!;
       const value = `d${String(n)}`;
       await driver.query(`UPDATE "public"."messages" SET data = jsonb_set(data, '{author}', to_jsonb($2::text)) WHERE _id = $1`, [id, value]);
@@ -89,7 +99,7 @@ describe("convoy promote under concurrent load (200k rows)", () => {
         await new Promise((r) => setTimeout(r, 20));
         return;
       }
-      const rows = owned(2);
+      const rows = ownedBySql[1]!;
       const id = rows[n % rows.length]!;
       const value = `s${String(n)}`;
       await driver.query(`UPDATE "public"."messages" SET author = $2 WHERE _id = $1`, [id, value]);
