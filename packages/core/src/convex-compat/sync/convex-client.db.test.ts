@@ -119,7 +119,7 @@ describe("ConvexClient against Convoy", () => {
     expect(await count("notes")).toBe(2);
   });
 
-  it("delivers ConvoyError data as ConvexError data, for mutations and live queries, with nothing written", async () => {
+  it("delivers ConvoyError data as ConvexError data, for mutations, live queries and actions, with nothing written", async () => {
     const ada = client();
     ada.setAuth(async () => server.issuer.sign({ sub: "ada" }));
     const error = await ada.mutation(ref.refuse, {}).catch((caught: unknown) => caught);
@@ -129,6 +129,9 @@ describe("ConvexClient against Convoy", () => {
     expect(failed).toBeInstanceOf(ConvexError);
     expect(failed).toMatchObject({ data: { why: "always" } });
     expect(await count("notes")).toBe(0);
+    // actions answer over the socket too, errors with their data
+    expect(await ada.action(ref.shout, { body: "hi" })).toBe("HI");
+    await expect(ada.action(ref.shout, { body: "" })).rejects.toMatchObject({ data: { empty: true } });
   });
 
   it("reconnects after the socket is cut, resubscribes, and applies a mutation whose answer was lost exactly once", async () => {
