@@ -119,7 +119,7 @@ describe("ConvexClient against Convoy", () => {
     expect(await count("notes")).toBe(2);
   });
 
-  it("delivers ConvoyError data as ConvexError data, for mutations and live queries, with nothing written", async () => {
+  it("delivers ConvoyError data as ConvexError data, for mutations, live queries and actions, with nothing written", async () => {
     const ada = client();
     ada.setAuth(async () => server.issuer.sign({ sub: "ada" }));
     const error = await ada.mutation(ref.refuse, {}).catch((caught: unknown) => caught);
@@ -129,6 +129,9 @@ describe("ConvexClient against Convoy", () => {
     expect(failed).toBeInstanceOf(ConvexError);
     expect(failed).toMatchObject({ data: { why: "always" } });
     expect(await count("notes")).toBe(0);
+    // actions answer over the socket too, errors with their data
+    expect(await ada.action(ref.shout, { body: "hi" })).toBe("HI");
+    await expect(ada.action(ref.shout, { body: "" })).rejects.toMatchObject({ data: { empty: true } });
   });
 
   it("reconnects after the socket is cut, resubscribes, and applies a mutation whose answer was lost exactly once", async () => {
@@ -213,8 +216,11 @@ describe("Convex's sync protocol, frame by frame", () => {
     socket.send(JSON.stringify({ type: "ModifyQuerySet", baseVersion: 0, newVersion: 1, modifications: [{ type: "Add", queryId: 0, udfPath: "items.js:page", args: [{ paginationOpts: { numItems: 2, cursor: null } }] }] }));
     const first = await next("Transition");
     expect(first.startVersion).toEqual({ querySet: 0, identity: 0, ts: "AAAAAAAAAAA=" });
-    expect(first.endVersion).toMatchObject({ querySet: 1, identity: 0 });
     expect(first.modifications).toEqual([{ type: "QueryUpdated", queryId: 0, value: { page: [], isDone: true, continueCursor: expect.any(String) as unknown }, logLines: [], journal: expect.any(String) as unknown }]);
+    // the query set version the client sent is claimed once its queries' first results were sent
+    let claimed = first;
+    while ((claimed.endVersion as { querySet: number }).querySet !== 1) claimed = await next("Transition");
+    expect(claimed.endVersion).toMatchObject({ querySet: 1, identity: 0 });
     socket.send(JSON.stringify({ type: "Mutation", requestId: 0, udfPath: "items.js:add", args: [{ n: 1 }] }));
     const answer = await next("MutationResponse");
     expect(answer).toMatchObject({ requestId: 0, success: true, logLines: [] });

@@ -67,6 +67,8 @@ export class ConvexSyncSession {
   private identity: UserIdentity | null = null;
   private querySetVersion = 0;
   private identityVersion = 0;
+  /** The versions transitions claim: reached once the engine delivered the first results under them. */
+  private claimed = { querySet: 0, identity: 0 };
   /** The end version of the last `Transition` sent (the client's start version for the next). */
   private sent: StateVersion = { querySet: 0, identity: 0, ts: 0 };
   private transitionsSent = 0;
@@ -303,11 +305,17 @@ export class ConvexSyncSession {
     }
   }
 
-  /** Once the engine delivered what precedes `version`: a Transition for versions (and removals) no result carried yet. */
+  /**
+   * Once the engine delivered what precedes `version` and the first results of the current
+   * queries (under the current identity): claim the versions the client sent, with a
+   * `Transition` for versions (and removals) no result carried yet.
+   */
   private syncVersions(version: number): void {
+    const reached = { querySet: this.querySetVersion, identity: this.identityVersion };
     void this.client!.synced(version).then(() => {
       if (this.closed) return;
-      if (this.extra.length > 0 || this.sent.querySet !== this.querySetVersion || this.sent.identity !== this.identityVersion) this.sendTransition([], this.sent.ts);
+      this.claimed = { querySet: Math.max(this.claimed.querySet, reached.querySet), identity: Math.max(this.claimed.identity, reached.identity) };
+      if (this.extra.length > 0 || this.sent.querySet !== this.claimed.querySet || this.sent.identity !== this.claimed.identity) this.sendTransition([], this.sent.ts);
     });
   }
 
@@ -363,7 +371,7 @@ export class ConvexSyncSession {
   }
 
   private writeTransition(modifications: string[], ts: number): void {
-    const end: StateVersion = { querySet: this.querySetVersion, identity: this.identityVersion, ts: Math.max(this.sent.ts, ts) };
+    const end: StateVersion = { ...this.claimed, ts: Math.max(this.sent.ts, ts) };
     this.write(transitionFrame(this.sent, end, modifications));
     this.sent = end;
     this.transitionsSent++;
