@@ -29,7 +29,6 @@ export function formatPlan(plan: SyncPlan, style: FormatStyle = plain, options: 
         style.dim(" (pass --allow-drop to drop them)"),
     );
   }
-  lines.push(...formatPendingPromotions(plan));
   if (options.sql !== false && plan.steps.some((step) => step.statements.length > 0)) {
     lines.push("", style.bold("SQL:"));
     plan.steps.forEach((step, i) => {
@@ -46,7 +45,7 @@ export function formatPlan(plan: SyncPlan, style: FormatStyle = plain, options: 
   return lines.join("\n");
 }
 
-/** One line per declared promotion sync leaves pending, with the command that does it. */
+/** One line per declared promotion sync leaves pending, with the command that does it (in {@link formatResult} and {@link describeApplied}). */
 export function formatPendingPromotions(plan: SyncPlan): string[] {
   return (plan.pendingPromotions ?? []).map(({ table, field }) => `promotion of ${table}.${field} pending (declared in .columns()): run \`convoy promote ${table}.${field}\``);
 }

@@ -197,4 +197,16 @@ describe("promotion trigger", () => {
     expect(drift.map((r) => r._id)).toEqual([drifted]);
     await db.driver.query(`DELETE FROM t WHERE _id IN ($1, $2)`, [bad, drifted]);
   });
+
+  it("keeps the triggers of same-named tables in two Postgres schemas apart", async () => {
+    await db.driver.query("CREATE SCHEMA IF NOT EXISTS other");
+    await db.driver.query(createTableSql("other", "t"));
+    await db.driver.query(addPromotedColumnSql("other", "t", "s", "bigint"));
+    for (const sql of promotionTriggerSql("other", "t", "s", "bigint")) await db.driver.query(sql);
+    await db.driver.query(`INSERT INTO other.t (_id, _creation_time, data) VALUES ('o1', 1, '{"s": {"$int64": "12"}}')`);
+    const { rows } = await db.driver.query<{ s: string }>(`SELECT s::text AS s FROM other.t`);
+    expect(rows[0]!.s).toBe("12");
+    // public.t's text trigger is unchanged
+    expect((await row(await insertDocument({ s: "still text" }))).s).toBe("still text");
+  });
 });

@@ -172,10 +172,18 @@ function shortened(name: string): string {
   return `${prefix}_${hash}`;
 }
 
-/** `convoy."promote__<table>__<field>"`: the trigger function of a promoted field, quoted. */
-export function promotionFunctionName(table: string, field: string): string {
-  return `${quoteIdent(CONVOY_SCHEMA)}.${quoteName(shortened(`promote__${table}__${field}`))}`;
+/**
+ * `convoy."promote__<table>__<field>"`: the trigger function of a promoted field, quoted (with
+ * the Postgres schema after `promote__` when it is not `public`, so two schemas' tables of the
+ * same name do not share a function).
+ */
+export function promotionFunctionName(table: string, field: string, pgSchema: string = DEFAULT_PG_SCHEMA_NAME): string {
+  const scope = pgSchema === DEFAULT_PG_SCHEMA_NAME ? "" : `${pgSchema}__`;
+  return `${quoteIdent(CONVOY_SCHEMA)}.${quoteName(shortened(`promote__${scope}${table}__${field}`))}`;
 }
+
+/** Postgres schema of user tables by default (layout.ts's DEFAULT_PG_SCHEMA, not imported: layout imports this file). */
+const DEFAULT_PG_SCHEMA_NAME = "public";
 
 /** `convoy_promote__<field>`: the trigger of a promoted field on its table (unquoted). */
 export function promotionTriggerName(field: string): string {
@@ -190,7 +198,7 @@ export function promotionTriggerName(field: string): string {
  * column alone sets the document field (NULL removes it); both, disagreeing, raise.
  */
 export function promotionTriggerSql(pgSchema: string, table: string, field: string, type: PromotedColumnType): string[] {
-  const fn = promotionFunctionName(table, field);
+  const fn = promotionFunctionName(table, field, pgSchema);
   const col = `NEW.${quoteName(field)}`;
   const oldCol = `OLD.${quoteName(field)}`;
   const data = `NEW.${quoteName(DATA_COLUMN)}`;
@@ -237,7 +245,7 @@ $fn$`;
 /** DDL: drop a promotion's trigger and function (going back by hand, tests). */
 export function dropPromotionTriggerSql(pgSchema: string, table: string, field: string): string[] {
   const trigger = quoteName(promotionTriggerName(field));
-  return [`DROP TRIGGER IF EXISTS ${trigger} ON ${qualified(pgSchema, table)}`, `DROP FUNCTION IF EXISTS ${promotionFunctionName(table, field)}()`];
+  return [`DROP TRIGGER IF EXISTS ${trigger} ON ${qualified(pgSchema, table)}`, `DROP FUNCTION IF EXISTS ${promotionFunctionName(table, field, pgSchema)}()`];
 }
 
 /** SQL predicate: rows whose document holds the field with a value of another type than the column's. */

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Driver } from "../../src/driver/index.js";
 import { defineSchema, defineTable } from "../../src/schema/index.js";
 import {
+  describeApplied,
   effectiveSchema,
   formatPlan,
   formatResult,
@@ -79,12 +80,13 @@ describe("sync and start with promotions", () => {
     // nothing else differs: the effective schema is the plain one, already recorded
     expect(dry.plan.schemaHash).toBe(plain.hash);
     expect(dry.outcome).toBe("up-to-date");
-    expect(formatPlan(dry.plan)).toContain("run `convoy promote posts.author`");
+    expect(formatPlan(dry.plan)).not.toContain("convoy promote");
     expect(formatResult(dry)).toContain("run `convoy promote posts.author`");
 
     const result = await syncSchema(session.driver, grown);
     expect(result.outcome).toBe("applied");
     expect(result.plan.pendingPromotions).toEqual([{ table: "posts", field: "author" }]);
+    expect(describeApplied(result)).toContain("promotion of posts.author pending (declared in .columns()): run `convoy promote posts.author`");
     const effective = effectiveSchema(grown, () => false);
     expect(effective.json.tables.posts!.columns).toBeUndefined();
     expect(await readSchemaHash(db().driver)).toBe(effective.hash);
