@@ -1,6 +1,5 @@
 import { join, resolve } from "node:path";
 import type { Command } from "commander";
-import { exportSnapshot, importSnapshot } from "../../convex-compat/snapshot/index.js";
 import { resolveConfig } from "../lib/config.js";
 import { loadSchemaOnly } from "../lib/load-schema.js";
 import { logger } from "../lib/logger.js";
@@ -14,6 +13,7 @@ const progress = (message: string): void => {
  * `convoy import <file.zip> [--replace]` and `convoy export --path <file.zip>`: Convex's
  * snapshot format, both ways (see convex-compat/snapshot). They need the app's schema only
  * (`schema.ts`; none: every table is schemaless) and a database `convoy sync` has prepared.
+ * The snapshot code (and its ZIP libraries) loads only when one of them runs.
  */
 export function addImportExportCommands(program: Command): void {
   program
@@ -28,6 +28,7 @@ export function addImportExportCommands(program: Command): void {
       const driver = await openDatabase(config);
       try {
         logger.info(`${logger.bold("convoy import")} ${file} into ${describeDatabase(config)}${flags.replace === true ? " (--replace)" : ""}`);
+        const { importSnapshot } = await import("../../convex-compat/snapshot/index.js");
         const result = await importSnapshot({ driver, schema, pgSchema: config.pgSchema, path: resolve(file), replace: flags.replace === true, onProgress: progress });
         const documents = result.tables.reduce((sum, table) => sum + table.documents, 0);
         logger.success(`imported ${documents.toLocaleString("en-US")} documents into ${String(result.tables.length)} table${result.tables.length === 1 ? "" : "s"} (${result.tables.map((t) => t.table).join(", ")})`);
@@ -46,6 +47,7 @@ export function addImportExportCommands(program: Command): void {
       const driver = await openDatabase(config);
       try {
         logger.info(`${logger.bold("convoy export")} ${describeDatabase(config)} to ${flags.path}`);
+        const { exportSnapshot } = await import("../../convex-compat/snapshot/index.js");
         const result = await exportSnapshot({ driver, schema, pgSchema: config.pgSchema, path: resolve(flags.path), onProgress: progress });
         const documents = result.tables.reduce((sum, table) => sum + table.documents, 0);
         logger.success(`exported ${documents.toLocaleString("en-US")} documents of ${String(result.tables.length)} table${result.tables.length === 1 ? "" : "s"} to ${flags.path}`);

@@ -24,8 +24,8 @@ export interface LoadedApp {
   /** The bundle file it was loaded from. */
   bundle: string;
   /**
-   * Function modules left out because they cannot be built (an import Convoy does not provide,
-   * a package that is not installed): each file with what is missing. The rest is served.
+   * Function modules left out because they import from `convex/server` or `convex/values`
+   * what Convoy does not provide: each file with what is missing. The rest is served.
    */
   skipped: readonly SkippedModule[];
 }
@@ -143,60 +143,48 @@ export async function bundleAndLoadApp(projectDir: string, functionsDir: string,
 }
 
 /**
- * Bundles the app's entry; when that fails only in function modules (not the schema, rules,
- * crons, HTTP routes or a shared file), bundles it again without those modules and returns
- * them with esbuild's reasons, so the rest of the app still serves (as Convex apps often hold
- * a file Convoy cannot run yet).
+ * Bundles the app's entry. A function module that imports from `convex/server` or
+ * `convex/values` what Convoy does not provide (Convex components, …) is left out, with what
+ * it lacks, and the rest is bundled and served (Convex apps often hold such a file). A build
+ * failure (a syntax error, an unresolved import) stays an {@link AppLoadError}: `convoy dev`
+ * then keeps the last good version.
  */
 async function bundleServable(projectDir: string, functionsDir: string, outfile: string): Promise<SkippedModule[]> {
   const entry = join(functionsDir, GENERATED_DIR, "functions.ts");
-  let error: unknown;
-  let problems: [file: string | undefined, reason: string][];
+  let metafile: esbuild.Metafile | undefined;
   try {
-    const missing = await missingConvexImports(projectDir, (await buildBundle(projectDir, entry, outfile)).metafile);
-    problems = [...missing].flatMap(([file, reasons]) => reasons.map((reason): [string, string] => [file, reason]));
-  } catch (failure) {
-    error = failure;
-    problems = ((failure as Partial<esbuild.BuildFailure>).errors ?? []).map((message) => [message.location?.file, `line ${String(message.location?.line ?? 0)}: ${message.text}`]);
+    metafile = (await buildBundle(projectDir, entry, outfile)).metafile;
+  } catch (error) {
+    throw new AppLoadError(formatBuildFailure(error, projectDir));
   }
-  {
-    if (problems.length === 0) {
-      if (error !== undefined) throw new AppLoadError(formatBuildFailure(error, projectDir));
-      return [];
-    }
-    const source = await readFile(entry, "utf8").catch(() => "");
-    const byModule = new Map<string, string[]>();
-    for (const [location, reason] of problems) {
-      const file = location === undefined ? undefined : relative(functionsDir, join(projectDir, location)).replaceAll("\\", "/");
-      const specifier = file === undefined ? undefined : `"../${file.replace(/\.[cm]?[jt]sx?$/, "")}.js"`;
-      if (file === undefined || specifier === undefined || !source.includes(` from ${specifier};`)) {
-        if (error === undefined) continue; // a shared file: it fails where it is used
-        throw new AppLoadError(formatBuildFailure(error, projectDir));
-      }
-      const reasons = byModule.get(file) ?? [];
-      reasons.push(reason);
-      byModule.set(file, reasons);
-    }
-    if (byModule.size === 0) return [];
-    // the entry without the failing modules, next to the original (its imports are relative)
-    let partial = source;
-    for (const file of byModule.keys()) {
-      const specifier = `"../${file.replace(/\.[cm]?[jt]sx?$/, "")}.js"`;
-      const line = new RegExp(`^import \\* as (\\w+) from ${specifier.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")};\n`, "m").exec(partial);
-      if (line === null) throw new AppLoadError(`cannot leave out ${file}: ${byModule.get(file)!.join("; ")}`);
-      partial = partial.replace(line[0], "").replace(new RegExp(`^\\s+"[^"\n]*": ${line[1]!},\n`, "m"), "");
-    }
-    const partialEntry = join(functionsDir, GENERATED_DIR, `.functions-served-${String(process.pid)}.ts`);
-    await writeFile(partialEntry, partial);
-    try {
-      await buildBundle(projectDir, partialEntry, outfile);
-    } catch (second) {
-      throw new AppLoadError(formatBuildFailure(second, projectDir));
-    } finally {
-      await rm(partialEntry, { force: true });
-    }
-    return [...byModule].map(([file, reasons]) => ({ file, reason: reasons.join("; ") }));
+  const missing = await missingConvexImports(projectDir, metafile);
+  if (missing.size === 0) return [];
+  const source = await readFile(entry, "utf8");
+  const byModule = new Map<string, string[]>();
+  for (const [location, reasons] of missing) {
+    const file = relative(functionsDir, join(projectDir, location)).replaceAll("\\", "/");
+    // only the app's function modules can be left out; elsewhere the import fails where it is used
+    if (source.includes(` from "../${file.replace(/\.[cm]?[jt]sx?$/, "")}.js";`)) byModule.set(file, reasons);
   }
+  if (byModule.size === 0) return [];
+  // the entry without those modules, next to the original (its imports are relative)
+  let partial = source;
+  for (const file of byModule.keys()) {
+    const specifier = `"../${file.replace(/\.[cm]?[jt]sx?$/, "")}.js"`;
+    const line = new RegExp(`^import \\* as (\\w+) from ${specifier.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")};\n`, "m").exec(partial);
+    if (line === null) throw new AppLoadError(`${file}: ${byModule.get(file)!.join("; ")}`);
+    partial = partial.replace(line[0], "").replace(new RegExp(`^\\s+"[^"\n]*": ${line[1]!},\n`, "m"), "");
+  }
+  const partialEntry = join(functionsDir, GENERATED_DIR, `.functions-served-${String(process.pid)}.ts`);
+  await writeFile(partialEntry, partial);
+  try {
+    await buildBundle(projectDir, partialEntry, outfile);
+  } catch (error) {
+    throw new AppLoadError(formatBuildFailure(error, projectDir));
+  } finally {
+    await rm(partialEntry, { force: true });
+  }
+  return [...byModule].map(([file, reasons]) => ({ file, reason: reasons.join("; ") }));
 }
 
 /** An esbuild failure as `file:line:col: error: text` lines. */
