@@ -6,7 +6,7 @@
  * mutation from the hook resolves once its effects are in the cache.
  */
 import { QueryClient, QueryClientProvider, useQuery, useQueryClient } from "@tanstack/react-query";
-import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { act, cleanup, configure, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { ConvoyClient } from "@convoy/core/browser";
 import type { ReactNode } from "react";
 import WebSocket from "ws";
@@ -15,6 +15,9 @@ import { api } from "../../core/test/client/fixture/convoy/_generated/api.js";
 import { startLiveFixtureServer, type LiveFixtureServer } from "../../core/test/client/fixture-server.js";
 import { useTestDatabase } from "../../core/test/helpers/test-database.js";
 import { ConvoyQueryClient, convoyQuery, useConvoyMutation } from "../src/index.js";
+
+// findBy*/waitFor default to 1 s; on a loaded CI machine the embedded database can take longer to answer.
+configure({ asyncUtilTimeout: 10_000 });
 
 const db = useTestDatabase();
 let server: LiveFixtureServer;

@@ -4,7 +4,7 @@
  * query data; a mutation refetches exactly the queries that read a table it wrote.
  */
 import { QueryClient, QueryClientProvider, useQuery } from "@tanstack/react-query";
-import { act, cleanup, fireEvent, render, screen, waitFor } from "@testing-library/react";
+import { act, cleanup, configure, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { ConvoyHttpClient } from "@convoy/core/browser";
 import type { ReactNode } from "react";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -13,6 +13,9 @@ import { startFixtureServer } from "../../core/test/client/fixture-server.js";
 import type { TestServer } from "../../core/src/http/fixtures/test-server.js";
 import { useTestDatabase } from "../../core/test/helpers/test-database.js";
 import { ConvoyQueryClient, convoyQuery, convoyQueryKey, useConvoyMutation } from "../src/index.js";
+
+// findBy*/waitFor default to 1 s; on a loaded CI machine the embedded database can take longer to answer.
+configure({ asyncUtilTimeout: 10_000 });
 
 const db = useTestDatabase();
 let server: TestServer;
