@@ -9,6 +9,8 @@ export interface ProxyLink {
 }
 
 export interface TcpProxyOptions {
+  /** Whether to take a new connection (default: always); a refused one is destroyed at once. */
+  accept?: () => boolean;
   /** Sees each chunk from the client before it goes upstream; returns whether to forward it. */
   fromClient?: (chunk: Buffer, link: ProxyLink) => boolean;
   /** Called for each new connection, once its sockets are piped. */
@@ -26,6 +28,10 @@ export class TcpProxy {
 
   constructor(target: { host: string; port: number }, options: TcpProxyOptions = {}) {
     this.server = createServer((client) => {
+      if (options.accept?.() === false) {
+        client.destroy();
+        return;
+      }
       const link: ProxyLink = { client, upstream: connect(target.port, target.host), detached: false };
       const { upstream } = link;
       client.on("data", (chunk: Buffer) => {
