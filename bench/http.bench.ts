@@ -18,6 +18,7 @@ import { createPgDriver } from "../packages/core/src/driver/index.js";
 import { ensureSchema } from "../packages/core/src/schema-sync/ensure-schema.js";
 import { newCreationTime, newId } from "../packages/core/src/storage/ids.js";
 import { startCli, startScript, type CliProcess } from "../packages/core/test/cli/cli-process.js";
+import { benchApp } from "./lib/bench-app.js";
 import { createBenchDatabase, seedMessages } from "./lib/bench-database.js";
 import { HANDWRITTEN_DDL, handwrittenSeedSql } from "./lib/handwritten.js";
 import { STATS_FLUSH_MS, processCpuMicros, transactionCounts } from "./lib/server-metrics.js";
@@ -110,30 +111,6 @@ async function scenario(title: string, path: string, body: (i: number) => string
     const sample = await fetch(`${convoy.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: body(0) });
     console.log(`  convoy non-2xx sample: ${sample.status} ${await sample.text()}`);
   }
-}
-
-/** A copy of the playground's functions with a schema of the two indexed tables only. */
-function benchApp(): string {
-  const app = mkdtempSync(join(tmpdir(), "convoy-bench-"));
-  cpSync(join(root, "examples/playground/convoy"), join(app, "convoy"), { recursive: true });
-  // the playground's dev issuer (auth.config.ts) imports jose
-  symlinkSync(join(root, "node_modules"), join(app, "node_modules"), "dir");
-  const schemaFile = join(app, "convoy/schema.ts");
-  writeFileSync(schemaFile, readFileSync(schemaFile, "utf8").replace(/\n\s*\.index\("by_likes", \["likes"\]\)/, ""));
-  // The engine without the playground's sign-in and rules (bench/rules.bench.ts measures rules):
-  // no rules, and a `send` that takes its author as an argument, as the hand-written server's does.
-  writeFileSync(join(app, "convoy/rules.ts"), `import { defineRules } from "./_generated/server.js";\nexport default defineRules({});\n`);
-  const messagesFile = join(app, "convoy/messages.ts");
-  const messages = readFileSync(messagesFile, "utf8");
-  const sendStart = messages.indexOf("export const send = mutation(");
-  const sendEnd = messages.indexOf("\n});\n", sendStart) + "\n});\n".length;
-  writeFileSync(
-    messagesFile,
-    messages.slice(0, sendStart) +
-      `export const send = mutation({\n  args: { author: v.string(), body: v.string() },\n  handler: (ctx, { author, body }) => ctx.db.insert("messages", { author, body, likes: 0 }),\n});\n` +
-      messages.slice(sendEnd),
-  );
-  return app;
 }
 
 async function httpBench(): Promise<void> {

@@ -1,7 +1,10 @@
 /**
  * Profiling harness (not part of `npm run bench`): one runner operation in a loop on the bench
- * data, for `node --cpu-prof --import tsx bench/profile-runner.ts <byAuthor|page|send|increment> [ops]`.
+ * data, for `node --import tsx bench/profile-runner.ts <byAuthor|page|send|increment> [ops]`. With
+ * `PROF=<file.cpuprofile>` the calls (not the seeding) are profiled into that file.
  */
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import pg from "pg";
 import { createPgDriver } from "../packages/core/src/driver/index.js";
 import { createRegistrySync, mutationGeneric, queryGeneric } from "../packages/core/src/functions/index.js";
@@ -48,9 +51,16 @@ try {
         : kind === "send"
           ? runtime.run("mutation", "bench:send", { author: `author${i % 1000}`, body: "hi" })
           : runtime.run("mutation", "bench:increment", { name: `c${(i * 31) % 100}` });
+  const profiler = process.env.PROF === undefined ? undefined : new Session();
+  if (profiler !== undefined) {
+    profiler.connect();
+    await profiler.post("Profiler.enable");
+    await profiler.post("Profiler.start");
+  }
   const before = process.cpuUsage();
   const result = await measure(kind, Number(opsText), 10, op);
   const cpu = process.cpuUsage(before);
+  if (profiler !== undefined) writeFileSync(process.env.PROF!, JSON.stringify((await profiler.post("Profiler.stop")).profile));
   console.log(kind, result.opsPerSecond.toFixed(0), "ops/s", ((cpu.user + cpu.system) / Number(opsText)).toFixed(0), "µs/op");
   if (kind === "increment") console.log((await seed.query(`SELECT n_tup_upd, n_tup_hot_upd, pg_size_pretty(pg_total_relation_size('counters')) AS total, pg_size_pretty(pg_relation_size('counters__by_name')) AS by_name FROM pg_stat_user_tables WHERE relname = 'counters'`)).rows);
   await seed.end();

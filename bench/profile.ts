@@ -4,8 +4,6 @@
  * writes a `.cpuprofile` of the server to /tmp/prof.
  */
 import { fileURLToPath } from "node:url";
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import autocannon from "autocannon";
 import pg from "pg";
@@ -13,16 +11,14 @@ import { createPgDriver } from "../packages/core/src/driver/index.js";
 import { ensureSchema } from "../packages/core/src/schema-sync/ensure-schema.js";
 import { newCreationTime, newId } from "../packages/core/src/storage/ids.js";
 import { startScript } from "../packages/core/test/cli/cli-process.js";
+import { benchApp } from "./lib/bench-app.js";
 import { createBenchDatabase, seedMessages } from "./lib/bench-database.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const [path, kind, seconds = "8"] = process.argv.slice(2);
 const db = await createBenchDatabase();
-const app = mkdtempSync(join(tmpdir(), "convoy-prof-"));
-cpSync(join(root, "examples/playground/convoy"), join(app, "convoy"), { recursive: true });
-const schemaFile = join(app, "convoy/schema.ts");
-writeFileSync(schemaFile, readFileSync(schemaFile, "utf8").replace(/\n\s*\.index\("by_likes", \["likes"\]\)/, ""));
-const schema = (await import(schemaFile)) as { default: Parameters<typeof ensureSchema>[1] };
+const app = benchApp();
+const schema = (await import(join(app, "convoy/schema.ts"))) as { default: Parameters<typeof ensureSchema>[1] };
 const driver = await createPgDriver({ connectionString: db.url, max: 2 });
 await ensureSchema({ driver, databaseUrl: db.url }, schema.default);
 await driver.close();

@@ -19,7 +19,6 @@
  * starts after the write on both sides. Arrival is stamped by the subscriber process with
  * `process.hrtime.bigint()` (CLOCK_MONOTONIC, shared by the processes): no IPC in the numbers.
  */
-import { fork, type ChildProcess } from "node:child_process";
 import type { AddressInfo } from "node:net";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -33,6 +32,7 @@ import { RealtimeEngine } from "../packages/core/src/realtime/index.js";
 import { createLiveRegistry, schema } from "../packages/core/src/realtime/fixtures/live-app.js";
 import { createRuntime } from "../packages/core/src/runtime/index.js";
 import { filterRules, registry as rulesRegistry, schema as rulesSchema } from "../packages/core/test/rules/rules-fixture.js";
+import { BenchChild, SubscriberProcess } from "./lib/bench-child.js";
 import { createBenchDatabase } from "./lib/bench-database.js";
 import { percentile } from "./lib/stats.js";
 
@@ -40,59 +40,6 @@ const SUBSCRIBERS = Number(process.env.BENCH_REALTIME_SUBSCRIBERS ?? 10_000);
 const ROUNDS = Number(process.env.BENCH_REALTIME_ROUNDS ?? 50);
 const AUTH_SUBSCRIBERS = Number(process.env.BENCH_REALTIME_AUTH_SUBSCRIBERS ?? 10_000);
 const AUTH_ROUNDS = Number(process.env.BENCH_REALTIME_AUTH_ROUNDS ?? 8);
-
-type Reply = { ready?: true; armed?: number; done?: number; at?: string; closed?: true; port?: number; t0?: string; dropped?: true; connected?: number };
-
-/** A child process driven by IPC commands, each answered by a matching reply. */
-class Child {
-  private readonly child: ChildProcess;
-  private waiting: { match: (reply: Reply) => boolean; resolve: (reply: Reply) => void }[] = [];
-
-  constructor(file: string, args: string[] = []) {
-    this.child = fork(new URL(file, import.meta.url).pathname, args, { execArgv: ["--import", "tsx"] });
-    this.child.on("message", (reply: Reply) => {
-      const found = this.waiting.findIndex((waiter) => waiter.match(reply));
-      if (found !== -1) this.waiting.splice(found, 1)[0]!.resolve(reply);
-    });
-  }
-
-  ask(command: object, match: (reply: Reply) => boolean): Promise<Reply> {
-    return new Promise((resolve) => {
-      this.waiting.push({ match, resolve });
-      this.child.send(command);
-    });
-  }
-
-  expect(match: (reply: Reply) => boolean): Promise<Reply> {
-    return new Promise((resolve) => this.waiting.push({ match, resolve }));
-  }
-
-  exit(): void {
-    this.child.kill();
-  }
-}
-
-/** The subscribers (bench/lib/sync-clients.ts). */
-class Clients extends Child {
-  constructor() {
-    super("./lib/sync-clients.ts");
-  }
-
-  async open(url: string, sockets: number, perSocket: number, kind: "shared" | "distinct" | "identity", raw = false): Promise<void> {
-    await this.ask({ cmd: "open", url, sockets, perSocket, kind, raw }, (r) => r.ready === true);
-  }
-
-  /** Arms round `round`; resolves with a promise of the hrtime (ns) at which it completed (wrapped: an async function would adopt it). */
-  async arm(round: number, target?: [number, number]): Promise<{ done: Promise<bigint> }> {
-    const done = this.expect((r) => r.done === round).then((r) => BigInt(r.at!));
-    await this.ask({ cmd: "arm", round, ...(target === undefined ? {} : { target }) }, (r) => r.armed === round);
-    return { done };
-  }
-
-  async close(): Promise<void> {
-    await this.ask({ cmd: "close" }, (r) => r.closed === true);
-  }
-}
 
 const ms = (from: bigint, to: bigint) => Number(to - from) / 1e6;
 
@@ -132,9 +79,9 @@ export async function run(): Promise<void> {
   await new Promise<void>((resolve) => rulesServer.listen(0, "127.0.0.1", resolve));
   const rulesUrl = `ws://127.0.0.1:${(rulesServer.address() as AddressInfo).port}/api/sync`;
 
-  const clients = new Clients();
-  const rawClients = new Clients();
-  const rawServer = new Child("./lib/raw-fanout-server.ts", [db.url, notesDb.url]);
+  const clients = new SubscriberProcess();
+  const rawClients = new SubscriberProcess();
+  const rawServer = new BenchChild("./raw-fanout-server.ts", [db.url, notesDb.url]);
   const rawUrl = `ws://127.0.0.1:${(await rawServer.ask({ cmd: "listen" }, (r) => r.port !== undefined)).port!}`;
   const raw = new pg.Pool({ connectionString: db.url, max: 8 });
   let round = 0;

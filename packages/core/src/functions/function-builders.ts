@@ -6,7 +6,7 @@ import { isPlainObject } from "../values/validation-issue.js";
 import { VObject, type GenericValidator, type PropertyValidators } from "../values/validators.js";
 import type { GenericActionCtx, GenericMutationCtx, GenericQueryCtx } from "./context.js";
 import type { DefaultFunctionArgs, FunctionType, FunctionVisibility } from "./function-reference.js";
-import type { AnyRegisteredFunction, RegisteredAction, RegisteredMutation, RegisteredQuery } from "./registered-function.js";
+import type { AnyRegisteredFunction, RegisteredFunction } from "./registered-function.js";
 
 /** What `args` takes: an object of validators, or one `v.object(...)`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any object validator
@@ -36,10 +36,19 @@ export type ReturnValueFor<TReturnsValidator extends ReturnsValidator | undefine
     ? ReturnOf<ObjectType<TReturnsValidator>>
     : unknown;
 
+/** The `ctx` a handler of each kind of function gets. */
+export interface FunctionCtx<TDataModel extends GenericDataModel> {
+  query: GenericQueryCtx<TDataModel>;
+  mutation: GenericMutationCtx<TDataModel>;
+  action: GenericActionCtx<TDataModel>;
+}
+
 /**
- * The type of `query`/`internalQuery` (and of the generated `query`, typed with the app's
- * DataModel). Three forms: `{ args, returns?, handler }` (handler args inferred from `args`),
- * `{ handler }` (any object; annotate the handler's args to type them), or a bare handler.
+ * The type of every function builder (`query`, `mutation`, `action` and their `internal…`
+ * forms; the generated ones are typed with the app's DataModel). Three forms:
+ * `{ args, returns?, handler }` (handler args inferred from `args`), `{ handler }` (any object;
+ * annotate the handler's args to type them), or a bare handler. The handler gets the `ctx` of
+ * its kind ({@link FunctionCtx}).
  *
  * @example
  * export const byAuthor = query({
@@ -48,7 +57,7 @@ export type ReturnValueFor<TReturnsValidator extends ReturnsValidator | undefine
  *     ctx.db.query("messages").withIndex("by_author", (q) => q.eq("author", author)).take(limit ?? 20),
  * });
  */
-export interface QueryBuilder<TDataModel extends GenericDataModel, TVisibility extends FunctionVisibility> {
+export interface FunctionBuilder<TType extends FunctionType, TDataModel extends GenericDataModel, TVisibility extends FunctionVisibility> {
   <
     TArgsValidator extends ArgsValidator,
     TReturnsValidator extends ReturnsValidator | undefined = undefined,
@@ -56,8 +65,8 @@ export interface QueryBuilder<TDataModel extends GenericDataModel, TVisibility e
   >(definition: {
     args: TArgsValidator;
     returns?: TReturnsValidator;
-    handler: (ctx: GenericQueryCtx<TDataModel>, args: ArgsFromValidator<TArgsValidator>) => TResult;
-  }): RegisteredQuery<TVisibility, ArgsFromValidator<TArgsValidator>, Awaited<TResult>>;
+    handler: (ctx: FunctionCtx<TDataModel>[TType], args: ArgsFromValidator<TArgsValidator>) => TResult;
+  }): RegisteredFunction<TType, TVisibility, ArgsFromValidator<TArgsValidator>, Awaited<TResult>>;
   <
     TArgs extends DefaultFunctionArgs = DefaultFunctionArgs,
     TReturnsValidator extends ReturnsValidator | undefined = undefined,
@@ -65,16 +74,19 @@ export interface QueryBuilder<TDataModel extends GenericDataModel, TVisibility e
   >(definition: {
     args?: undefined;
     returns?: TReturnsValidator;
-    handler: (ctx: GenericQueryCtx<TDataModel>, args: TArgs) => TResult;
-  }): RegisteredQuery<TVisibility, TArgs, Awaited<TResult>>;
+    handler: (ctx: FunctionCtx<TDataModel>[TType], args: TArgs) => TResult;
+  }): RegisteredFunction<TType, TVisibility, TArgs, Awaited<TResult>>;
   <TArgs extends DefaultFunctionArgs = DefaultFunctionArgs, TResult = unknown>(
-    handler: (ctx: GenericQueryCtx<TDataModel>, args: TArgs) => TResult,
-  ): RegisteredQuery<TVisibility, TArgs, Awaited<TResult>>;
+    handler: (ctx: FunctionCtx<TDataModel>[TType], args: TArgs) => TResult,
+  ): RegisteredFunction<TType, TVisibility, TArgs, Awaited<TResult>>;
 }
 
+/** The type of `query`/`internalQuery` (see {@link FunctionBuilder}). */
+export type QueryBuilder<TDataModel extends GenericDataModel, TVisibility extends FunctionVisibility> = FunctionBuilder<"query", TDataModel, TVisibility>;
+
 /**
- * The type of `mutation`/`internalMutation` (and of the generated `mutation`). Same forms as
- * {@link QueryBuilder}; the handler gets a {@link GenericMutationCtx}.
+ * The type of `mutation`/`internalMutation` (see {@link FunctionBuilder}); the handler gets a
+ * {@link GenericMutationCtx}.
  *
  * @example
  * export const send = mutation({
@@ -82,35 +94,13 @@ export interface QueryBuilder<TDataModel extends GenericDataModel, TVisibility e
  *   handler: async (ctx, args) => ctx.db.insert("messages", args),
  * });
  */
-export interface MutationBuilder<TDataModel extends GenericDataModel, TVisibility extends FunctionVisibility> {
-  <
-    TArgsValidator extends ArgsValidator,
-    TReturnsValidator extends ReturnsValidator | undefined = undefined,
-    TResult extends ReturnValueFor<TReturnsValidator> = ReturnValueFor<TReturnsValidator>,
-  >(definition: {
-    args: TArgsValidator;
-    returns?: TReturnsValidator;
-    handler: (ctx: GenericMutationCtx<TDataModel>, args: ArgsFromValidator<TArgsValidator>) => TResult;
-  }): RegisteredMutation<TVisibility, ArgsFromValidator<TArgsValidator>, Awaited<TResult>>;
-  <
-    TArgs extends DefaultFunctionArgs = DefaultFunctionArgs,
-    TReturnsValidator extends ReturnsValidator | undefined = undefined,
-    TResult extends ReturnValueFor<TReturnsValidator> = ReturnValueFor<TReturnsValidator>,
-  >(definition: {
-    args?: undefined;
-    returns?: TReturnsValidator;
-    handler: (ctx: GenericMutationCtx<TDataModel>, args: TArgs) => TResult;
-  }): RegisteredMutation<TVisibility, TArgs, Awaited<TResult>>;
-  <TArgs extends DefaultFunctionArgs = DefaultFunctionArgs, TResult = unknown>(
-    handler: (ctx: GenericMutationCtx<TDataModel>, args: TArgs) => TResult,
-  ): RegisteredMutation<TVisibility, TArgs, Awaited<TResult>>;
-}
+export type MutationBuilder<TDataModel extends GenericDataModel, TVisibility extends FunctionVisibility> = FunctionBuilder<"mutation", TDataModel, TVisibility>;
 
 /**
- * The type of `action`/`internalAction` (and of the generated `action`). Same forms as
- * {@link QueryBuilder}; the handler gets a {@link GenericActionCtx}: no `db`, but
- * `runQuery`/`runMutation` (each its own transaction), `runAction`, `auth` and `scheduler`,
- * and it may call `fetch` and Node's built-ins. Actions are never retried.
+ * The type of `action`/`internalAction` (see {@link FunctionBuilder}); the handler gets a
+ * {@link GenericActionCtx}: no `db`, but `runQuery`/`runMutation` (each its own transaction),
+ * `runAction`, `auth` and `scheduler`, and it may call `fetch` and Node's built-ins. Actions
+ * are never retried.
  *
  * @example
  * export const charge = action({
@@ -122,29 +112,7 @@ export interface MutationBuilder<TDataModel extends GenericDataModel, TVisibilit
  *   },
  * });
  */
-export interface ActionBuilder<TDataModel extends GenericDataModel, TVisibility extends FunctionVisibility> {
-  <
-    TArgsValidator extends ArgsValidator,
-    TReturnsValidator extends ReturnsValidator | undefined = undefined,
-    TResult extends ReturnValueFor<TReturnsValidator> = ReturnValueFor<TReturnsValidator>,
-  >(definition: {
-    args: TArgsValidator;
-    returns?: TReturnsValidator;
-    handler: (ctx: GenericActionCtx<TDataModel>, args: ArgsFromValidator<TArgsValidator>) => TResult;
-  }): RegisteredAction<TVisibility, ArgsFromValidator<TArgsValidator>, Awaited<TResult>>;
-  <
-    TArgs extends DefaultFunctionArgs = DefaultFunctionArgs,
-    TReturnsValidator extends ReturnsValidator | undefined = undefined,
-    TResult extends ReturnValueFor<TReturnsValidator> = ReturnValueFor<TReturnsValidator>,
-  >(definition: {
-    args?: undefined;
-    returns?: TReturnsValidator;
-    handler: (ctx: GenericActionCtx<TDataModel>, args: TArgs) => TResult;
-  }): RegisteredAction<TVisibility, TArgs, Awaited<TResult>>;
-  <TArgs extends DefaultFunctionArgs = DefaultFunctionArgs, TResult = unknown>(
-    handler: (ctx: GenericActionCtx<TDataModel>, args: TArgs) => TResult,
-  ): RegisteredAction<TVisibility, TArgs, Awaited<TResult>>;
-}
+export type ActionBuilder<TDataModel extends GenericDataModel, TVisibility extends FunctionVisibility> = FunctionBuilder<"action", TDataModel, TVisibility>;
 
 interface FunctionDefinition {
   args?: unknown;

@@ -68,6 +68,8 @@ export {
   queryGeneric,
   type ArgsFromValidator,
   type ArgsValidator,
+  type FunctionBuilder,
+  type FunctionCtx,
   type MutationBuilder,
   type QueryBuilder,
   type ReturnsValidator,

@@ -77,6 +77,8 @@ export {
   type AnyFunctionReference,
   type ApiFromModules,
   type ArgsFromValidator,
+  type FunctionBuilder,
+  type FunctionCtx,
   type Auth,
   type FilterApi,
   type FunctionArgs,

@@ -1,39 +1,21 @@
-import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPgDriver, type Driver } from "../../src/driver/index.js";
 import { createAppRegistry, schema } from "../../src/http/fixtures/app.js";
 import { createAppRuntime, startTestServer, type TestServer } from "../../src/http/fixtures/test-server.js";
 import { createRuntime } from "../../src/runtime/index.js";
+import { TcpProxy } from "../helpers/tcp-proxy.js";
 import { useTestDatabase } from "../helpers/test-database.js";
 
 /** A TCP proxy to Postgres that can stop forwarding (both directions, connections left open) and start again. */
-class HangingProxy {
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
+class HangingProxy extends TcpProxy {
   private hung = false;
 
-  constructor(private readonly target: { host: string; port: number }) {
-    this.server = createServer((client) => {
-      const upstream = connect(target.port, target.host);
-      for (const [from, to] of [
-        [client, upstream],
-        [upstream, client],
-      ] as const) {
-        this.sockets.add(from);
-        from.on("data", (chunk) => to.write(chunk));
-        from.on("error", () => to.destroy());
-        from.on("close", () => {
-          this.sockets.delete(from);
-          to.destroy();
-        });
-        if (this.hung) from.pause();
-      }
+  constructor(target: { host: string; port: number }) {
+    super(target, {
+      onConnection: ({ client, upstream }) => {
+        if (this.hung) for (const socket of [client, upstream]) socket.pause();
+      },
     });
-  }
-
-  async listen(): Promise<number> {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    return (this.server.address() as AddressInfo).port;
   }
 
   /** Stop forwarding: bytes wait in the kernel, like a link that stopped answering. */
@@ -45,11 +27,6 @@ class HangingProxy {
   heal(): void {
     this.hung = false;
     for (const socket of this.sockets) socket.resume();
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
 

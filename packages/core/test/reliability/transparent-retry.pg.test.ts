@@ -1,5 +1,4 @@
 import { execFileSync } from "node:child_process";
-import { connect, createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPgDriver, type Driver } from "../../src/driver/index.js";
 import { isFrameworkError, type FrameworkError } from "../../src/errors/framework-error.js";
@@ -9,6 +8,7 @@ import { createFetchHandler } from "../../src/http/fetch-handler.js";
 import { createRuntime, type Runtime } from "../../src/runtime/index.js";
 import { defineSchema, defineTable } from "../../src/schema/index.js";
 import { v } from "../../src/values/v.js";
+import { TcpProxy } from "../helpers/tcp-proxy.js";
 import { ensureStorageFor, useTestDatabase } from "../helpers/test-database.js";
 
 const schema = defineSchema({ notes: defineTable({ text: v.string() }) });
@@ -29,58 +29,27 @@ const COMMIT_MESSAGE = Buffer.from("COMMIT\0");
  * after passing the COMMIT on (the server commits, the client never hears) or before (the
  * server never sees it and rolls back). The answer never reaches the client in both cases.
  */
-class CommitCuttingProxy {
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
+class CommitCuttingProxy extends TcpProxy {
   private armed: "forward" | "drop" | null = null;
 
   constructor(target: { host: string; port: number }) {
-    this.server = createServer((client) => {
-      const upstream = connect(target.port, target.host);
-      let cut = false;
-      this.sockets.add(client).add(upstream);
-      client.on("data", (chunk: Buffer) => {
-        if (cut) return;
+    super(target, {
+      fromClient: (chunk, link) => {
         const mode = this.armed;
-        if (mode !== null && chunk.includes(COMMIT_MESSAGE)) {
-          this.armed = null;
-          cut = true;
-          if (mode === "forward") upstream.end(chunk);
-          else upstream.destroy();
-          client.destroy();
-          return;
-        }
-        upstream.write(chunk);
-      });
-      upstream.on("data", (chunk: Buffer) => {
-        if (!cut) client.write(chunk);
-      });
-      for (const [from, to] of [
-        [client, upstream],
-        [upstream, client],
-      ] as const) {
-        from.on("error", () => to.destroy());
-        from.on("close", () => {
-          this.sockets.delete(from);
-          if (!cut) to.destroy();
-        });
-      }
+        if (mode === null || !chunk.includes(COMMIT_MESSAGE)) return true;
+        this.armed = null;
+        link.detached = true;
+        if (mode === "forward") link.upstream.end(chunk);
+        else link.upstream.destroy();
+        link.client.destroy();
+        return false;
+      },
     });
-  }
-
-  async listen(): Promise<number> {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    return (this.server.address() as AddressInfo).port;
   }
 
   /** Cut the next connection that sends COMMIT. */
   cutNextCommit(mode: "forward" | "drop"): void {
     this.armed = mode;
-  }
-
-  async close(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }
 

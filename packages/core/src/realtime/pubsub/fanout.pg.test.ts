@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { createServer as createTcpServer, connect as tcpConnect, type Server, type Socket } from "node:net";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TcpProxy } from "../../../test/helpers/tcp-proxy.js";
 import { createTestDatabase, ensureStorageFor, type TestDatabase } from "../../../test/helpers/test-database.js";
 import { createPgDriver, type Driver } from "../../driver/index.js";
 import { createRuntime, type Runtime } from "../../runtime/index.js";
@@ -59,26 +59,12 @@ async function until(predicate: () => boolean): Promise<void> {
 
 /** A TCP proxy whose connections the test can cut, and hold out (new ones refused) until resumed. */
 async function cuttableProxy(port: number): Promise<{ port: number; cut(): void; hold(): void; resume(): void; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
   let blocked = false;
-  const server: Server = createTcpServer((client) => {
-    if (blocked) {
-      client.destroy();
-      return;
-    }
-    const upstream = tcpConnect(port, "127.0.0.1");
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on("error", () => undefined);
-      socket.on("close", () => sockets.delete(socket));
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const proxy = new TcpProxy({ host: "127.0.0.1", port }, { accept: () => !blocked });
   return {
-    port: (server.address() as { port: number }).port,
+    port: await proxy.listen(),
     cut: () => {
-      for (const socket of sockets) socket.destroy();
+      for (const socket of proxy.sockets) socket.destroy();
     },
     hold: () => {
       blocked = true;
@@ -86,11 +72,7 @@ async function cuttableProxy(port: number): Promise<{ port: number; cut(): void;
     resume: () => {
       blocked = false;
     },
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
+    close: () => proxy.close(),
   };
 }
 
