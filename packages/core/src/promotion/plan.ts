@@ -147,7 +147,7 @@ export function planPromotion(target: PromotionTarget, state: PromotionState | n
     },
     {
       kind: "verify",
-      description: "verify: row count, no row whose column disagrees with its document, equal checksums of column and document, every new index valid",
+      description: "check the row count, no row whose column disagrees with its document, equal checksums of column and document, every new index valid",
       reaches: "verified",
       notes: ["reads only: a single scan of the table"],
       statements: [statement("counts and checksums", verifySql(target), "ACCESS SHARE", where), setState(target, "verified")],
