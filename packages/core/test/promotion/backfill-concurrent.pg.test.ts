@@ -27,7 +27,7 @@ describe("backfill batch vs a concurrent writer", () => {
       `INSERT INTO "public"."messages" (_id, _creation_time, data)
        SELECT lpad(to_hex(i), 26, '0'), 1700000000000 + i, jsonb_build_object('author', 'a' || i, 'body', 'b') FROM generate_series(1, 3000) AS i`,
     );
-    const promoter = await openSyncDriver(databaseUrl!);
+    const promoter = await openSyncDriver(databaseUrl);
     onTestFinished(() => promoter.close());
     const options = { pgSchema: "public" };
     const prepared = await preparePromotion(promoter, schema, "messages.author", options);
