@@ -233,6 +233,9 @@ export async function run(): Promise<void> {
     const jsonbQueries = median(rounds.jsonb);
     const columnQueries = median(rounds.column);
 
+    const keyIndexAfter = await indexSize(driver, "messages__by_author");
+    const columnIndex = await indexSize(driver, "messages__by_author__c");
+
     // the statement alone, sequential, one connection: key column, promoted column with its flags
     // as parameters (before), promoted column with its flags as constants (now)
     const plan = (catalog: Catalog) =>
@@ -270,7 +273,7 @@ export async function run(): Promise<void> {
     );
     const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
     console.log(
-      `  index sizes: messages__by_author (key column) ${mb(keyIndexBefore)} before the backfill, ${mb(await indexSize(driver, "messages__by_author"))} after (its updates add entries); messages__by_author__c (column, fresh) ${mb(await indexSize(driver, "messages__by_author__c"))}`,
+      `  index sizes: messages__by_author (key column) ${mb(keyIndexBefore)} before the backfill, ${mb(keyIndexAfter)} after (its updates add entries); messages__by_author__c (column, fresh) ${mb(columnIndex)}`,
     );
     console.log(`\nthe eq + take(20) statement alone, 3000 in a row on one connection, 3 alternated rounds (ms/op; server backend CPU µs/op):`);
     for (const [name, list] of costs) console.log(`  ${name.padEnd(40)} ${list.map((c) => `${c.ms.toFixed(3)} ms; ${c.serverMicros.toFixed(0)} µs`).join("   ")}`);
