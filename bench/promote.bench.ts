@@ -5,9 +5,11 @@
  * the other steps' durations, and the latency of an index query on the promoted column's index
  * vs the same query on the JSONB key-column index (before the switch), through Convoy's db layer.
  */
+import { readFileSync } from "node:fs";
 import pg from "pg";
 import { createDatabase } from "../packages/core/src/db/index.js";
-import { applyPromotion, preparePromotion } from "../packages/core/src/promotion/index.js";
+import { applyPromotion, preparePromotion, type PromotionTarget } from "../packages/core/src/promotion/index.js";
+import { backfillBatchSql } from "../packages/core/src/promotion/promotion-sql.js";
 import { createPgDriver, type Driver } from "../packages/core/src/driver/index.js";
 import { defineSchema, defineTable } from "../packages/core/src/schema/index.js";
 import { ensureSchema } from "../packages/core/src/schema-sync/ensure-schema.js";
@@ -15,7 +17,9 @@ import { openSyncDriver } from "../packages/core/src/schema-sync/index.js";
 import { AccessLog } from "../packages/core/src/storage/access-log.js";
 import { createCatalog, type Catalog } from "../packages/core/src/storage/catalog.js";
 import { loadCatalog } from "../packages/core/src/storage/load-catalog.js";
+import { BACKFILL_SETTING } from "../packages/core/src/storage/promoted-column.js";
 import { loadCursorSecret } from "../packages/core/src/storage/storage-check.js";
+import { sortKey } from "../packages/core/src/storage/sort-key.js";
 import { v } from "../packages/core/src/values/index.js";
 import { createBenchDatabase } from "./lib/bench-database.js";
 import { measure, percentile, report, type RunResult } from "./lib/stats.js";
@@ -88,6 +92,67 @@ async function handWrittenBackfill(pool: pg.Pool, rows: number): Promise<number>
   const rate = rows / ((performance.now() - started) / 1000);
   await pool.query(`DROP TABLE raw_messages`);
   return rate;
+}
+
+/** Rows of the trigger comparison (see {@link batchRate}). */
+const TRIGGER_COMPARISON_ROWS = 100_000;
+
+/**
+ * The backfill's own batch statement (5000 rows a batch, each its own transaction) over the
+ * first {@link TRIGGER_COMPARISON_ROWS} rows, after clearing their column (with the trigger
+ * skipped, so the documents stay), with the promotion trigger called (`convoy.backfill` unset:
+ * what every batch did before) or skipped (what a batch does now). Rows/s.
+ */
+async function batchRate(pool: pg.Pool, target: PromotionTarget, tableRows: number, triggerCalled: boolean): Promise<number> {
+  const client = await pool.connect();
+  const total = Math.min(tableRows, TRIGGER_COMPARISON_ROWS);
+  try {
+    const last = total.toString(16).padStart(26, "0");
+    await client.query("BEGIN");
+    await client.query(`SELECT set_config($1, 'on', true)`, [BACKFILL_SETTING]);
+    await client.query(`UPDATE "public"."messages" SET author = NULL WHERE _id <= $1`, [last]);
+    await client.query("COMMIT");
+    await client.query("VACUUM \"public\".\"messages\"");
+    const sql = backfillBatchSql(target);
+    const started = performance.now();
+    for (let after = "", rows = 0; rows < total; ) {
+      await client.query("BEGIN");
+      await client.query(`SELECT set_config('synchronous_commit', 'off', true), set_config('convoy.origin', 'promote', true), set_config($1, $2, true)`, [BACKFILL_SETTING, triggerCalled ? "" : "on"]);
+      const { rows: out } = await client.query<{ last: string; rows: number }>(sql, [after, Math.min(5000, total - rows), target.pgSchema, target.table, target.field]);
+      await client.query("COMMIT");
+      after = out[0]!.last;
+      rows += out[0]!.rows;
+    }
+    return total / ((performance.now() - started) / 1000);
+  } finally {
+    client.release();
+  }
+}
+
+/** CPU time (µs) a process has used, from /proc (Linux, server on this machine), or NaN. */
+function cpuMicros(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${String(pid)}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * One statement run `n` times in a row through Convoy's pg driver on one connection (prepared
+ * once, by name): wall ms/op, and the server backend's CPU µs/op (NaN when Postgres is not
+ * on this machine).
+ */
+async function statementCost(driver: Driver, sql: string, params: (i: number) => unknown[], n: number): Promise<{ ms: number; serverMicros: number }> {
+  return driver.transaction({ isolation: "read committed", readOnly: true }, async (tx) => {
+    const { rows } = await tx.query<{ pid: number }>(`SELECT pg_backend_pid() AS pid`);
+    const pid = rows[0]!.pid;
+    const cpu0 = cpuMicros(pid);
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) await tx.query(sql, params(i));
+    return { ms: (performance.now() - t0) / n, serverMicros: (cpuMicros(pid) - cpu0) / n };
+  });
 }
 
 async function indexSize(driver: Driver, name: string): Promise<number> {
@@ -168,17 +233,50 @@ export async function run(): Promise<void> {
     const jsonbQueries = median(rounds.jsonb);
     const columnQueries = median(rounds.column);
 
+    const keyIndexAfter = await indexSize(driver, "messages__by_author");
+    const columnIndex = await indexSize(driver, "messages__by_author__c");
+
+    // the statement alone, sequential, one connection: key column, promoted column with its flags
+    // as parameters (before), promoted column with its flags as constants (now)
+    const plan = (catalog: Catalog) =>
+      createDatabase({ tx: driver, catalog, log: new AccessLog(), writable: false, cursorSecret }).query("messages").withIndex("by_author", (q) => q.eq("author", "author0")).compile({ limit: 20 }).sql;
+    const keySql = plan(before);
+    const columnSql = plan(after);
+    const author = (i: number) => `author${String(i % 1000)}`;
+    const variants = [
+      { name: "key column", sql: keySql, params: (i: number) => [sortKey(author(i))] },
+      { name: "promoted, flag as $1::boolean (before)", sql: columnSql.replace("(TRUE, $1::text)", "($1::boolean, $2::text)"), params: (i: number) => [true, author(i)] },
+      { name: "promoted, flag as TRUE (now)", sql: columnSql, params: (i: number) => [author(i)] },
+    ];
+    const costs = new Map<string, { ms: number; serverMicros: number }[]>(variants.map((v) => [v.name, []]));
+    for (let round = 0; round < 3; round++) {
+      for (const variant of variants) costs.get(variant.name)!.push(await statementCost(driver, variant.sql, variant.params, 3000));
+    }
+
+    // the batch statement with the trigger called (before) and skipped (now), alternated, same table
+    const triggerRates = { called: [] as number[], skipped: [] as number[] };
+    for (let round = 0; round < 2; round++) {
+      triggerRates.called.push(await batchRate(pool, prepared.plan.target, rows, true));
+      triggerRates.skipped.push(await batchRate(pool, prepared.plan.target, rows, false));
+    }
+
     const rate = rows / (timings.backfill! / 1000);
     console.log(`\npromote messages.author on ${String(rows)} rows`);
     for (const [step, ms] of Object.entries(timings)) console.log(`  ${step.padEnd(9)} ${ms.toFixed(0).padStart(8)} ms`);
     console.log(`  backfill rate: ${rate.toFixed(0)} rows/s (target ≥ 50,000); hand-written batched UPDATE without trigger on a plain table: ${rawRate.toFixed(0)} rows/s (ratio ${(rate / rawRate).toFixed(2)})`);
+    const rates = (list: number[]) => list.map((r) => r.toFixed(0)).join(" / ");
+    console.log(
+      `  backfill batches over ${String(TRIGGER_COMPARISON_ROWS)} rows, 2 alternated rounds: trigger called (before) ${rates(triggerRates.called)} rows/s, trigger skipped (convoy.backfill, now) ${rates(triggerRates.skipped)} rows/s`,
+    );
     console.log(
       `  writer (single-row UPDATE through pg, ${String(backfillLatencies.length)} during the backfill): p50 ${percentile(backfillLatencies, 50).toFixed(2)} ms, p99 ${percentile(backfillLatencies, 99).toFixed(2)} ms, max ${(backfillLatencies.at(-1) ?? NaN).toFixed(1)} ms (target ≤ 100); index/verify/switch: p99 ${percentile(laterLatencies, 99).toFixed(2)} ms, max ${(laterLatencies.at(-1) ?? NaN).toFixed(1)} ms; before: p50 ${percentile(baseline, 50).toFixed(2)} ms, max ${(baseline.at(-1) ?? NaN).toFixed(1)} ms`,
     );
     const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
     console.log(
-      `  index sizes: messages__by_author (key column) ${mb(keyIndexBefore)} before the backfill, ${mb(await indexSize(driver, "messages__by_author"))} after (its updates add entries); messages__by_author__c (column, fresh) ${mb(await indexSize(driver, "messages__by_author__c"))}`,
+      `  index sizes: messages__by_author (key column) ${mb(keyIndexBefore)} before the backfill, ${mb(keyIndexAfter)} after (its updates add entries); messages__by_author__c (column, fresh) ${mb(columnIndex)}`,
     );
+    console.log(`\nthe eq + take(20) statement alone, 3000 in a row on one connection, 3 alternated rounds (ms/op; server backend CPU µs/op):`);
+    for (const [name, list] of costs) console.log(`  ${name.padEnd(40)} ${list.map((c) => `${c.ms.toFixed(3)} ms; ${c.serverMicros.toFixed(0)} µs`).join("   ")}`);
     report("withIndex(by_author, eq).take(20), 4 connections, median of 3 interleaved rounds: promoted column index vs key-column index", columnQueries, jsonbQueries, "column/jsonb");
   } finally {
     await promoter.close();

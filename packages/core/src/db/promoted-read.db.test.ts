@@ -257,7 +257,7 @@ describe("reads after a switched promotion", () => {
     const first = await run(after, (db) => db.query("big").withIndex("by_a", (q) => q.eq("a", "a7")).order("desc").paginate({ numItems: 5, cursor: null }));
     await run(after, (db) => db.query("big").withIndex("by_a", (q) => q.eq("a", "a7")).order("desc").paginate({ numItems: 5, cursor: first.continueCursor }), (tx) => recordingQueryable(tx, statements));
     expect(statements[0]!.sql).toBe(
-      `SELECT "_id", "_creation_time", "data" FROM "public"."big" WHERE ("a" IS NOT NULL), COALESCE("a", '')) > ($1::boolean, $2::text) AND (("a" IS NOT NULL), COALESCE("a", '')) <= ($3::boolean, $4::text) ORDER BY ("a" IS NOT NULL), COALESCE("a", ''), "_creation_time", "_id" LIMIT 20`.replace("WHERE (", "WHERE (("),
+      `SELECT "_id", "_creation_time", "data" FROM "public"."big" WHERE ("a" IS NOT NULL), COALESCE("a", '')) > (TRUE, $1::text) AND (("a" IS NOT NULL), COALESCE("a", '')) <= (TRUE, $2::text) ORDER BY ("a" IS NOT NULL), COALESCE("a", ''), "_creation_time", "_id" LIMIT 20`.replace("WHERE (", "WHERE (("),
     );
     if (database().kind !== "pg") return;
     for (const statement of statements) {
@@ -266,5 +266,27 @@ describe("reads after a switched promotion", () => {
       expect(plan).toMatch(/Index Scan( Backward)? using big__by_a__c/);
       expect(plan).not.toMatch(/Seq Scan|Sort/);
     }
+  });
+
+  it("an eq read is one statement text for every value, which Postgres plans once (a generic plan)", async () => {
+    const statements: { sql: string; params: readonly unknown[] }[] = [];
+    let connection: Queryable | undefined;
+    const prepared = await run(
+      after,
+      async (db) => {
+        // one transaction: one connection, where the driver prepares each statement text once
+        for (let i = 0; i < 12; i++) await db.query("big").withIndex("by_a", (q) => q.eq("a", `a${String(i % 4)}`)).take(5);
+        if (database().kind !== "pg") return null;
+        const { rows } = await connection!.query<{ generic: string }>(`SELECT generic_plans::text AS generic FROM pg_prepared_statements WHERE statement = $1`, [statements[0]!.sql]);
+        return rows;
+      },
+      (tx) => {
+        connection = tx;
+        return recordingQueryable(tx, statements);
+      },
+    );
+    expect(new Set(statements.slice(0, 12).map((s) => s.sql)).size).toBe(1);
+    expect(statements.slice(0, 4).map((s) => s.params)).toEqual([["a0"], ["a1"], ["a2"], ["a3"]]);
+    if (prepared !== null) expect(Number(prepared[0]?.generic)).toBeGreaterThan(0);
   });
 });

@@ -66,33 +66,46 @@ function columnCondition(column: IndexColumn, op: Comparison, value: Value | und
 }
 
 /**
- * A value as the tuple of a promoted column's index expressions (see `promotedKeyParts`):
- * `[present, value, (-0 tie-breaker)]` as typed parameters, or `null` when the value is of
- * another kind than the column's (compared by type rank alone). A string holding U+0000 (no
- * stored string does) is replaced by its prefix before it (`cut`).
+ * One part of a promoted column's tuple: a typed parameter, or a flag (the `present` part, the
+ * -0 tie-breaker) written into the statement as `TRUE`/`FALSE`, so the planner sees a constant
+ * there (a `$n::boolean` flag costs every execution of the prepared statement a re-plan).
  */
-function promotedTuple(column: IndexColumn, value: Value | undefined): { values: [unknown, string][]; cut: boolean } | null {
+type TuplePart = [unknown, string] | boolean;
+
+/**
+ * A value as the tuple of a promoted column's index expressions (see `promotedKeyParts`):
+ * `[present, value, (-0 tie-breaker)]`, or `null` when the value is of another kind than the
+ * column's (compared by type rank alone). A string holding U+0000 (no stored string does) is
+ * replaced by its prefix before it (`cut`).
+ */
+function promotedTuple(column: IndexColumn, value: Value | undefined): { values: TuplePart[]; cut: boolean } | null {
   const type = column.type!;
   if (value === undefined) {
     const placeholder: [unknown, string] = type === "text" ? ["", "text"] : type === "boolean" ? [false, "boolean"] : ["0", type === "bigint" ? "bigint" : "float8"];
-    return { values: [[false, "boolean"], placeholder, ...(type === "double precision" ? [[true, "boolean"] as [unknown, string]] : [])], cut: false };
+    return { values: [false, placeholder, ...(type === "double precision" ? [true] : [])], cut: false };
   }
   if (rankOf(value) !== COLUMN_TYPE_RANK[type]) return null;
   switch (type) {
     case "text": {
       const text = value as string;
       const nul = text.indexOf("\u0000");
-      return { values: [[true, "boolean"], [nul < 0 ? text : text.slice(0, nul), "text"]], cut: nul >= 0 };
+      return { values: [true, [nul < 0 ? text : text.slice(0, nul), "text"]], cut: nul >= 0 };
     }
     case "boolean":
-      return { values: [[true, "boolean"], [value, "boolean"]], cut: false };
+      return { values: [true, [value, "boolean"]], cut: false };
     case "bigint":
-      return { values: [[true, "boolean"], [(value as bigint).toString(), "bigint"]], cut: false };
+      return { values: [true, [(value as bigint).toString(), "bigint"]], cut: false };
     case "double precision": {
       const n = value as number;
-      return { values: [[true, "boolean"], [Object.is(n, -0) ? "-0" : String(n), "float8"], [!Object.is(n, -0), "boolean"]], cut: false };
+      return { values: [true, [Object.is(n, -0) ? "-0" : String(n), "float8"], !Object.is(n, -0)], cut: false };
     }
   }
+}
+
+/** A tuple part in SQL: a flag as a constant, a value as a typed parameter. */
+function tuplePartSql(part: TuplePart, params: Params): string {
+  if (typeof part === "boolean") return part ? "TRUE" : "FALSE";
+  return `${params.add(part[0])}::${part[1]}`;
 }
 
 /** {@link columnCondition} on a promoted column: one row comparison over its index expressions (one btree bound). */
@@ -111,7 +124,7 @@ function promotedCondition(column: IndexColumn, op: Comparison, value: Value | u
     if (op === "=") return "FALSE";
     effective = op === "<" || op === "<=" ? "<=" : ">";
   }
-  const right = tuple.values.map(([param, cast]) => `${params.add(param)}::${cast}`);
+  const right = tuple.values.map((part) => tuplePartSql(part, params));
   const left = column.parts.slice(0, right.length);
   return `(${left.join(", ")}) ${effective} (${right.join(", ")})`;
 }
@@ -143,7 +156,7 @@ function keysetCondition(plan: QueryPlan, after: Position, params: Params): stri
       const tuple = "value" in decoded ? promotedTuple(column, decoded.value) : null;
       if (tuple === null || tuple.cut) throw new FrameworkError("BAD_REQUEST", "invalid pagination cursor: its position does not fit the field's column; start again from the first page");
       left.push(...column.parts);
-      for (const [param, cast] of tuple.values) right.push(`${params.add(param)}::${cast}`);
+      for (const part of tuple.values) right.push(tuplePartSql(part, params));
       continue;
     }
     left.push(column.sql);
@@ -264,12 +277,15 @@ export const PASSES_FILTERS_COLUMN = "_convoy_passes";
  * {@link PASSES_FILTERS_COLUMN}, so `LIMIT` bounds the rows scanned (`maximumRowsRead`).
  */
 export function compileSelect(plan: QueryPlan, options: { after?: Position | null; limit?: number | null; filtersAsColumn?: boolean } = {}): CompiledQuery {
-  if (options.filtersAsColumn === true || plan.filters.length > 0 || !rangeOnKeyColumns(plan)) return buildSelect(plan, options);
-  // Without filters, and with the range on sort-key columns only, the text depends on the
-  // plan's shape alone: built once per shape, only the parameters are computed per call.
+  if (options.filtersAsColumn === true || plan.filters.length > 0 || !rangeOnFieldColumns(plan)) return buildSelect(plan, options);
+  // Without filters, and with the range on field columns only, the text depends on the plan's
+  // shape alone (and, on promoted columns, on the flags written into it): built once per shape,
+  // only the parameters are computed per call.
   const after = options.after ?? null;
+  const range = rangeParams(plan, after);
+  if (range === null) return buildSelect(plan, options);
   const { eq, lower, upper } = plan.range;
-  const shape = `${eq.length} ${lower?.op ?? ""} ${upper?.op ?? ""} ${after === null ? "" : "after"} ${plan.order} ${options.limit ?? ""}`;
+  const shape = `${eq.length} ${lower?.op ?? ""} ${upper?.op ?? ""} ${after === null ? "" : "after"} ${plan.order} ${options.limit ?? ""} ${range.flags}`;
   let byShape = selectShapes.get(plan.index);
   if (byShape === undefined) selectShapes.set(plan.index, (byShape = new Map<string, string>()));
   const sql = byShape.get(shape);
@@ -278,7 +294,7 @@ export function compileSelect(plan: QueryPlan, options: { after?: Position | nul
     if (byShape.size < MAX_SHAPES_PER_INDEX) byShape.set(shape, compiled.sql);
     return compiled;
   }
-  return { sql, params: rangeParams(plan, after) };
+  return { sql, params: range.params };
 }
 
 /** Statement texts by plan shape, per index (see {@link compileSelect}). */
@@ -286,36 +302,59 @@ const selectShapes = new WeakMap<ResolvedIndex, Map<string, string>>();
 /** Shapes kept per index (`take(n)` with many `n` must not grow the cache without bound). */
 const MAX_SHAPES_PER_INDEX = 64;
 
-/** Whether every column the range compares is a field column (compared as a sort-key parameter, never folded to TRUE/FALSE). */
-function rangeOnKeyColumns(plan: QueryPlan): boolean {
+/** Whether every column the range compares is a field column (a sort key or a promoted column's tuple, never folded to TRUE/FALSE by type). */
+function rangeOnFieldColumns(plan: QueryPlan): boolean {
   const { columns } = plan.index;
   const { eq, lower, upper } = plan.range;
-  if (columns.some((column) => column.kind === "promoted")) return false;
-  for (let i = 0; i < eq.length; i++) if (columns[i]?.kind !== "key") return false;
+  const isField = (column: IndexColumn | undefined) => column?.kind === "key" || column?.kind === "promoted";
+  for (let i = 0; i < eq.length; i++) if (!isField(columns[i])) return false;
   if (lower === null && upper === null) return true;
   const boundColumn = columns[eq.length];
-  return boundColumn === undefined || boundColumn.kind === "key";
+  return boundColumn === undefined || isField(boundColumn);
 }
 
-/** The parameters {@link buildSelect} gives a plan of {@link rangeOnKeyColumns} without filters, in the same order. */
-function rangeParams(plan: QueryPlan, after: Position | null): unknown[] {
+/**
+ * The parameters {@link buildSelect} gives a plan of {@link rangeOnFieldColumns} without
+ * filters, in the same order, with the flags its promoted tuples write into the text; `null`
+ * when a promoted column's value is not a plain tuple (another type, a cut string, a cursor
+ * position that does not fit): {@link buildSelect} handles those.
+ */
+function rangeParams(plan: QueryPlan, after: Position | null): { params: unknown[]; flags: string } | null {
   const { columns } = plan.index;
   const { eq, lower, upper } = plan.range;
   const params: unknown[] = [];
-  for (const value of eq) params.push(sortKey(value));
-  if (columns[eq.length] !== undefined) {
-    if (lower !== null) params.push(sortKey(lower.value));
-    if (upper !== null) params.push(sortKey(upper.value));
+  let flags = "";
+  const add = (column: IndexColumn, value: Value | undefined): boolean => {
+    if (column.kind !== "promoted") {
+      params.push(sortKey(value));
+      return true;
+    }
+    const tuple = promotedTuple(column, value);
+    if (tuple === null || tuple.cut) return false;
+    for (const part of tuple.values) {
+      if (typeof part === "boolean") flags += part ? "t" : "f";
+      else params.push(part[0]);
+    }
+    return true;
+  };
+  for (let i = 0; i < eq.length; i++) if (!add(columns[i]!, eq[i])) return null;
+  const boundColumn = columns[eq.length];
+  if (boundColumn !== undefined) {
+    if (lower !== null && !add(boundColumn, lower.value)) return null;
+    if (upper !== null && !add(boundColumn, upper.value)) return null;
   }
   if (after !== null) {
     if (after.length !== columns.length) throw new FrameworkError("INTERNAL", "position does not match the index");
     for (let i = eq.length; i < columns.length; i++) {
       const column = columns[i]!;
       const value = after[i]!;
-      params.push(column.kind === "key" ? Buffer.from(value as string, "hex") : value);
+      if (column.kind === "promoted") {
+        const decoded = scalarFromSortKey(value as string);
+        if (!("value" in decoded) || !add(column, decoded.value)) return null;
+      } else params.push(column.kind === "key" ? Buffer.from(value as string, "hex") : value);
     }
   }
-  return params;
+  return { params, flags };
 }
 
 function buildSelect(plan: QueryPlan, options: { after?: Position | null; limit?: number | null; filtersAsColumn?: boolean }): CompiledQuery {

@@ -1,6 +1,7 @@
 import type { Driver } from "../driver/index.js";
 import { DatabaseError } from "../errors/index.js";
-import { loadPromotions } from "../storage/promoted-column.js";
+import { BACKFILL_SETTING, loadPromotions } from "../storage/promoted-column.js";
+import { literal } from "../storage/sql/identifiers.js";
 import { backfillBatchSql, rowsAfterSql } from "./promotion-sql.js";
 import { PromotionError } from "./promotion-error.js";
 import type { PromotionTarget } from "./target.js";
@@ -42,7 +43,7 @@ export const DEFAULT_BATCH_SIZE = 5000;
 export const DEFAULT_MAX_BATCH_MS = 50;
 const MIN_BATCH_SIZE = 100;
 
-const BATCH_SETTINGS_SQL = `SELECT set_config('lock_timeout', $1, true), set_config('convoy.origin', 'promote', true), set_config('synchronous_commit', 'off', true)`;
+const BATCH_SETTINGS_SQL = `SELECT set_config('lock_timeout', $1, true), set_config('convoy.origin', 'promote', true), set_config('synchronous_commit', 'off', true), set_config(${literal(BACKFILL_SETTING)}, 'on', true)`;
 const RETRYABLE = new Set(["55P03", "40P01", "40001"]);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -52,6 +53,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * a killed run resumes after its last committed batch. Requires the promotion to be at
  * 'expanded' (the trigger keeps every row written since in step); returns the rows done.
  * Convoy's external-write notifications are skipped (`convoy.origin`): documents do not change.
+ * The promotion triggers are not called for the batch's rows ({@link BACKFILL_SETTING}): the
+ * batch computes the column from the document itself. A writer of a row in the batch either
+ * waits for the batch (its own update then fires the trigger on the batch's row version) or
+ * commits first, and the batch's UPDATE, re-checking the locked row (READ COMMITTED),
+ * computes the column from that newer document.
  */
 export async function backfill(driver: Driver, target: PromotionTarget, options: BackfillOptions = {}): Promise<BackfillProgress> {
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
@@ -72,9 +78,9 @@ export async function backfill(driver: Driver, target: PromotionTarget, options:
     const batchStarted = performance.now();
     try {
       batch = await driver.transaction({ isolation: "read committed" }, async (tx) => {
-        // documents do not change: no external-write notification (convoy.origin); the progress
-        // row commits with the batch, so a commit lost in a crash (synchronous_commit off) is
-        // redone on resume
+        // documents do not change: no external-write notification (convoy.origin) and no
+        // promotion trigger (convoy.backfill); the progress row commits with the batch, so a
+        // commit lost in a crash (synchronous_commit off) is redone on resume
         await tx.query(BATCH_SETTINGS_SQL, [String(lockTimeout)]);
         const { rows } = await tx.query<{ last: string | null; rows: number; changed: number; recorded: number }>(batchSql, [after, size, target.pgSchema, target.table, target.field]);
         const result = rows[0]!;

@@ -4,6 +4,7 @@ import type { DatabaseError } from "../errors/index.js";
 import { createTableSql } from "./layout.js";
 import {
   addPromotedColumnSql,
+  BACKFILL_SETTING,
   columnFromDocumentSql,
   columnMismatchSql,
   promotionTriggerSql,
@@ -146,6 +147,25 @@ describe("promotion trigger", () => {
     const after = await row(id);
     expect(after.data).toEqual(before);
     expect(after).toMatchObject({ s: "x", i: "7", b: true, n: bits(1) });
+    expect(await mismatches()).toBe(0);
+  });
+
+  it("is not called in a backfill batch (convoy.backfill), and is for every other write", async () => {
+    const id = await insertDocument({ s: "a" });
+    // in a batch's transaction a column write leaves the document as is: the trigger did not run
+    await db.driver.transaction({ isolation: "read committed" }, async (tx) => {
+      await tx.query(`SELECT set_config($1, 'on', true)`, [BACKFILL_SETTING]);
+      await tx.query(`UPDATE t SET s = 'col' WHERE _id = $1`, [id]);
+    });
+    expect(await row(id)).toMatchObject({ s: "col", data: { s: "a" } });
+    // outside it (the setting gone with its transaction, or set to anything but 'on') every write runs it
+    await db.driver.query(`UPDATE t SET data = '{"s": "b"}' WHERE _id = $1`, [id]);
+    expect(await row(id)).toMatchObject({ s: "b", data: { s: "b" } });
+    await db.driver.transaction({ isolation: "read committed" }, async (tx) => {
+      await tx.query(`SELECT set_config($1, 'off', true)`, [BACKFILL_SETTING]);
+      await tx.query(`UPDATE t SET s = 'c' WHERE _id = $1`, [id]);
+    });
+    expect(await row(id)).toMatchObject({ s: "c", data: { s: "c" } });
     expect(await mismatches()).toBe(0);
   });
 

@@ -185,6 +185,16 @@ export function promotionFunctionName(table: string, field: string, pgSchema: st
 /** Postgres schema of user tables by default (layout.ts's DEFAULT_PG_SCHEMA, not imported: layout imports this file). */
 const DEFAULT_PG_SCHEMA_NAME = "public";
 
+/**
+ * The transaction-local setting a backfill batch sets to `on` (`SET LOCAL`): the promotion
+ * triggers are not called for its rows (their `WHEN` clause), since the batch computes the
+ * column from the document itself. Any other writer leaves it unset, so the trigger runs.
+ */
+export const BACKFILL_SETTING = "convoy.backfill";
+
+/** The `WHEN` condition of a promotion trigger: not in a backfill batch (see {@link BACKFILL_SETTING}). */
+const NOT_IN_BACKFILL = `current_setting(${literal(BACKFILL_SETTING)}, true) IS DISTINCT FROM 'on'`;
+
 /** `convoy_promote__<field>`: the trigger of a promoted field on its table (unquoted). */
 export function promotionTriggerName(field: string): string {
   return shortened(`convoy_promote__${field}`);
@@ -195,7 +205,8 @@ export function promotionTriggerName(field: string): string {
  * the column and the document in step (idempotent: `CREATE OR REPLACE`, `DROP TRIGGER IF
  * EXISTS` + `CREATE`). A write of the document field sets the column (a wrong type raises
  * `check_violation` naming `<table>.<field>`, the expected type and the `_id`); a write of the
- * column alone sets the document field (NULL removes it); both, disagreeing, raise.
+ * column alone sets the document field (NULL removes it); both, disagreeing, raise. The trigger
+ * is not called in a backfill batch ({@link BACKFILL_SETTING}): its rows need no work from it.
  */
 export function promotionTriggerSql(pgSchema: string, table: string, field: string, type: PromotedColumnType): string[] {
   const fn = promotionFunctionName(table, field, pgSchema);
@@ -238,7 +249,7 @@ $fn$`;
   return [
     body,
     `DROP TRIGGER IF EXISTS ${trigger} ON ${qualified(pgSchema, table)}`,
-    `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${qualified(pgSchema, table)} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
+    `CREATE TRIGGER ${trigger} BEFORE INSERT OR UPDATE ON ${qualified(pgSchema, table)} FOR EACH ROW WHEN (${NOT_IN_BACKFILL}) EXECUTE FUNCTION ${fn}()`,
   ];
 }
 
