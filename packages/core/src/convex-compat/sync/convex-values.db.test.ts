@@ -106,7 +106,8 @@ function same(actual: unknown, expected: unknown, path = "value"): void {
     for (const [key, item] of Object.entries(expected)) same((actual as Record<string, unknown>)[key], item, `${path}.${key}`);
   } else {
     expect(typeof actual, path).toBe(typeof expected);
-    expect(Object.is(actual, expected), `${path}: ${String(actual)} is ${String(expected)}`).toBe(true);
+    const show = (value: unknown) => (Object.is(value, -0) ? "-0" : String(value));
+    expect(Object.is(actual, expected), `${path}: ${show(actual)} is ${show(expected)}`).toBe(true);
   }
 }
 
