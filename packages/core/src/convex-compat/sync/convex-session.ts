@@ -7,7 +7,6 @@ import { decodeArgs } from "../../http/request-args.js";
 import type { EngineClient, Transition } from "../../realtime/engine-client.js";
 import type { OutcomeSerializer, QueryOutcome } from "../../realtime/query-outcome.js";
 import type { RealtimeEngine } from "../../realtime/realtime-engine.js";
-import { ProtocolViolation } from "../../realtime/sync/protocol-fields.js";
 import { CLOSE } from "../../realtime/sync/close-codes.js";
 import { textFrame, type FrameBatch } from "../../realtime/sync/frame-batch.js";
 import { storeRequestResult } from "../../realtime/sync/request-log.js";
@@ -62,7 +61,7 @@ interface LiveQuery {
  * `Transition` at least that late (the client resolves the mutation on it). While the socket is
  * slow, transitions are held and coalesced (the latest modification per query).
  */
-export class ConvexSyncSession extends SocketSession {
+export class ConvexSyncSession extends SocketSession<ConvexClientMessage> {
   private client: EngineClient | undefined;
   private sessionId = "";
   private identity: UserIdentity | null = null;
@@ -87,7 +86,7 @@ export class ConvexSyncSession extends SocketSession {
     tcp: Duplex,
     private readonly context: ConvexSessionContext,
   ) {
-    super(socket, tcp, context);
+    super(socket, tcp, context, { name: "Convex sync", connect: "Connect" });
   }
 
   /** Convex's `Ping`, after the heartbeat's WebSocket ping. */
@@ -112,23 +111,15 @@ export class ConvexSyncSession extends SocketSession {
     this.close(CLOSE.protocol, reason);
   }
 
-  protected receive(text: string): void {
-    let message: ConvexClientMessage;
-    try {
-      message = parseConvexClientMessage(text, this.context);
-    } catch (error) {
-      return this.fatal(error instanceof ProtocolViolation ? error.message : "malformed message");
-    }
-    if (this.client === undefined && message.type !== "Connect") return this.fatal("the first message must be Connect");
-    try {
-      this.handle(message);
-    } catch (error) {
-      this.context.logger.error("convoy: Convex sync failed to handle a message", error);
-      this.close(CLOSE.internal, "internal error");
-    }
+  protected parse(text: string): ConvexClientMessage {
+    return parseConvexClientMessage(text, this.context);
   }
 
-  private handle(message: ConvexClientMessage): void {
+  protected get connected(): boolean {
+    return this.client !== undefined;
+  }
+
+  protected handle(message: ConvexClientMessage): void {
     switch (message.type) {
       case "Connect":
         if (this.client !== undefined) return this.fatal("Connect was already sent");

@@ -1,7 +1,9 @@
 import type { Duplex } from "node:stream";
 import type { WebSocket } from "ws";
+import type { HttpLogger } from "../../http/handler-options.js";
 import { CLOSE, closeReason } from "./close-codes.js";
 import type { FrameBatch, SocketOutbox } from "./frame-batch.js";
+import { ProtocolViolation } from "./protocol-fields.js";
 
 /** What every sync socket needs from its server. */
 export interface SocketSessionOptions {
@@ -9,14 +11,22 @@ export interface SocketSessionOptions {
   heartbeatTimeoutMs: number;
   /** Unsent bytes past which the socket counts as slow (its frames are held and coalesced). */
   maxBufferedBytes: number;
+  logger: HttpLogger;
+}
+
+/** How a protocol's messages are told apart: its name in logs and the type of its first message. */
+export interface SocketProtocol {
+  name: string;
+  connect: string;
 }
 
 /**
  * The socket lifecycle shared by Convoy's `/api/sync` and Convex's sync sessions: text frames
- * in, heartbeat, close and dispose, an outbox, and the flush timer of a slow socket. Each
- * protocol's session parses and answers its own messages.
+ * in (parsed, connect first, a handler's failure closes with 1011), heartbeat, close and
+ * dispose, an outbox, and the flush timer of a slow socket. Each protocol's session parses and
+ * answers its own messages.
  */
-export abstract class SocketSession {
+export abstract class SocketSession<M extends { type: string } = { type: string }> {
   protected closed = false;
   protected readonly outbox: SocketOutbox;
   private lastSeen = Date.now();
@@ -26,6 +36,7 @@ export abstract class SocketSession {
     protected readonly socket: WebSocket,
     tcp: Duplex,
     private readonly lifecycle: SocketSessionOptions,
+    private readonly protocol: SocketProtocol,
   ) {
     this.outbox = lifecycle.batch.outbox(socket, tcp);
     socket.on("message", (data, isBinary) => {
@@ -55,8 +66,14 @@ export abstract class SocketSession {
     this.socket.close(code, closeReason(reason));
   }
 
-  /** One text frame from the client. */
-  protected abstract receive(text: string): void;
+  /** One text frame, checked; throws {@link ProtocolViolation} for anything else. */
+  protected abstract parse(text: string): M;
+
+  /** Whether the client's connect message was handled. */
+  protected abstract get connected(): boolean;
+
+  /** Act on one message (its failure closes the socket with 1011). */
+  protected abstract handle(message: M): void;
 
   /** A frame that breaks the protocol: answer as the protocol says, and close with 4400. */
   protected abstract violation(reason: string): void;
@@ -84,6 +101,22 @@ export abstract class SocketSession {
       if (this.slow) return this.scheduleFlush();
       this.flushHeld();
     }, 10);
+  }
+
+  private receive(text: string): void {
+    let message: M;
+    try {
+      message = this.parse(text);
+    } catch (error) {
+      return this.violation(error instanceof ProtocolViolation ? error.message : "malformed message");
+    }
+    if (!this.connected && message.type !== this.protocol.connect) return this.violation(`the first message must be ${this.protocol.connect}`);
+    try {
+      this.handle(message);
+    } catch (error) {
+      this.lifecycle.logger.error(`convoy: ${this.protocol.name} failed to handle a message`, error);
+      this.close(CLOSE.internal, "internal error");
+    }
   }
 
   private dispose(): void {

@@ -7,7 +7,6 @@ import type { EngineClient, Transition } from "../engine-client.js";
 import type { RealtimeEngine } from "../realtime-engine.js";
 import type { OutcomeSerializer, QueryOutcome } from "../query-outcome.js";
 import { parseClientMessage, type ClientMessage } from "./client-message.js";
-import { ProtocolViolation } from "./protocol-fields.js";
 import { CLOSE } from "./close-codes.js";
 import { textFrame } from "./frame-batch.js";
 import { storeRequestResult } from "./request-log.js";
@@ -28,7 +27,7 @@ export interface MutationAnswer {
  * One `/api/sync` socket: parses frames, drives its {@link EngineClient}, runs requests, and
  * writes frames, coalescing transitions while the socket is slow.
  */
-export class SyncSession extends SocketSession {
+export class SyncSession extends SocketSession<ClientMessage> {
   private client: EngineClient | undefined;
   private sessionId: string | undefined;
   private identity: UserIdentity | null = null;
@@ -46,7 +45,7 @@ export class SyncSession extends SocketSession {
     private readonly serialize: OutcomeSerializer,
     private readonly options: ResolvedSyncOptions,
   ) {
-    super(socket, tcp, options);
+    super(socket, tcp, options, { name: "/api/sync", connect: "connect" });
   }
 
   protected violation(reason: string): void {
@@ -58,24 +57,15 @@ export class SyncSession extends SocketSession {
     this.options.onClose(this);
   }
 
-  protected receive(text: string): void {
-    let message: ClientMessage;
-    try {
-      message = parseClientMessage(text, this.options);
-    } catch (error) {
-      const reason = error instanceof ProtocolViolation ? error.message : "malformed message";
-      return this.close(CLOSE.protocol, reason);
-    }
-    if (this.client === undefined && message.type !== "connect") return this.close(CLOSE.protocol, "the first message must be connect");
-    try {
-      this.handle(message);
-    } catch (error) {
-      this.options.logger.error("convoy: /api/sync failed to handle a message", error);
-      this.close(CLOSE.internal, "internal error");
-    }
+  protected parse(text: string): ClientMessage {
+    return parseClientMessage(text, this.options);
   }
 
-  private handle(message: ClientMessage): void {
+  protected get connected(): boolean {
+    return this.client !== undefined;
+  }
+
+  protected handle(message: ClientMessage): void {
     switch (message.type) {
       case "connect":
         if (this.client !== undefined) return this.close(CLOSE.protocol, "connect was already sent");
