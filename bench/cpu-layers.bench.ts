@@ -16,7 +16,7 @@ import { v } from "../packages/core/src/values/index.js";
 import { sortKey } from "../packages/core/src/storage/sort-key.js";
 import { createBenchDatabase, seedMessages } from "./lib/bench-database.js";
 import { percentile } from "./lib/stats.js";
-import { HANDWRITTEN_DDL, handwrittenSeedSql, byAuthor, increment, pgRun, type InTransaction } from "./lib/handwritten.js";
+import { HANDWRITTEN_DDL, handwrittenSeedSql, byAuthor, increment, pgRun, pgTransaction } from "./lib/handwritten.js";
 import { createServer as createNodeServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import pg from "pg";
@@ -54,20 +54,7 @@ export async function run(): Promise<void> {
     await seedMessages(pool, 10_000, 100);
     const statement = pgRun(pool);
     for (let i = 0; i < 100; i++) await runtime.run("mutation", "bench:addCounter", { name: `c${String(i)}` });
-    const transaction: InTransaction = async (fn) => {
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
-        const result = await fn(pgRun(client));
-        await client.query("COMMIT");
-        return result;
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
-    };
+    const transaction = pgTransaction(pool);
     // both servers in this process, each called by a minimal keep-alive client (little CPU of its own)
     const rawServer = createNodeServer((req, res) => {
       const chunks: Buffer[] = [];

@@ -17,7 +17,7 @@ import { newCreationTime, newId } from "../packages/core/src/storage/ids.js";
 import { v } from "../packages/core/src/values/index.js";
 import { paginationOptsValidator } from "../packages/core/src/db/index.js";
 import { createBenchDatabase, seedMessages } from "./lib/bench-database.js";
-import { HANDWRITTEN_DDL, byAuthor as rawByAuthor, handwrittenSeedSql, increment as rawIncrement, page as rawPage, pgRun, send as rawSend, type InTransaction, type RunStatement } from "./lib/handwritten.js";
+import { HANDWRITTEN_DDL, byAuthor as rawByAuthor, handwrittenSeedSql, increment as rawIncrement, page as rawPage, pgRun, pgTransaction, send as rawSend, type InTransaction, type RunStatement } from "./lib/handwritten.js";
 import { measure, type RunResult } from "./lib/stats.js";
 
 const MESSAGES = Number(process.env.BENCH_DOCS ?? 100_000);
@@ -147,20 +147,7 @@ async function onPostgres(): Promise<void> {
     const runtime = await createRuntime({ driver, schema, ensureStorage: { databaseUrl: db.url }, registry });
     console.log(`seeding ${MESSAGES} messages on PostgreSQL…`);
     await seed(driver, (sql) => pool.query(sql));
-    const transaction: InTransaction = async (fn) => {
-      const client = await pool.connect();
-      try {
-        await client.query("BEGIN");
-        const result = await fn(pgRun(client));
-        await client.query("COMMIT");
-        return result;
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
-    };
+    const transaction = pgTransaction(pool);
     await scenarios("PostgreSQL", runtime, pgRun(pool), transaction);
   } finally {
     await driver.close();

@@ -7,6 +7,7 @@
  * bench (PGlite).
  */
 import { randomUUID } from "node:crypto";
+import type { Pool } from "pg";
 
 /** Runs one named statement (pg: a prepared statement per connection; PGlite: unnamed). */
 export type RunStatement = (name: string, text: string, values: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>;
@@ -91,4 +92,22 @@ export function increment(transaction: InTransaction, name: string): Promise<num
 /** A {@link RunStatement} over a `pg` client or pool: named prepared statements. */
 export function pgRun(client: { query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }> }): RunStatement {
   return async (name, text, values) => (await client.query({ name, text, values })) as { rows: Record<string, unknown>[] };
+}
+
+/** An {@link InTransaction} on a connection of a `pg` pool (`BEGIN` … `COMMIT`, `ROLLBACK` on failure). */
+export function pgTransaction(pool: Pool): InTransaction {
+  return async (fn) => {
+    const client = await pool.connect();
+    try {
+      await client.query("BEGIN");
+      const result = await fn(pgRun(client));
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
 }

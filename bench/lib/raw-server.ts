@@ -5,27 +5,14 @@
  */
 import { createServer } from "node:http";
 import pg from "pg";
-import { byAuthor, increment, page, pgRun, send, type InTransaction } from "./handwritten.js";
+import { byAuthor, increment, page, pgRun, pgTransaction, send } from "./handwritten.js";
 
 const [databaseUrl, port] = process.argv.slice(2);
 const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
 pool.on("error", () => undefined);
 const run = pgRun(pool);
 
-const transaction: InTransaction = async (fn) => {
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
-    const result = await fn(pgRun(client));
-    await client.query("COMMIT");
-    return result;
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-};
+const transaction = pgTransaction(pool);
 
 type Args = { author?: string; body?: string; limit?: number; name?: string; paginationOpts?: { numItems: number; cursor: string | null } };
 const routes: Record<string, (args: Args) => Promise<unknown>> = {

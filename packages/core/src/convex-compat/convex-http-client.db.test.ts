@@ -2,60 +2,21 @@ import { ConvexHttpClient } from "convex/browser";
 import { makeFunctionReference } from "convex/server";
 import { ConvexError } from "convex/values";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ensureStorageFor, useTestDatabase } from "../../test/helpers/test-database.js";
+import { useTestDatabase } from "../../test/helpers/test-database.js";
 import { startTestIssuer, type TestIssuer } from "../../test/helpers/token-issuer.js";
-import { mutationGeneric, queryGeneric } from "../functions/function-builders.js";
-import { createRegistrySync } from "../functions/registry.js";
 import { startTestServer, type TestServer } from "../http/fixtures/test-server.js";
-import { createRuntime } from "../runtime/index.js";
-import { defineSchema, defineTable } from "../schema/index.js";
-import { defineRulesGeneric } from "../server/rules.js";
-import { ConvoyError } from "../values/convoy-error.js";
-import { v } from "../values/v.js";
+import { convexAppAuth, createConvexAppRuntime, ref } from "./fixtures/convex-app.js";
 
 /* The real `ConvexHttpClient` (convex 1.48) against a Convoy server: Convex's HTTP API. */
-
-const schema = defineSchema({ notes: defineTable({ body: v.string(), owner: v.union(v.string(), v.null()) }) });
-const rules = defineRulesGeneric({
-  notes: {
-    read: { filter: (q, me) => q.eq(q.field("owner"), me?.subject ?? null) },
-    insert: async ({ auth }, doc) => doc.owner === (await auth.getUserIdentity())?.subject,
-  },
-});
-const notes = {
-  echo: queryGeneric({ args: { value: v.any() }, handler: (_ctx, { value }): unknown => value }),
-  list: queryGeneric({ args: {}, handler: async (ctx): Promise<unknown> => (await ctx.db.query("notes").collect()).map((note) => note.body as string) }),
-  whoami: queryGeneric({ args: {}, handler: async (ctx) => (await ctx.auth.getUserIdentity())?.subject ?? null }),
-  add: mutationGeneric({
-    args: { body: v.string() },
-    handler: async (ctx, { body }) => ctx.db.insert("notes", { body, owner: (await ctx.auth.getUserIdentity())?.subject ?? null }),
-  }),
-  /** Writes, then throws: nothing stays written. */
-  refuse: mutationGeneric({
-    args: {},
-    handler: async (ctx) => {
-      await ctx.db.insert("notes", { body: "never", owner: (await ctx.auth.getUserIdentity())?.subject ?? null });
-      throw new ConvoyError({ reason: "sold out", left: 0n, code: 7 });
-    },
-  }),
-};
 
 const db = useTestDatabase();
 let issuer: TestIssuer;
 let server: TestServer;
-const ref = {
-  echo: makeFunctionReference<"query", { value: unknown }, unknown>("notes:echo"),
-  list: makeFunctionReference<"query", Record<string, never>, string[]>("notes:list"),
-  whoami: makeFunctionReference<"query", Record<string, never>, string | null>("notes:whoami"),
-  add: makeFunctionReference<"mutation", { body: string }, string>("notes:add"),
-  refuse: makeFunctionReference<"mutation", Record<string, never>, null>("notes:refuse"),
-};
 
 beforeAll(async () => {
   issuer = await startTestIssuer({ audience: "convoy-app" });
-  const runtime = await createRuntime({ driver: db().driver, schema, registry: createRegistrySync({ notes }), rules, ensureStorage: ensureStorageFor(db().driver) });
-  const auth = { providers: [{ type: "customJwt" as const, issuer: issuer.url, jwks: issuer.jwksUrl, algorithm: "RS256" as const, applicationID: "convoy-app" }] };
-  server = await startTestServer(db().driver, { auth }, runtime);
+  const runtime = await createConvexAppRuntime(db().driver);
+  server = await startTestServer(db().driver, { auth: convexAppAuth(issuer) }, runtime);
 });
 afterAll(async () => {
   await server.close();

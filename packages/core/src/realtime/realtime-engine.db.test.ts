@@ -1,40 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, ensureStorageFor, type TestDatabase } from "../../test/helpers/test-database.js";
-import { createRuntime, type Runtime } from "../runtime/index.js";
-import type { Transition } from "./engine-client.js";
-import { createLiveRegistry, schema } from "./fixtures/live-app.js";
+import { describe, expect, it } from "vitest";
+import type { Runtime } from "../runtime/index.js";
+import { useLiveRuntime } from "./fixtures/live-runtime.js";
+import { LiveSink } from "./fixtures/live-sink.js";
 import { RealtimeEngine } from "./realtime-engine.js";
 
-let db: TestDatabase;
-let runtime: Runtime;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  runtime = await createRuntime({ driver: db.driver, schema, registry: createLiveRegistry(), ensureStorage: ensureStorageFor(db.driver) });
-});
-
-afterAll(async () => {
-  await db.close();
-});
-
-/** Collects a client's transitions and waits for one that matches. */
-class Sink {
-  readonly transitions: Transition[] = [];
-  private wake: (() => void) | undefined;
-  transition(transition: Transition): void {
-    this.transitions.push(transition);
-    this.wake?.();
-  }
-  values(queryId: number): unknown[] {
-    return this.transitions.flatMap((t) => t.results.filter((r) => r.queryId === queryId).map((r) => JSON.parse(`{${r.text}}`) as unknown));
-  }
-  async until(predicate: () => boolean): Promise<void> {
-    while (!predicate()) await new Promise<void>((resolve) => (this.wake = resolve));
-  }
-}
+const live = useLiveRuntime();
 
 describe("RealtimeEngine", () => {
   it("loses no update committed between a first run's snapshot and its registration", async () => {
+    const runtime = live();
     let snapshotTaken!: () => void;
     const taken = new Promise<void>((resolve) => (snapshotTaken = resolve));
     let release!: () => void;
@@ -59,14 +33,14 @@ describe("RealtimeEngine", () => {
     };
     const engine = new RealtimeEngine({ runtime: () => paused });
     const unwatch = runtime.onCommit(({ writes }) => engine.publish(writes));
-    const sink = new Sink();
+    const sink = new LiveSink();
     const client = engine.connect(sink);
     client.subscribe(1, "counters:get", { name: "race" });
     await taken;
     await runtime.run("mutation", "counters:add", { name: "race", by: 1 });
     release();
-    await sink.until(() => sink.values(1).at(-1) !== undefined && (sink.values(1).at(-1) as { value: number }).value === 1);
-    const seen = sink.values(1).map((v) => (v as { value: number }).value);
+    await sink.until(() => sink.latest(1) === 1);
+    const seen = sink.values(1);
     // the first run's snapshot missed the write, and its registration came after the write's
     // publication: the commit log made it run again
     expect(seen).toEqual([0, 1]);
@@ -75,8 +49,9 @@ describe("RealtimeEngine", () => {
   });
 
   it("shares one run and one text between identical subscriptions and drops a group with its last member", async () => {
+    const runtime = live();
     const engine = new RealtimeEngine({ runtime });
-    const sinks = [new Sink(), new Sink()];
+    const sinks = [new LiveSink(), new LiveSink()];
     const clients = sinks.map((sink) => engine.connect(sink));
     for (const client of clients) client.subscribe(3, "messages:byAuthor", { author: "same" });
     for (const sink of sinks) await sink.until(() => sink.transitions.length === 1);
@@ -91,17 +66,18 @@ describe("RealtimeEngine", () => {
   });
 
   it("runs a failing live query once per invalidation", async () => {
+    const runtime = live();
     const engine = new RealtimeEngine({ runtime: () => runtime });
     const unwatch = runtime.onCommit(({ writes }) => engine.publish(writes));
     const calls: string[] = [];
     const unlisten = runtime.onCall((event) => event.kind === "query" && calls.push(event.name));
-    const sink = new Sink();
+    const sink = new LiveSink();
     engine.connect(sink).subscribe(1, "messages:strict", { author: "strict" });
-    await sink.until(() => sink.values(1).length === 1);
+    await sink.until(() => sink.results(1).length === 1);
     for (let i = 1; i <= 3; i++) {
       const { version } = { version: (await runtime.run("mutation", "messages:send", { author: "strict", body: `b${i}` }), engine.version) };
       await engine.synced(version);
-      expect(sink.values(1).at(-1)).toEqual({ error: expect.objectContaining({ message: `strict has ${i} messages` }) as unknown });
+      expect(sink.results(1).at(-1)).toEqual({ error: expect.objectContaining({ message: `strict has ${i} messages` }) as unknown });
     }
     // first run ok (1 call); the first failure: the single statement, then a transaction for its
     // read set (2); every later failure: the transaction alone (1 each)

@@ -1,11 +1,10 @@
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { finished } from "node:stream/promises";
 import { afterAll, describe, expect, it } from "vitest";
-import yazl from "yazl";
 import { openSnapshot } from "../../src/convex-compat/snapshot/snapshot-zip.js";
 import { useTestDatabase } from "../helpers/test-database.js";
+import { writeZip } from "../helpers/zip-file.js";
 import { runCli, startCli, type CliProcess } from "./cli-process.js";
 
 /* A Convex app without schema.ts, its data moved in and out with `convoy import` / `convoy export`, served by `convoy start`. */
@@ -17,15 +16,6 @@ export const list = query({ args: {}, handler: (ctx) => ctx.db.query("notes").co
 export const tag = mutation({ args: { name: v.string() }, handler: (ctx, { name }) => ctx.db.insert("tags", { name }) });
 export const tags = query({ args: {}, handler: (ctx) => ctx.db.query("tags").collect() });
 `;
-
-async function writeZip(path: string, files: Record<string, string>): Promise<void> {
-  const zip = new yazl.ZipFile();
-  for (const [name, text] of Object.entries(files)) zip.addBuffer(Buffer.from(text), name);
-  zip.end();
-  const out = createWriteStream(path);
-  zip.outputStream.pipe(out);
-  await finished(out);
-}
 
 async function call(url: string, kind: "query" | "mutation", path: string, args: unknown): Promise<unknown> {
   const response = await fetch(`${url}/api/${kind}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ path, args, format: "json" }) });

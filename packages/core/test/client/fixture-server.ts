@@ -1,6 +1,5 @@
 /* A real Convoy server over the client fixture app (test/client/fixture/convoy), on port 0. */
 import { createServer as createNodeServer, request as nodeRequest, type IncomingHttpHeaders } from "node:http";
-import type { AddressInfo } from "node:net";
 import { identityFromTestClaims } from "../../src/auth/user-identity.js";
 import type { Driver } from "../../src/driver/index.js";
 import { FrameworkError } from "../../src/errors/framework-error.js";
@@ -11,6 +10,7 @@ import { createRegistrySync } from "../../src/functions/registry.js";
 import type { HandlerOptions } from "../../src/http/handler-options.js";
 import { startTestServer, type TestServer } from "../../src/http/fixtures/test-server.js";
 import { createRuntime } from "../../src/runtime/index.js";
+import { closeServer, listenLocal } from "../helpers/http-server.js";
 import { ensureStorageFor } from "../helpers/test-database.js";
 import { appSchema, modules } from "./fixture/convoy/_generated/functions.js";
 
@@ -54,17 +54,13 @@ export async function startLiveFixtureServer(driver: Driver, port = 0): Promise<
   const runtime = await createRuntime({ driver, schema: appSchema, registry: createRegistrySync(modules), ensureStorage: ensureStorageFor(driver) });
   const engine = new RealtimeEngine({ runtime });
   const server = createServer({ runtime, realtime: { engine, runtime }, verifyToken: fixtureVerifyToken, cors: { origins: "*" }, accessHeaders: true });
-  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
-  const address = server.address() as AddressInfo;
+  const listening = await listenLocal(server, port);
   return {
-    url: `http://127.0.0.1:${address.port}`,
-    port: address.port,
+    url: `http://127.0.0.1:${listening}`,
+    port: listening,
     engine,
     close: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await closeServer(server);
       engine.close();
     },
   };
@@ -112,20 +108,13 @@ export async function startFlakyProxy(target: string): Promise<FlakyProxy> {
       upstream.end(Buffer.concat(chunks));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const port = await listenLocal(server);
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
     failNext(count) {
       failures = count;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
+    close: () => closeServer(server),
   };
 }

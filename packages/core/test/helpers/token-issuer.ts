@@ -1,6 +1,6 @@
 /* A real token issuer for the auth tests: keys generated with jose, a JWKS and an OIDC discovery document served on 127.0.0.1. */
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { closeServer, listenLocal } from "./http-server.js";
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from "jose";
 
 export interface IssuerKey {
@@ -49,8 +49,7 @@ export async function startTestIssuer(options: { alg?: IssuerKey["alg"]; audienc
       response.writeHead(404).end();
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+  url = `http://127.0.0.1:${String(await listenLocal(server))}`;
   return {
     url,
     jwksUrl: `${url}/.well-known/jwks.json`,
@@ -63,11 +62,7 @@ export async function startTestIssuer(options: { alg?: IssuerKey["alg"]; audienc
         .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: "JWT", ...signOptions.header })
         .sign(key.privateKey);
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }
 

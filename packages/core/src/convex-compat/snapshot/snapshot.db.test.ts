@@ -1,11 +1,9 @@
-import { createWriteStream } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { finished } from "node:stream/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import yazl from "yazl";
 import { ensureStorageFor, useTestDatabase } from "../../../test/helpers/test-database.js";
+import { writeZip } from "../../../test/helpers/zip-file.js";
 import { ensureSchema } from "../../schema-sync/ensure-schema.js";
 import { defineSchema, defineTable, schemalessSchema } from "../../schema/index.js";
 import { isIdOfTable } from "../../storage/ids.js";
@@ -48,12 +46,7 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 let zips = 0;
 async function zipOf(files: Record<string, string>): Promise<string> {
   const path = join(dir, `snapshot-${String(++zips)}.zip`);
-  const zip = new yazl.ZipFile();
-  for (const [name, text] of Object.entries(files)) zip.addBuffer(Buffer.from(text), name);
-  zip.end();
-  const out = createWriteStream(path);
-  zip.outputStream.pipe(out);
-  await finished(out);
+  await writeZip(path, files);
   return path;
 }
 

@@ -1,6 +1,5 @@
 import type { ArgsLimits } from "../../http/request-args.js";
-import { jsonLimitViolation } from "../../http/json-limits.js";
-import { ProtocolViolation } from "../../realtime/sync/client-message.js";
+import { fail, naturalField, parseFrameObject, stringField } from "../../realtime/sync/protocol-fields.js";
 import { isPlainObject } from "../../values/validation-issue.js";
 import { convoyNameFromConvexPath } from "../function-path.js";
 import { decodeU64 } from "./u64.js";
@@ -35,22 +34,6 @@ export type ConvexClientMessage =
 const MAX_ID_LENGTH = 256;
 const MAX_TOKEN_LENGTH = 64 * 1024;
 const MAX_MODIFICATIONS = 1024;
-
-function fail(message: string): never {
-  throw new ProtocolViolation(message);
-}
-
-function naturalField(message: Record<string, unknown>, field: string): number {
-  const value = message[field];
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) fail(`"${field}" must be a non-negative integer`);
-  return value;
-}
-
-function stringField(message: Record<string, unknown>, field: string, max: number): string {
-  const value = message[field];
-  if (typeof value !== "string" || value.length === 0 || value.length > max) fail(`"${field}" must be a non-empty string of at most ${max} characters`);
-  return value;
-}
 
 /** Convoy's name for Convex's canonical `udfPath` (`messages.js:list`, `messages:default`). */
 function nameField(message: Record<string, unknown>): string {
@@ -94,16 +77,7 @@ function modification(raw: unknown): AddQuery | { type: "Remove"; queryId: numbe
  * mistyped fields). Argument values are checked when they are used.
  */
 export function parseConvexClientMessage(text: string, limits: ArgsLimits): ConvexClientMessage {
-  const violation = jsonLimitViolation(text, limits.maxDepth, limits.maxArrayLength);
-  if (violation !== null) fail(violation);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    fail("the frame is not JSON");
-  }
-  if (!isPlainObject(parsed)) fail("a message must be a JSON object");
-  const message = parsed;
+  const message = parseFrameObject(text, limits);
   switch (message.type) {
     case "Connect": {
       const observed = message.maxObservedTimestamp;

@@ -124,7 +124,7 @@ describe("ConvexClient against Convoy", () => {
     ada.setAuth(async () => server.issuer.sign({ sub: "ada" }));
     const error = await ada.mutation(ref.refuse, {}).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ConvexError);
-    expect((error as ConvexError<{ reason: string; left: bigint }>).data).toEqual({ reason: "sold out", left: 0n });
+    expect((error as ConvexError<{ reason: string; left: bigint; code: number }>).data).toEqual({ reason: "sold out", left: 0n, code: 7 });
     const failed = await watch<null>(ada, ref.broken, {}).error();
     expect(failed).toBeInstanceOf(ConvexError);
     expect(failed).toMatchObject({ data: { why: "always" } });

@@ -7,10 +7,10 @@ import { decodeArgs } from "../../http/request-args.js";
 import type { EngineClient, Transition } from "../../realtime/engine-client.js";
 import type { OutcomeSerializer, QueryOutcome } from "../../realtime/query-outcome.js";
 import type { RealtimeEngine } from "../../realtime/realtime-engine.js";
-import { ProtocolViolation } from "../../realtime/sync/client-message.js";
-import { CLOSE, closeReason } from "../../realtime/sync/close-codes.js";
-import { textFrame, type FrameBatch, type SocketOutbox } from "../../realtime/sync/frame-batch.js";
+import { CLOSE } from "../../realtime/sync/close-codes.js";
+import { textFrame, type FrameBatch } from "../../realtime/sync/frame-batch.js";
 import { storeRequestResult } from "../../realtime/sync/request-log.js";
+import { SocketSession } from "../../realtime/sync/socket-session.js";
 import type { RequestMemory } from "../../realtime/sync/sync-options.js";
 import type { Runtime } from "../../runtime/runtime.js";
 import { isPlainObject } from "../../values/validation-issue.js";
@@ -61,7 +61,7 @@ interface LiveQuery {
  * `Transition` at least that late (the client resolves the mutation on it). While the socket is
  * slow, transitions are held and coalesced (the latest modification per query).
  */
-export class ConvexSyncSession {
+export class ConvexSyncSession extends SocketSession<ConvexClientMessage> {
   private client: EngineClient | undefined;
   private sessionId = "";
   private identity: UserIdentity | null = null;
@@ -77,52 +77,28 @@ export class ConvexSyncSession {
   private extra: Modification[] = [];
   /** Held while the socket's unsent bytes are over the limit: the latest modification per query, and the latest ts. */
   private held: { modifications: Map<number, string>; ts: number } | undefined;
-  private flushTimer: ReturnType<typeof setTimeout> | undefined;
   /** Authenticate, query set changes and mutations, in the order the client sent them. */
   private queue: Promise<void> = Promise.resolve();
   private inFlight = 0;
-  private lastSeen = Date.now();
-  private closed = false;
-  private readonly outbox: SocketOutbox;
 
   constructor(
-    private readonly socket: WebSocket,
+    socket: WebSocket,
     tcp: Duplex,
     private readonly context: ConvexSessionContext,
   ) {
-    this.outbox = context.batch.outbox(socket, tcp);
-    socket.on("message", (data, isBinary) => {
-      this.lastSeen = Date.now();
-      if (isBinary) return this.fatal("binary frames are not part of the protocol");
-      this.receive(Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data as ArrayBuffer).toString("utf8"));
-    });
-    socket.on("pong", () => {
-      this.lastSeen = Date.now();
-    });
-    socket.on("close", () => this.dispose());
-    socket.on("error", () => this.dispose());
+    super(socket, tcp, context, { name: "Convex sync", connect: "Connect" });
   }
 
-  /** Heartbeat tick: close a silent socket with 4408, else ping it (a WebSocket ping and Convex's `Ping`). */
-  heartbeat(now: number): void {
-    if (this.closed) return;
-    if (now - this.lastSeen > this.context.heartbeatTimeoutMs) return this.close(CLOSE.heartbeat, "heartbeat timeout");
-    this.socket.ping();
+  /** Convex's `Ping`, after the heartbeat's WebSocket ping. */
+  protected override pinged(): void {
     this.write(`{"type":"Ping"}`);
   }
 
-  /** Close the socket (and drop its subscriptions). */
-  close(code: number, reason: string): void {
-    if (this.closed) return;
-    this.dispose();
-    this.socket.close(code, closeReason(reason));
+  protected violation(reason: string): void {
+    this.fatal(reason);
   }
 
-  private dispose(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.outbox.clear();
-    clearTimeout(this.flushTimer);
+  protected released(): void {
     this.client?.close();
     this.context.onClose(this);
   }
@@ -135,23 +111,15 @@ export class ConvexSyncSession {
     this.close(CLOSE.protocol, reason);
   }
 
-  private receive(text: string): void {
-    let message: ConvexClientMessage;
-    try {
-      message = parseConvexClientMessage(text, this.context);
-    } catch (error) {
-      return this.fatal(error instanceof ProtocolViolation ? error.message : "malformed message");
-    }
-    if (this.client === undefined && message.type !== "Connect") return this.fatal("the first message must be Connect");
-    try {
-      this.handle(message);
-    } catch (error) {
-      this.context.logger.error("convoy: Convex sync failed to handle a message", error);
-      this.close(CLOSE.internal, "internal error");
-    }
+  protected parse(text: string): ConvexClientMessage {
+    return parseConvexClientMessage(text, this.context);
   }
 
-  private handle(message: ConvexClientMessage): void {
+  protected get connected(): boolean {
+    return this.client !== undefined;
+  }
+
+  protected handle(message: ConvexClientMessage): void {
     switch (message.type) {
       case "Connect":
         if (this.client !== undefined) return this.fatal("Connect was already sent");
@@ -347,7 +315,7 @@ export class ConvexSyncSession {
   private sendTransition(modifications: Modification[], ts: number): void {
     const all = this.extra.length === 0 ? modifications : [...this.extra, ...modifications];
     this.extra = [];
-    if (this.held === undefined && this.socket.bufferedAmount <= this.context.maxBufferedBytes) {
+    if (this.held === undefined && !this.slow) {
       this.writeTransition(all.map(([, text]) => text), ts);
       return;
     }
@@ -358,16 +326,11 @@ export class ConvexSyncSession {
     this.scheduleFlush();
   }
 
-  private scheduleFlush(): void {
-    if (this.flushTimer !== undefined || this.closed) return;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined;
-      if (this.closed || this.held === undefined) return;
-      if (this.socket.bufferedAmount > this.context.maxBufferedBytes) return this.scheduleFlush();
-      const held = this.held;
-      this.held = undefined;
-      this.writeTransition([...held.modifications.values()], held.ts);
-    }, 10);
+  protected flushHeld(): void {
+    const held = this.held;
+    if (held === undefined) return;
+    this.held = undefined;
+    this.writeTransition([...held.modifications.values()], held.ts);
   }
 
   private writeTransition(modifications: string[], ts: number): void {

@@ -1,51 +1,13 @@
-import { EventEmitter } from "node:events";
-import type { Duplex } from "node:stream";
-import type { WebSocket } from "ws";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, ensureStorageFor, type TestDatabase } from "../../../test/helpers/test-database.js";
-import { createLiveRegistry, schema } from "../../realtime/fixtures/live-app.js";
+import { describe, expect, it } from "vitest";
+import { FakeSocket, until } from "../../realtime/fixtures/fake-socket.js";
+import { useLiveRuntime } from "../../realtime/fixtures/live-runtime.js";
 import { RealtimeEngine } from "../../realtime/realtime-engine.js";
 import { FrameBatch } from "../../realtime/sync/frame-batch.js";
 import { outcomeSerializer } from "../../realtime/sync/serialize-outcome.js";
 import { RequestMemory } from "../../realtime/sync/sync-options.js";
-import { createRuntime, type Runtime } from "../../runtime/index.js";
 import { ConvexSyncSession } from "./convex-session.js";
 
-let db: TestDatabase;
-let runtime: Runtime;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  runtime = await createRuntime({ driver: db.driver, schema, registry: createLiveRegistry(), ensureStorage: ensureStorageFor(db.driver) });
-});
-
-afterAll(async () => {
-  await db.close();
-});
-
-/** The part of a `ws` socket a session uses, with a buffer level the test sets. */
-class FakeSocket extends EventEmitter {
-  bufferedAmount = 0;
-  readonly readyState = 1; // OPEN
-  readonly sent: string[] = [];
-  closedWith: number | undefined;
-  readonly tcp = { cork: () => undefined, uncork: () => undefined };
-  send(message: Buffer | string): void {
-    this.sent.push(message.toString());
-  }
-  ping(): void {}
-  close(code: number): void {
-    this.closedWith = code;
-    this.emit("close");
-  }
-  receive(message: object): void {
-    this.emit("message", Buffer.from(JSON.stringify(message)), false);
-  }
-}
-
-async function until(predicate: () => boolean): Promise<void> {
-  while (!predicate()) await new Promise((resolve) => setImmediate(resolve));
-}
+const runtime = useLiveRuntime();
 
 interface TransitionMessage {
   startVersion: unknown;
@@ -55,11 +17,11 @@ interface TransitionMessage {
 
 describe("a slow Convex socket", () => {
   it("gets its transitions coalesced while its buffer is over the limit, still chained, and is closed when it never reads", async () => {
-    const engine = new RealtimeEngine({ runtime });
+    const engine = new RealtimeEngine({ runtime: runtime() });
     const socket = new FakeSocket();
-    new ConvexSyncSession(socket as unknown as WebSocket, socket.tcp as unknown as Duplex, {
+    new ConvexSyncSession(...socket.asSocket, {
       engine,
-      runtime: () => runtime,
+      runtime,
       serialize: outcomeSerializer({ dev: false }),
       verifyToken: undefined,
       maxSubscriptions: 10,
@@ -81,7 +43,7 @@ describe("a slow Convex socket", () => {
 
     socket.bufferedAmount = 10 * 1024;
     for (let i = 0; i < 3; i++) {
-      await runtime.run("mutation", "counters:add", { name: "slow", by: 1 });
+      await runtime().run("mutation", "counters:add", { name: "slow", by: 1 });
       await engine.synced(engine.version);
     }
     expect(transitions()).toHaveLength(before); // held back while the socket is slow

@@ -1,26 +1,15 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer } from "ws";
-import type { HttpLogger, TokenVerifier } from "../../http/handler-options.js";
-import type { RealtimeEngine } from "../../realtime/realtime-engine.js";
-import { CLOSE } from "../../realtime/sync/close-codes.js";
 import { FrameBatch } from "../../realtime/sync/frame-batch.js";
 import { outcomeSerializer } from "../../realtime/sync/serialize-outcome.js";
-import { RequestMemory, type SyncLimits } from "../../realtime/sync/sync-options.js";
-import type { Runtime } from "../../runtime/runtime.js";
+import { consoleLogger, requestPath, SessionSet } from "../../realtime/sync/session-set.js";
+import { RequestMemory } from "../../realtime/sync/sync-options.js";
+import type { SyncServerOptions } from "../../realtime/sync/sync-server.js";
 import { MAX_VALUE_DEPTH } from "../../values/value.js";
 import { ConvexSyncSession } from "./convex-session.js";
 
 /** Options of {@link createConvexSync}: those of Convoy's `/api/sync`. */
-export interface ConvexSyncOptions {
-  engine: RealtimeEngine;
-  runtime: Runtime | (() => Runtime);
-  verifyToken?: TokenVerifier | undefined;
-  limits?: SyncLimits | undefined;
-  dev?: boolean;
-  basePath?: string;
-  logger?: HttpLogger;
-}
+export type ConvexSyncOptions = Omit<SyncServerOptions, "upgrade">;
 
 /** Convex's sync endpoint: takes the upgrades of its path; counts and closes its sockets. */
 export interface ConvexSyncEndpoint {
@@ -46,7 +35,7 @@ export function createConvexSync(options: ConvexSyncOptions): ConvexSyncEndpoint
   const runtime = options.runtime;
   const limits = options.limits ?? {};
   const heartbeatMs = limits.heartbeatMs ?? 30_000;
-  const sessions = new Set<ConvexSyncSession>();
+  const sessions = new SessionSet<ConvexSyncSession>({ heartbeatMs, maxFrameBytes: limits.maxFrameBytes ?? 1024 * 1024 });
   const basePath = options.basePath ?? "";
   const context = {
     engine: options.engine,
@@ -60,35 +49,23 @@ export function createConvexSync(options: ConvexSyncOptions): ConvexSyncEndpoint
     // the message, its array of arguments, a query set's modifications: a few levels over a value's
     maxDepth: MAX_VALUE_DEPTH + 4,
     maxArrayLength: 8192,
-    logger: options.logger ?? { error: (message: string, error?: unknown) => console.error(message, error) },
+    logger: options.logger ?? consoleLogger,
     batch: new FrameBatch(),
     requests: new RequestMemory(),
     onClose: (session: ConvexSyncSession) => sessions.delete(session),
   };
-  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxFrameBytes ?? 1024 * 1024, perMessageDeflate: false });
-  const heartbeat = setInterval(() => {
-    const now = Date.now();
-    for (const session of [...sessions]) session.heartbeat(now);
-  }, heartbeatMs);
-  heartbeat.unref();
   return {
     upgrade(request, socket, head) {
-      const url = request.url ?? "";
-      const query = url.indexOf("?");
-      const path = query === -1 ? url : url.slice(0, query);
+      const path = requestPath(request);
       if (!path.startsWith(basePath) || !CONVEX_SYNC_PATH.test(path.slice(basePath.length))) return false;
-      wss.handleUpgrade(request, socket, head, (ws) => {
-        sessions.add(new ConvexSyncSession(ws, socket, context));
-      });
+      sessions.accept(request, socket, head, (ws, tcp) => new ConvexSyncSession(ws, tcp, context));
       return true;
     },
     get openSockets() {
       return sessions.size;
     },
     close() {
-      clearInterval(heartbeat);
-      for (const session of [...sessions]) session.close(CLOSE.goingAway, "server shutting down");
-      wss.close();
+      sessions.close();
     },
   };
 }

@@ -1,7 +1,7 @@
 import { isValidFunctionName } from "../../http/function-name-pattern.js";
-import { jsonLimitViolation } from "../../http/json-limits.js";
 import { decodeValue } from "../../values/encoding.js";
 import type { JSONValue, Value } from "../../values/value.js";
+import { fail, naturalField, parseFrameObject, stringField } from "./protocol-fields.js";
 
 /** A message a client sends on `/api/sync` (protocol 1), decoded and checked. */
 export type ClientMessage =
@@ -13,26 +13,11 @@ export type ClientMessage =
   | { type: "query"; requestId: string; name: string; args: Record<string, Value> }
   | { type: "ping" };
 
-/** A frame that breaks the protocol (the socket closes with 4400 and this reason). */
-export class ProtocolViolation extends Error {}
-
 const MAX_ID_LENGTH = 256;
 const MAX_TOKEN_LENGTH = 64 * 1024;
 
-function fail(message: string): never {
-  throw new ProtocolViolation(message);
-}
-
-function stringField(message: Record<string, unknown>, field: string, max: number): string {
-  const value = message[field];
-  if (typeof value !== "string" || value.length === 0 || value.length > max) fail(`"${field}" must be a non-empty string of at most ${max} characters`);
-  return value;
-}
-
 function queryIdField(message: Record<string, unknown>): number {
-  const value = message.queryId;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) fail(`"queryId" must be a non-negative integer`);
-  return value;
+  return naturalField(message, "queryId");
 }
 
 function nameField(message: Record<string, unknown>): string {
@@ -58,16 +43,7 @@ function argsField(message: Record<string, unknown>): Record<string, Value> {
  * message of protocol 1 (not JSON, too deep, unknown type, missing or mistyped fields).
  */
 export function parseClientMessage(text: string, limits: { maxDepth: number; maxArrayLength: number }): ClientMessage {
-  const violation = jsonLimitViolation(text, limits.maxDepth, limits.maxArrayLength);
-  if (violation !== null) fail(violation);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    fail("the frame is not JSON");
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) fail("a message must be a JSON object");
-  const message = parsed as Record<string, unknown>;
+  const message = parseFrameObject(text, limits);
   switch (message.type) {
     case "connect":
       if (message.protocol !== 1) fail(`unsupported protocol ${JSON.stringify(message.protocol) ?? "undefined"} (this server speaks 1)`);

@@ -1,10 +1,6 @@
-import { EventEmitter } from "node:events";
-import type { Duplex } from "node:stream";
-import type { WebSocket } from "ws";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, ensureStorageFor, type TestDatabase } from "../../../test/helpers/test-database.js";
-import { createRuntime, type Runtime } from "../../runtime/index.js";
-import { createLiveRegistry, schema } from "../fixtures/live-app.js";
+import { describe, expect, it } from "vitest";
+import { FakeSocket, until } from "../fixtures/fake-socket.js";
+import { useLiveRuntime } from "../fixtures/live-runtime.js";
 import { RealtimeEngine } from "../realtime-engine.js";
 import { FrameBatch } from "./frame-batch.js";
 import { outcomeSerializer } from "./serialize-outcome.js";
@@ -12,46 +8,13 @@ import { RequestMemory } from "./sync-options.js";
 import { SyncSession } from "./sync-session.js";
 import { TransitionFrames } from "./transition-frames.js";
 
-let db: TestDatabase;
-let runtime: Runtime;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  runtime = await createRuntime({ driver: db.driver, schema, registry: createLiveRegistry(), ensureStorage: ensureStorageFor(db.driver) });
-});
-
-afterAll(async () => {
-  await db.close();
-});
-
-/** The part of a `ws` socket a session uses, with a buffer level the test sets. */
-class FakeSocket extends EventEmitter {
-  bufferedAmount = 0;
-  readonly readyState = 1; // OPEN
-  readonly sent: string[] = [];
-  /** The TCP socket under it: the session corks it around a turn's messages. */
-  readonly tcp = { cork: () => undefined, uncork: () => undefined };
-  send(message: Buffer | string): void {
-    this.sent.push(message.toString());
-  }
-  ping(): void {}
-  close(): void {
-    this.emit("close");
-  }
-  receive(message: object): void {
-    this.emit("message", Buffer.from(JSON.stringify(message)), false);
-  }
-}
-
-async function until(predicate: () => boolean): Promise<void> {
-  while (!predicate()) await new Promise((resolve) => setImmediate(resolve));
-}
+const runtime = useLiveRuntime();
 
 describe("a slow socket", () => {
   it("gets its transitions coalesced while its buffer is over the limit: the latest result per query, in one frame", async () => {
-    const engine = new RealtimeEngine({ runtime });
+    const engine = new RealtimeEngine({ runtime: runtime() });
     const socket = new FakeSocket();
-    new SyncSession(socket as unknown as WebSocket, socket.tcp as unknown as Duplex, engine, () => runtime, outcomeSerializer({ dev: false }), {
+    new SyncSession(...socket.asSocket, engine, runtime, outcomeSerializer({ dev: false }), {
       maxFrameBytes: 1 << 20,
       maxSubscriptions: 10,
       maxInFlight: 10,
@@ -74,7 +37,7 @@ describe("a slow socket", () => {
 
     socket.bufferedAmount = 10 * 1024 * 1024;
     for (let i = 0; i < 3; i++) {
-      await runtime.run("mutation", "counters:add", { name: "slow", by: 1 });
+      await runtime().run("mutation", "counters:add", { name: "slow", by: 1 });
       await engine.synced(engine.version);
     }
     expect(transitions()).toHaveLength(1); // held back while the socket is slow

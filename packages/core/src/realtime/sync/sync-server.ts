@@ -1,14 +1,13 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer } from "ws";
 import type { HttpLogger, TokenVerifier } from "../../http/handler-options.js";
 import type { Runtime } from "../../runtime/runtime.js";
 import { MAX_VALUE_DEPTH } from "../../values/value.js";
 import type { RealtimeEngine } from "../realtime-engine.js";
-import { CLOSE } from "./close-codes.js";
 import { FrameBatch } from "./frame-batch.js";
 import { pruneRequestLog } from "./request-log.js";
 import { outcomeSerializer } from "./serialize-outcome.js";
+import { consoleLogger, requestPath, SessionSet } from "./session-set.js";
 import { RequestMemory, type ResolvedSyncOptions, type SyncLimits } from "./sync-options.js";
 import { SyncSession } from "./sync-session.js";
 import { TransitionFrames } from "./transition-frames.js";
@@ -50,10 +49,11 @@ export function attachSync(server: Server, options: SyncServerOptions): SyncEndp
   const runtimeOf = typeof runtime === "function" ? runtime : () => runtime;
   const limits = options.limits ?? {};
   const heartbeatMs = limits.heartbeatMs ?? 30_000;
-  const logger = options.logger ?? { error: (message: string, error?: unknown) => console.error(message, error) };
-  const sessions = new Set<SyncSession>();
+  const logger = options.logger ?? consoleLogger;
+  const maxFrameBytes = limits.maxFrameBytes ?? 1024 * 1024;
+  const sessions = new SessionSet<SyncSession>({ heartbeatMs, maxFrameBytes });
   const resolved: ResolvedSyncOptions = {
-    maxFrameBytes: limits.maxFrameBytes ?? 1024 * 1024,
+    maxFrameBytes,
     maxSubscriptions: limits.maxSubscriptions ?? 1000,
     maxInFlight: limits.maxInFlight ?? 64,
     heartbeatMs,
@@ -70,27 +70,16 @@ export function attachSync(server: Server, options: SyncServerOptions): SyncEndp
   };
   const serialize = outcomeSerializer({ dev: options.dev === true });
   const path = `${options.basePath ?? ""}/api/sync`;
-  const wss = new WebSocketServer({ noServer: true, maxPayload: resolved.maxFrameBytes, perMessageDeflate: false });
 
   server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const url = request.url ?? "";
-    const query = url.indexOf("?");
-    if ((query === -1 ? url : url.slice(0, query)) !== path) {
+    if (requestPath(request) !== path) {
       if (options.upgrade?.(request, socket, head) === true) return;
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }
-    wss.handleUpgrade(request, socket, head, (ws) => {
-      // `ws` upgrades node:http's TCP socket: the session writes its frames to it directly.
-      sessions.add(new SyncSession(ws, socket, options.engine, runtimeOf, serialize, resolved));
-    });
+    sessions.accept(request, socket, head, (ws, tcp) => new SyncSession(ws, tcp, options.engine, runtimeOf, serialize, resolved));
   });
 
-  const heartbeat = setInterval(() => {
-    const now = Date.now();
-    for (const session of [...sessions]) session.heartbeat(now);
-  }, heartbeatMs);
-  heartbeat.unref();
   const prune = (): void => {
     pruneRequestLog(runtimeOf().driver).catch((error: unknown) => {
       logger.error("convoy: pruning convoy.request_log failed", error);
@@ -101,10 +90,8 @@ export function attachSync(server: Server, options: SyncServerOptions): SyncEndp
   setImmediate(prune);
 
   const close = (): void => {
-    clearInterval(heartbeat);
     clearInterval(pruneTimer);
-    for (const session of [...sessions]) session.close(CLOSE.goingAway, "server shutting down");
-    wss.close();
+    sessions.close();
   };
   server.once("close", close);
   return {

@@ -6,10 +6,11 @@ import type { Runtime } from "../../runtime/runtime.js";
 import type { EngineClient, Transition } from "../engine-client.js";
 import type { RealtimeEngine } from "../realtime-engine.js";
 import type { OutcomeSerializer, QueryOutcome } from "../query-outcome.js";
-import { parseClientMessage, ProtocolViolation, type ClientMessage } from "./client-message.js";
-import { CLOSE, closeReason } from "./close-codes.js";
-import { textFrame, type SocketOutbox } from "./frame-batch.js";
+import { parseClientMessage, type ClientMessage } from "./client-message.js";
+import { CLOSE } from "./close-codes.js";
+import { textFrame } from "./frame-batch.js";
 import { storeRequestResult } from "./request-log.js";
+import { SocketSession } from "./socket-session.js";
 import type { ResolvedSyncOptions } from "./sync-options.js";
 
 /** Answers (other than transitions, which coalesce) queued for a slow socket before it is closed. */
@@ -26,83 +27,45 @@ export interface MutationAnswer {
  * One `/api/sync` socket: parses frames, drives its {@link EngineClient}, runs requests, and
  * writes frames, coalescing transitions while the socket is slow.
  */
-export class SyncSession {
+export class SyncSession extends SocketSession<ClientMessage> {
   private client: EngineClient | undefined;
   private sessionId: string | undefined;
   private identity: UserIdentity | null = null;
   private inFlight = 0;
-  private lastSeen = Date.now();
-  private closed = false;
   /** Coalesced while the socket's buffer is over the limit: latest text per query, latest version. */
   private pending: { version: number; results: Map<number, string> } | undefined;
   private queued: string[] = [];
-  private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private authQueue: Promise<void> = Promise.resolve();
 
-  private readonly outbox: SocketOutbox;
-
   constructor(
-    private readonly socket: WebSocket,
+    socket: WebSocket,
     tcp: Duplex,
     private readonly engine: RealtimeEngine,
     private readonly runtime: () => Runtime,
     private readonly serialize: OutcomeSerializer,
     private readonly options: ResolvedSyncOptions,
   ) {
-    this.outbox = options.batch.outbox(socket, tcp);
-    socket.on("message", (data, isBinary) => {
-      this.lastSeen = Date.now();
-      if (isBinary) return this.close(CLOSE.protocol, "binary frames are not part of the protocol");
-      this.receive(Array.isArray(data) ? Buffer.concat(data).toString("utf8") : Buffer.from(data as ArrayBuffer).toString("utf8"));
-    });
-    socket.on("pong", () => {
-      this.lastSeen = Date.now();
-    });
-    socket.on("close", () => this.dispose());
-    socket.on("error", () => this.dispose());
+    super(socket, tcp, options, { name: "/api/sync", connect: "connect" });
   }
 
-  /** Heartbeat tick: close a silent socket with 4408, else ping it. */
-  heartbeat(now: number): void {
-    if (this.closed) return;
-    if (now - this.lastSeen > this.options.heartbeatTimeoutMs) return this.close(CLOSE.heartbeat, "heartbeat timeout");
-    this.socket.ping();
+  protected violation(reason: string): void {
+    this.close(CLOSE.protocol, reason);
   }
 
-  /** Close the socket (and drop its subscriptions). */
-  close(code: number, reason: string): void {
-    if (this.closed) return;
-    this.dispose();
-    this.socket.close(code, closeReason(reason));
-  }
-
-  private dispose(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.outbox.clear();
-    clearTimeout(this.flushTimer);
+  protected released(): void {
     this.client?.close();
     this.options.onClose(this);
   }
 
-  private receive(text: string): void {
-    let message: ClientMessage;
-    try {
-      message = parseClientMessage(text, this.options);
-    } catch (error) {
-      const reason = error instanceof ProtocolViolation ? error.message : "malformed message";
-      return this.close(CLOSE.protocol, reason);
-    }
-    if (this.client === undefined && message.type !== "connect") return this.close(CLOSE.protocol, "the first message must be connect");
-    try {
-      this.handle(message);
-    } catch (error) {
-      this.options.logger.error("convoy: /api/sync failed to handle a message", error);
-      this.close(CLOSE.internal, "internal error");
-    }
+  protected parse(text: string): ClientMessage {
+    return parseClientMessage(text, this.options);
   }
 
-  private handle(message: ClientMessage): void {
+  protected get connected(): boolean {
+    return this.client !== undefined;
+  }
+
+  protected handle(message: ClientMessage): void {
     switch (message.type) {
       case "connect":
         if (this.client !== undefined) return this.close(CLOSE.protocol, "connect was already sent");
@@ -206,7 +169,7 @@ export class SyncSession {
 
   private transition(transition: Transition): void {
     if (this.closed) return;
-    if (this.pending === undefined && this.socket.bufferedAmount <= this.options.maxBufferedBytes) {
+    if (this.pending === undefined && !this.slow) {
       this.write(this.options.frames.transition(transition));
       return;
     }
@@ -219,7 +182,7 @@ export class SyncSession {
 
   private send(frame: string): void {
     if (this.closed) return;
-    if (this.pending === undefined && this.queued.length === 0 && this.socket.bufferedAmount <= this.options.maxBufferedBytes) {
+    if (this.pending === undefined && this.queued.length === 0 && !this.slow) {
       this.write(frame);
       return;
     }
@@ -234,21 +197,15 @@ export class SyncSession {
     this.outbox.push(typeof frame === "string" ? textFrame(frame) : frame);
   }
 
-  private scheduleFlush(): void {
-    if (this.flushTimer !== undefined || this.closed) return;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined;
-      if (this.closed) return;
-      if (this.socket.bufferedAmount > this.options.maxBufferedBytes) return this.scheduleFlush();
-      const pending = this.pending;
-      this.pending = undefined;
-      if (pending !== undefined && pending.results.size > 0) {
-        const results = [...pending.results].map(([queryId, text]) => ({ queryId, text }));
-        this.write(this.options.frames.transition({ version: pending.version, results }));
-      }
-      const queued = this.queued;
-      this.queued = [];
-      for (const frame of queued) this.write(frame);
-    }, 10);
+  protected flushHeld(): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending !== undefined && pending.results.size > 0) {
+      const results = [...pending.results].map(([queryId, text]) => ({ queryId, text }));
+      this.write(this.options.frames.transition({ version: pending.version, results }));
+    }
+    const queued = this.queued;
+    this.queued = [];
+    for (const frame of queued) this.write(frame);
   }
 }
