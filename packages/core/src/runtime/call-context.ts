@@ -59,9 +59,12 @@ export type AfterCommitHook = () => void | Promise<void>;
  */
 export class CallContext {
   private currentRecorder = new AccessLog();
-  /** What this call learnt about tables outside a non-strict schema, across its attempts. */
-  readonly tableLookups = new TableLookups();
+  private lookups: TableLookups | undefined;
   private hooks: AfterCommitHook[] = [];
+  /** What this call learnt about tables outside a non-strict schema, across its attempts (made on first use: strict schemas never ask). */
+  get tableLookups(): TableLookups {
+    return (this.lookups ??= new TableLookups());
+  }
   /** An administrative call (`t.run`, `convoy run` without `--identity`): table rules do not apply, nested calls included. */
   readonly administrative: boolean;
   // The signal is made only when asked for (a transaction's): most calls answer without one.

@@ -35,8 +35,7 @@ export class CallScope {
   /** The table rules of this attempt, shared by its nested calls (made by `invoke.ts` on first use). */
   rules: DatabaseRules | undefined = undefined;
   private savepoints = 0;
-  /** How ctx.db asks for tables outside a non-strict schema (see storage/dynamic-tables.ts). */
-  readonly lookups: TableLookupChannel;
+  private lookupChannel: TableLookupChannel | undefined;
 
   constructor(
     private readonly rawTx: Queryable,
@@ -44,13 +43,6 @@ export class CallScope {
     readonly context: CallContext,
   ) {
     this.log = context.beginAttempt();
-    this.lookups = {
-      state: context.tableLookups,
-      request: (lookup) => {
-        this.poison ??= lookup;
-        throw lookup;
-      },
-    };
     // Past a read limit the attempt is doomed, even if user code catches the error.
     this.budget = new ReadBudget(context.limits, context.describe, (error) => {
       this.poison ??= error;
@@ -75,6 +67,17 @@ export class CallScope {
       };
     }
     this.tx = tx;
+  }
+
+  /** How ctx.db asks for tables outside a non-strict schema (see storage/dynamic-tables.ts); made on first use. */
+  get lookups(): TableLookupChannel {
+    return (this.lookupChannel ??= {
+      state: this.context.tableLookups,
+      request: (lookup) => {
+        this.poison ??= lookup;
+        throw lookup;
+      },
+    });
   }
 
   /**

@@ -45,7 +45,7 @@ function databaseOf(engine: Engine, scope: CallScope, writable: boolean, subject
     cursorSecret: engine.cursorSecret,
     limits: scope.context.limits,
     budget: scope.budget,
-    lookups: scope.lookups,
+    lookups: engine.catalog.strictTableNames ? undefined : scope.lookups,
   };
   const { rules } = engine;
   if (rules === undefined || !subjectToRules || scope.context.administrative) return createDatabase(options);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useTestDatabase } from "../helpers/test-database.js";
-import { runCli, startCli, type CliProcess } from "./cli-process.js";
+import { runCli, startCli, until, type CliProcess } from "./cli-process.js";
 
 const SECRET_A = "secret-a-for-the-cli-test-at-least-32-bytes";
 const SECRET_B = "secret-b-for-the-cli-test-at-least-32-bytes";
@@ -22,15 +22,6 @@ async function whoami(base: string, token?: string): Promise<{ status: number; b
     });
   const response = await send().catch(send);
   return { status: response.status, body: (await response.json()) as never };
-}
-
-async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("auth in the CLI", () => {

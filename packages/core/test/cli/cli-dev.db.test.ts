@@ -5,22 +5,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { useTestDatabase } from "../helpers/test-database.js";
-import { runCli, startCli, type CliProcess } from "./cli-process.js";
+import { runCli, startCli, until, type CliProcess } from "./cli-process.js";
 
 async function call(base: string, kind: "query" | "mutation", name: string, args: unknown): Promise<{ status: number; body: any }> {
   const send = () => fetch(`${base}/api/${kind}/${name}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ args }) });
   // a kept-alive socket the server closed while the test blocked in spawnSync (runCli) fails once: retry on a new one
   const response = await send().catch(send);
   return { status: response.status, body: await response.json() };
-}
-
-async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (accept(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 describe("convoy init + convoy dev", () => {

@@ -56,3 +56,13 @@ export function startScript(script: string, args: string[], cwd: string, env: No
     },
   };
 }
+
+/** Probes until `accept` holds or `timeoutMs` passes, then returns the last value (the test asserts on it). */
+export async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (accept(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

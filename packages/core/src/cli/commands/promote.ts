@@ -1,15 +1,16 @@
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
 import { join } from "node:path";
-import { applyFinish, applyPromotion, formatPromotionPlan, preparePromotion, type PromotionOptions } from "../../promotion/index.js";
+import type { Driver } from "../../driver/index.js";
+import { applyFinish, applyPromotion, formatPromotionPlan, preparePromotion, type PreparedPromotion, type PromotionOptions } from "../../promotion/index.js";
 import { openSyncDriver } from "../../schema-sync/index.js";
 import { progressReporter } from "../lib/backfill-progress.js";
-import { resolveConfig } from "../lib/config.js";
+import { resolveConfig, type ResolvedConfig } from "../lib/config.js";
 import { loadSchemaOnly } from "../lib/load-schema.js";
 import { logger } from "../lib/logger.js";
 import { describeDatabase, openDatabase } from "../lib/open-database.js";
 
-interface PromoteFlags {
+export interface PromoteFlags {
   db?: string;
   apply?: boolean;
   finish?: boolean;
@@ -33,15 +34,38 @@ export function parseNonNegativeInteger(value: string): number {
   return n;
 }
 
-/** The database of a promotion: ONE session on a real server (it holds the promotion's advisory lock), else the embedded PGlite. */
-export async function openPromotionDatabase(flags: { db?: string }) {
-  const config = await resolveConfig(process.cwd(), { db: flags.db });
-  const driver = config.databaseUrl === undefined ? await openDatabase(config) : await openSyncDriver(config.databaseUrl);
-  return { config, driver };
+/** The backfill options `convoy promote` and `convoy backfill` share, and `--db`. */
+export function addBackfillOptions(command: Command, batchSizeHelp: string): Command {
+  return command
+    .option("--batch-size <rows>", batchSizeHelp, parsePositiveInteger)
+    .option("--throttle <ms>", "pause between backfill batches (default 0)", parseNonNegativeInteger)
+    .option("--max-batch-ms <ms>", "longest a backfill batch may hold its row locks; batches shrink to keep to it (default 50)", parsePositiveInteger)
+    .option("--db <url>", "Postgres URL (default: DATABASE_URL, else the embedded PGlite in .convoy/)");
 }
 
-/** The promotion options shared by `convoy promote` and `convoy backfill`. */
-export function promotionOptions(pgSchema: string, flags: { lockTimeout?: number; batchSize?: number; throttle?: number; maxBatchMs?: number }, label: string): { options: PromotionOptions; stopProgress: () => void } {
+/**
+ * Runs `body` on the prepared promotion of `argument` (`<table>.<field>`): the database is ONE
+ * session on a real server (it holds the promotion's advisory lock), else the embedded PGlite;
+ * the schema is `schema.ts` alone. Closes the database and the progress bar after.
+ */
+export async function withPromotion(
+  argument: string,
+  flags: PromoteFlags,
+  body: (promotion: { config: ResolvedConfig; driver: Driver; options: PromotionOptions; prepared: PreparedPromotion }) => Promise<void>,
+): Promise<void> {
+  const config = await resolveConfig(process.cwd(), { db: flags.db });
+  const driver = config.databaseUrl === undefined ? await openDatabase(config) : await openSyncDriver(config.databaseUrl);
+  const { options, stopProgress } = promotionOptions(config.pgSchema, flags, `backfill ${argument}`);
+  try {
+    const schema = await loadSchemaOnly(config.projectDir, config.functionsDir, join(config.stateDir, "build"));
+    await body({ config, driver, options, prepared: await preparePromotion(driver, schema, argument, options) });
+  } finally {
+    stopProgress();
+    await driver.close();
+  }
+}
+
+function promotionOptions(pgSchema: string, flags: { lockTimeout?: number; batchSize?: number; throttle?: number; maxBatchMs?: number }, label: string): { options: PromotionOptions; stopProgress: () => void } {
   let reporter: ReturnType<typeof progressReporter> | undefined;
   const options: PromotionOptions = {
     pgSchema,
@@ -68,23 +92,16 @@ export function promotionOptions(pgSchema: string, flags: { lockTimeout?: number
 
 /** `convoy promote <table>.<field>`: plan (or with `--apply` run) the online promotion of a field to a typed column. */
 export function addPromoteCommand(program: Command): void {
-  program
+  const command = program
     .command("promote")
     .description("promote a declared field (`.columns([...])` in schema.ts) to a typed, indexed column, online: prints the plan; --apply runs it")
     .argument("<table.field>", "the field to promote, e.g. messages.author")
     .option("--apply", "run the plan: expand, backfill, index, verify, switch (a rerun resumes where it stopped)")
     .option("--finish", "the contract step after the switch: drop the key-column indexes and key column the switch made unused (prints its plan; with --apply runs it)")
-    .option("--batch-size <rows>", "rows per backfill batch (default 5000)", parsePositiveInteger)
-    .option("--throttle <ms>", "pause between backfill batches (default 0)", parseNonNegativeInteger)
-    .option("--max-batch-ms <ms>", "longest a backfill batch may hold its row locks; batches shrink to keep to it (default 50)", parsePositiveInteger)
-    .option("--lock-timeout <ms>", "lock_timeout of each DDL statement before it is retried (default 2000)", parsePositiveInteger)
-    .option("--db <url>", "Postgres URL (default: DATABASE_URL, else the embedded PGlite in .convoy/)")
-    .action(async (argument: string, flags: PromoteFlags) => {
-      const { config, driver } = await openPromotionDatabase(flags);
-      const { options, stopProgress } = promotionOptions(config.pgSchema, flags, `backfill ${argument}`);
-      try {
-        const schema = await loadSchemaOnly(config.projectDir, config.functionsDir, join(config.stateDir, "build"));
-        const prepared = await preparePromotion(driver, schema, argument, options);
+    .option("--lock-timeout <ms>", "lock_timeout of each DDL statement before it is retried (default 2000)", parsePositiveInteger);
+  addBackfillOptions(command, "rows per backfill batch (default 5000)")
+    .action((argument: string, flags: PromoteFlags) =>
+      withPromotion(argument, flags, async ({ config, driver, options, prepared }) => {
         const plan = flags.finish === true ? prepared.finish : prepared.plan;
         logger.info(`${logger.bold(`convoy promote${flags.finish === true ? " --finish" : ""}`)} on ${describeDatabase(config)}`);
         logger.info(formatPromotionPlan(plan, logger));
@@ -96,9 +113,6 @@ export function addPromoteCommand(program: Command): void {
         const { table, field } = plan.target;
         if (state === "finished") logger.success(`${table}.${field} is finished: the key-column indexes and key column are dropped`);
         else logger.success(`${table}.${field} is switched: reads, ranges, ordering and cursors use the column "${field}"; restart servers started before the switch, then run \`convoy promote ${table}.${field} --finish\``);
-      } finally {
-        stopProgress();
-        await driver.close();
-      }
-    });
+      }),
+    );
 }
