@@ -26,12 +26,14 @@ import { STATS_FLUSH_MS, processCpuMicros, transactionCounts } from "./lib/serve
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 50;
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 /** Convoy listens on PORT, the hand-written server on PORT + 1 (`BENCH_PORT`: two benches at once). */
 const PORT = Number(process.env.BENCH_PORT ?? 3791);
 const MESSAGES = 100_000;
 const AUTHORS = 1000;
 const COUNTERS = 100;
 const root = fileURLToPath(new URL("..", import.meta.url));
+const BUILT_CLI = join(root, "packages/core/dist/cli/main.js");
 
 interface Round {
   rps: number;
@@ -67,8 +69,9 @@ const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.le
 const range = (values: number[]) => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
 
 async function scenario(title: string, path: string, body: (i: number) => string, convoy: Side, raw: Side): Promise<void> {
-  await load(raw, path, body, 2);
-  await load(convoy, path, body, 2);
+  // warm-up: both servers' code optimised by the JIT before anything is measured
+  await load(raw, path, body, WARMUP_SECONDS);
+  await load(convoy, path, body, WARMUP_SECONDS);
   await new Promise((r) => setTimeout(r, STATS_FLUSH_MS));
   const before = await Promise.all([transactionCounts(convoy.stats), transactionCounts(raw.stats)]);
   const c: Round[] = [];
@@ -137,7 +140,8 @@ async function httpBench(): Promise<void> {
     for (const sql of [...HANDWRITTEN_DDL, ...handwrittenSeedSql(MESSAGES, AUTHORS, COUNTERS)]) await rawSeed.query(sql);
     await rawSeed.end();
 
-    const convoy = startCli(["start", "--port", String(PORT), "--db", convoyDb.url, "--skip-schema-check"], app);
+    // what users run: the built CLI (`npm run bench` builds it first), not the source under tsx
+    const convoy = startScript(BUILT_CLI, ["start", "--port", String(PORT), "--db", convoyDb.url, "--skip-schema-check"], app);
     const raw = startScript(join(root, "bench/lib/raw-server.ts"), [rawDb.url, String(PORT + 1)], root);
     children.push(convoy, raw);
     await Promise.all([convoy.waitFor(/listening on/, 120_000), raw.waitFor(/ready/, 120_000)]);

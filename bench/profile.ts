@@ -27,7 +27,7 @@ await seed.connect();
 await seedMessages(seed, 100_000, 1000);
 for (let i = 0; i < 100; i++) await seed.query(`INSERT INTO counters (_id, _creation_time, data) VALUES ($1, $2, $3::jsonb)`, [newId("counters"), newCreationTime(), JSON.stringify({ name: `c${i}`, value: 0 })]);
 await seed.query("ANALYZE");
-const main = join(root, "packages/core/src/cli/main.ts");
+const main = process.env.CONVOY_MAIN ?? join(root, "packages/core/src/cli/main.ts");
 const convoy = startScript(main, ["start", "--port", "3795", "--db", db.url, "--skip-schema-check"], app, {}, process.env.PROF === "1" ? ["--cpu-prof", "--cpu-prof-dir=/tmp/prof"] : []);
 await convoy.waitFor(/listening on/);
 const bodies: Record<string, (i: number) => string> = {

@@ -32,53 +32,76 @@ export function affectedRowCount(command: string | undefined, rowCount: number |
   return command !== undefined && COUNTED_COMMANDS.has(command) ? (rowCount ?? 0) : 0;
 }
 
+/** A statement text and its parameters. */
+export interface BeginStatement {
+  text: string;
+  values: unknown[];
+}
+
 /**
  * The statements that open a transaction with these options (default: read committed, read
- * write): `BEGIN`, then the `SET LOCAL`s it needs. A `SERIALIZABLE` transaction also gets
- * `enable_seqscan = off`: a sequential scan takes a predicate lock on the whole table, so on a
- * small table (where the planner prefers one to an index lookup) every concurrent writer would
- * conflict with it; index scans lock only the index pages and rows they read (Postgres manual,
- * "Serializable Isolation Level"). Plans change, results do not. `statement_timeout` and
- * `convoy.origin` (read by the external-write triggers) follow when asked.
+ * write): `BEGIN`, then at most one `SELECT set_config(…, true)` (what `SET LOCAL` does) for the
+ * settings it needs, its values as parameters, so its text is one of a few constant strings a
+ * driver can prepare once. A `SERIALIZABLE` transaction gets `enable_seqscan = off`: a
+ * sequential scan takes a predicate lock on the whole table, so on a small table (where the
+ * planner prefers one to an index lookup) every concurrent writer would conflict with it; index
+ * scans lock only the index pages and rows they read (Postgres manual, "Serializable Isolation
+ * Level"). Plans change, results do not. `statement_timeout` and `convoy.origin` (read by the
+ * external-write triggers) follow when asked.
  */
-export function beginStatements(options: TransactionOptions): string[] {
+export function beginStatements(options: TransactionOptions): BeginStatement[] {
   const isolation = options.isolation ?? "read committed";
   if (isolation !== "read committed" && isolation !== "repeatable read" && isolation !== "serializable") {
     throw new FrameworkError("INTERNAL", `unknown isolation level: ${String(isolation)}`);
   }
   const begin = `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()} ${options.readOnly === true ? "READ ONLY" : "READ WRITE"}`;
+  const settings: string[] = [];
+  const values: unknown[] = [];
+  if (isolation === "serializable") settings.push("set_config('enable_seqscan', 'off', true)");
   const timeout = options.statementTimeoutMs;
-  const statements = [begin];
-  if (isolation === "serializable") statements.push("SET LOCAL enable_seqscan = off");
   if (timeout !== undefined) {
     if (!Number.isSafeInteger(timeout) || timeout < 0) throw new FrameworkError("INTERNAL", `statementTimeoutMs must be a non-negative integer, got ${String(timeout)}`);
-    statements.push(`SET LOCAL statement_timeout = ${String(timeout)}`);
+    values.push(String(timeout));
+    settings.push(`set_config('statement_timeout', $${String(values.length)}, true)`);
   }
   if (options.origin !== undefined) {
     if (!/^[A-Za-z0-9_-]{1,64}$/.test(options.origin)) throw new FrameworkError("INTERNAL", `origin must be 1-64 letters, digits, _ or -, got ${JSON.stringify(options.origin)}`);
-    statements.push(`SET LOCAL convoy.origin = '${options.origin}'`);
+    values.push(options.origin);
+    settings.push(`set_config('convoy.origin', $${String(values.length)}, true)`);
   }
+  const statements: BeginStatement[] = [{ text: begin, values: [] }];
+  if (settings.length > 0) statements.push({ text: `SELECT ${settings.join(", ")}`, values });
   return statements;
 }
 
 /** {@link beginStatements} as one simple-query string (one round trip). */
 export function beginStatement(options: TransactionOptions): string {
-  return beginStatements(options).join("; ");
+  return beginStatements(options)
+    .map(({ text, values }) => text.replace(/\$(\d+)/g, (_match, n: string) => `'${String(values[Number(n) - 1])}'`))
+    .join("; ");
+}
+
+/** Why a transaction with these options must not start (its signal aborted, its deadline passed), else `undefined`. */
+export function abortReason(options: TransactionOptions): Error | undefined {
+  if (options.signal?.aborted === true) return options.signal.reason as Error;
+  return options.deadline?.expiredError;
 }
 
 /**
- * `promise`, or a rejection with `signal.reason` as soon as `signal` aborts (whichever comes
- * first). `promise` keeps running; its later outcome is ignored.
+ * `promise`, or a rejection as soon as the options' `signal` aborts (with its reason) or their
+ * `deadline` passes, whichever comes first. `promise` keeps running; its later outcome is ignored.
  */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (signal === undefined) return promise;
+export function untilAborted<T>(promise: Promise<T>, options: TransactionOptions): Promise<T> {
+  const raced = options.deadline === undefined ? promise : options.deadline.untilExpired(promise);
+  const { signal } = options;
+  if (signal === undefined) return raced;
   if (signal.aborted) return Promise.reject(signal.reason as Error);
   return new Promise<T>((resolve, reject) => {
     const onAbort = (): void => {
       reject(signal.reason as Error);
     };
     signal.addEventListener("abort", onAbort, { once: true });
-    promise.then(
+    raced.then(
       (value) => {
         signal.removeEventListener("abort", onAbort);
         resolve(value);

@@ -6,7 +6,7 @@ import { createTestDatabase, useTestDatabase } from "../../test/helpers/test-dat
 import { DatabaseError } from "../errors/database-error.js";
 import { FrameworkError, isFrameworkError } from "../errors/framework-error.js";
 import { createDriver } from "./create-driver.js";
-import type { Driver } from "./driver.js";
+import type { Driver, TransactionDeadline } from "./driver.js";
 
 const db = useTestDatabase();
 const driver = (): Driver => db().driver;
@@ -39,6 +39,64 @@ function signal(): { promise: Promise<void>; resolve: () => void } {
 }
 
 describe("driver", () => {
+  describe("a transaction past its end (signal or deadline) rolls back and frees its connection", () => {
+    const cases: [string, () => { options: { signal?: AbortSignal; deadline?: TransactionDeadline }; end: () => void }][] = [
+      [
+        "signal",
+        () => {
+          const controller = new AbortController();
+          return { options: { signal: controller.signal }, end: () => controller.abort(new Error("ended")) };
+        },
+      ],
+      [
+        "deadline",
+        () => {
+          let expiredError: Error | undefined;
+          const waiters: ((error: Error) => void)[] = [];
+          const deadline = {
+            get expiredError() {
+              return expiredError;
+            },
+            untilExpired<T>(promise: Promise<T>): Promise<T> {
+              return new Promise<T>((resolve, reject) => {
+                waiters.push(reject);
+                promise.then(resolve, reject);
+              });
+            },
+          };
+          return {
+            options: { deadline },
+            end: () => {
+              expiredError = new Error("ended");
+              for (const reject of waiters) reject(expiredError);
+            },
+          };
+        },
+      ],
+    ];
+    it.each(cases)("%s", async (_name, make) => {
+      await driver().query("CREATE TABLE ended_tx (n int)");
+      const { options, end } = make();
+      let wrote!: () => void;
+      const written = new Promise<void>((resolve) => (wrote = resolve));
+      const hung = driver().transaction(options, async (tx) => {
+        await tx.query("INSERT INTO ended_tx VALUES (1)");
+        await tx.query("SELECT 1");
+        wrote();
+        return new Promise<never>(() => undefined);
+      });
+      await written;
+      end();
+      expect(((await rejection(hung)) as Error).message).toBe("ended");
+      // rolled back, and the connection (PGlite's only one) serves the next transaction
+      expect((await driver().transaction({}, (tx) => tx.query("SELECT count(*)::int AS n FROM ended_tx"))).rows[0]).toEqual({ n: 0 });
+      // an ended signal or deadline starts nothing
+      expect(((await rejection(driver().transaction(options, (tx) => tx.query("INSERT INTO ended_tx VALUES (2)")))) as Error).message).toBe("ended");
+      expect((await driver().query("SELECT count(*)::int AS n FROM ended_tx")).rows[0]).toEqual({ n: 0 });
+      await driver().query("DROP TABLE ended_tx");
+    });
+  });
+
   it("reports its kind", () => {
     expect(driver().kind).toBe(db().kind);
   });

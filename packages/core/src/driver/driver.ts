@@ -46,6 +46,16 @@ export interface TransactionOptions {
    * statements on the handle fail. An already aborted signal starts nothing.
    */
   signal?: AbortSignal;
+  /** Like `signal`, as a deadline the transaction races (the runtime's call context: no `AbortController` per call). */
+  deadline?: TransactionDeadline;
+}
+
+/** A deadline a transaction races (see {@link TransactionOptions.deadline}). */
+export interface TransactionDeadline {
+  /** The error the transaction ends with once the deadline has passed; `undefined` before. */
+  readonly expiredError: Error | undefined;
+  /** `promise`, or a rejection with the deadline's error as soon as it passes, whichever comes first. */
+  untilExpired<T>(promise: Promise<T>): Promise<T>;
 }
 
 /** Called with the payload of every notification on a channel. */

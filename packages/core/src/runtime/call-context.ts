@@ -3,6 +3,7 @@ import { FrameworkError } from "../errors/framework-error.js";
 import type { UserIdentity } from "../functions/context.js";
 import { DEFAULT_READ_LIMITS } from "../db/read-budget.js";
 import { AccessLog } from "../storage/access-log.js";
+import type { TransactionDeadline } from "../driver/driver.js";
 
 /** Bounds on the work of one call (see `RuntimeOptions.limits`). */
 export interface CallLimits {
@@ -57,7 +58,7 @@ export type AfterCommitHook = () => void | Promise<void>;
  * @example
  * context.afterCommit(() => publish(context.recorder.writes));
  */
-export class CallContext {
+export class CallContext implements TransactionDeadline {
   private currentRecorder = new AccessLog();
   private lookups: TableLookups | undefined;
   private hooks: AfterCommitHook[] = [];
@@ -101,6 +102,11 @@ export class CallContext {
     if (waiters !== undefined) for (const reject of waiters) reject(error);
   }
 
+  /** The `TIMEOUT` error once the deadline has passed, else `undefined`. */
+  get expiredError(): FrameworkError | undefined {
+    return this.expired;
+  }
+
   /** Aborted when the deadline passes; its `reason` is the `TIMEOUT` error. */
   get signal(): AbortSignal {
     if (this.controller === undefined) {
@@ -112,7 +118,7 @@ export class CallContext {
 
   /**
    * `promise`, or a rejection with the `TIMEOUT` error as soon as the deadline passes, whichever
-   * comes first (what `untilAborted(promise, this.signal)` does, without an `AbortSignal`). @internal
+   * comes first (what racing `this.signal` does, without an `AbortSignal`).
    */
   untilExpired<T>(promise: Promise<T>): Promise<T> {
     if (this.expired !== undefined) return Promise.reject(this.expired);

@@ -378,7 +378,7 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
           // the calls queued behind it); every statement is bounded by the time left.
           const txOptions: TransactionOptions = {
             ...(kind === "mutation" ? mutationTransaction : QUERY_TRANSACTION),
-            signal: context.signal,
+            deadline: context,
             statementTimeoutMs: context.statementTimeoutMs(),
           };
           return driver.transaction(txOptions, async (tx) => {

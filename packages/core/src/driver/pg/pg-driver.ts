@@ -1,7 +1,7 @@
 import pg from "pg";
 import type { PoolClient, QueryResult as PgQueryResult } from "pg";
 import type { Driver, NotificationHandler, QueryResult, Queryable, Row, TransactionOptions } from "../driver.js";
-import { affectedRowCount, beginStatements as beginTexts, prepareParams, quoteChannel, untilAborted } from "../driver-utils.js";
+import { abortReason, affectedRowCount, beginStatements as beginTexts, prepareParams, quoteChannel, untilAborted } from "../driver-utils.js";
 import { abortedCommitError, commitOutcomeUnknownError, finishedTransactionError, isConnectionError, isServerReport, normalizeDriverError } from "../errors.js";
 import { FrameworkError } from "../../errors/framework-error.js";
 import { PgListener } from "./pg-listener.js";
@@ -110,10 +110,10 @@ export function createPgDriver(options: PgDriverOptions): Driver {
   }
 
   async function transaction<T>(txOptions: TransactionOptions, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const begin: PipelineStatement[] = beginTexts(txOptions).map((text) => ({ text, values: [] }));
+    const begin: PipelineStatement[] = beginTexts(txOptions).map(({ text, values }) => statement(text, values));
     const beginCount = begin.length;
-    const { signal } = txOptions;
-    if (signal?.aborted === true) throw signal.reason as Error;
+    const aborted = abortReason(txOptions);
+    if (aborted !== undefined) throw aborted;
     let client: PoolClient;
     try {
       client = await pool.connect();
@@ -181,7 +181,7 @@ export function createPgDriver(options: PgDriverOptions): Driver {
       try {
         // An abort rolls back now, even if `fn` never settles (after the statement in flight, which
         // `statement_timeout` bounds), and frees the connection.
-        value = await untilAborted(fn(tx), signal);
+        value = await untilAborted(fn(tx), txOptions);
       } catch (error) {
         finished = true;
         unsent = [];

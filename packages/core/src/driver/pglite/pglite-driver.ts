@@ -3,7 +3,7 @@ import { PGlite } from "@electric-sql/pglite";
 import type { ParserOptions, Results } from "@electric-sql/pglite";
 import { FrameworkError } from "../../errors/framework-error.js";
 import type { Driver, NotificationHandler, QueryResult, Queryable, Row, TransactionOptions } from "../driver.js";
-import { affectedRowCount, beginStatement, parseByteaHex, prepareParams, quoteChannel, untilAborted } from "../driver-utils.js";
+import { abortReason, affectedRowCount, beginStatement, parseByteaHex, prepareParams, quoteChannel, untilAborted } from "../driver-utils.js";
 import { abortedCommitError, finishedTransactionError, normalizeDriverError } from "../errors.js";
 import { createDurableCommit, walPositionOf, WAL_POSITION_SQL, type DurableCommit, type WalPosition } from "./durable-commit.js";
 import { createInMemoryPglite } from "./fresh-cluster.js";
@@ -154,10 +154,10 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
   async function transaction<T>(txOptions: TransactionOptions, fn: (tx: Queryable) => Promise<T>): Promise<T> {
     assertOutsideTransaction("driver.transaction");
     const begin = beginStatement(txOptions);
-    const { signal } = txOptions;
     const { value, position } = await mutex.run(async () => {
       // Aborted while queued (its call's deadline passed): start nothing.
-      if (signal?.aborted === true) throw signal.reason as Error;
+      const aborted = abortReason(txOptions);
+      if (aborted !== undefined) throw aborted;
       await run(begin);
       const state: TransactionScope = { active: true };
       const tx: Queryable = {
@@ -171,7 +171,7 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
         // An abort rolls back now, even if `fn` never settles: the connection goes to the next in line.
         value = await untilAborted(
           scope.run(state, () => fn(tx)),
-          signal,
+          txOptions,
         );
       } catch (error) {
         state.active = false;
