@@ -13,16 +13,22 @@ export interface LoggedCommit {
  * oldest entries are dropped, and asking for a range that lost entries answers "everything".
  */
 export class CommitLog {
-  private readonly entries: LoggedCommit[] = [];
+  /** Entries from `start` on are live; the array is compacted once as many are dead (O(1) amortized per push). */
+  private entries: (LoggedCommit | undefined)[] = [];
+  private start = 0;
   private dropped = -Infinity;
 
   constructor(private readonly capacity = 4096) {}
 
   push(version: number, writes: WriteSet): void {
     this.entries.push({ version, writes });
-    if (this.entries.length > this.capacity) {
-      const removed = this.entries.splice(0, this.entries.length - this.capacity);
-      this.dropped = removed[removed.length - 1]!.version;
+    if (this.entries.length - this.start > this.capacity) {
+      this.dropped = this.entries[this.start]!.version;
+      this.entries[this.start++] = undefined;
+      if (this.start >= this.capacity) {
+        this.entries = this.entries.slice(this.start);
+        this.start = 0;
+      }
     }
   }
 
@@ -30,11 +36,17 @@ export class CommitLog {
   since(version: number): WriteSet[] {
     if (this.dropped > version) return [everythingWriteSet()];
     const found: WriteSet[] = [];
-    for (let i = this.entries.length - 1; i >= 0 && this.entries[i]!.version > version; i--) found.push(this.entries[i]!.writes);
+    for (let i = this.entries.length - 1; i >= this.start && this.entries[i]!.version > version; i--) found.push(this.entries[i]!.writes);
     return found;
   }
 
+  /** Forget every entry (no run in progress can ask for them any more). */
+  clear(): void {
+    this.entries = [];
+    this.start = 0;
+  }
+
   get size(): number {
-    return this.entries.length;
+    return this.entries.length - this.start;
   }
 }

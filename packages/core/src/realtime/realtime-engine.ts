@@ -125,9 +125,16 @@ export class RealtimeEngine {
   publishWriteSet(writeSet: WriteSet): number {
     const version = ++this.version;
     this.stats.commits++;
-    this.log.push(version, writeSet);
-    for (const group of this.index.match(writeSet)) this.dirty.add(group);
-    this.schedule();
+    // Only a cycle in progress (its runs on a snapshot of an older version) asks the log for
+    // later commits; any cycle started from now on has a newer version. Without one, the write
+    // set is not kept (a server with no live queries keeps no write sets at all).
+    if (this.running) this.log.push(version, writeSet);
+    let dirtied = false;
+    for (const group of this.index.match(writeSet)) {
+      this.dirty.add(group);
+      dirtied = true;
+    }
+    if (dirtied) this.schedule();
     return version;
   }
 
@@ -237,6 +244,8 @@ export class RealtimeEngine {
     try {
       while (!this.closed && (this.dirty.size > 0 || this.touched.size > 0 || this.waiters.length > 0)) await this.cycle();
       this.running = false;
+      // every later cycle runs on a newer version than anything logged
+      this.log.clear();
     } catch (error) {
       // Not expected (runs catch their own errors): report, and try again shortly rather than stall.
       this.options.onError?.(error);
