@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, ensureStorageFor, type TestDatabase } from "../../test/helpers/test-database.js";
+import { syncDriver } from "../../test/schema-sync/sync-helpers.js";
 import { createPgDriver, type Driver } from "../driver/index.js";
 import { LiveSink } from "../realtime/fixtures/live-sink.js";
 import { createLiveRegistry, schema } from "../realtime/fixtures/live-app.js";
@@ -7,6 +8,7 @@ import { pubSubChannel, createServerFanout, type ServerFanout } from "../realtim
 import { RealtimeEngine } from "../realtime/realtime-engine.js";
 import { createRuntime, type Runtime } from "../runtime/index.js";
 import { newId } from "../storage/ids.js";
+import { syncSchema } from "./run-sync.js";
 
 let db: TestDatabase;
 let runtime: Runtime;
@@ -122,5 +124,62 @@ describe("writes made by other SQL clients", () => {
     const own = await notificationsOf(() => runtime.run("mutation", "messages:send", { author: "x", body: "own" }));
     expect(own).toEqual([]);
     await sink.until(() => json(sink.latest(1)) === json(["own"]));
+  });
+});
+
+/** The `messages` triggers: each one's function and whether it has a `WHEN`. */
+async function messagesTriggers(): Promise<{ name: string; fn: string; when: boolean }[]> {
+  const { rows } = await db.driver.query<{ name: string; fn: string; when: boolean }>(
+    `SELECT t.tgname AS name, t.tgfoid::regprocedure::text AS fn, t.tgqual IS NOT NULL AS "when" FROM pg_trigger t
+      WHERE t.tgrelid = 'public.messages'::regclass AND NOT t.tgisinternal ORDER BY 1`,
+  );
+  return rows;
+}
+
+describe("convoy sync and the triggers of an older version", () => {
+  // before the WHEN: every statement called the function, whose first line returned for Convoy's own
+  const OLD_CHECK = "IF coalesce(current_setting('convoy.origin', true), '') <> '' THEN RETURN NULL; END IF;";
+
+  it("Convoy's triggers skip Convoy's statements in their WHEN, not in the function", async () => {
+    const triggers = await messagesTriggers();
+    expect(triggers.map((t) => [t.name, t.when])).toEqual(["delete", "insert", "truncate", "update"].map((event) => [`convoy_notify_${event}`, true]));
+    const { rows } = await db.driver.query<{ source: string }>(`SELECT prosrc AS source FROM pg_proc WHERE oid = $1::regprocedure`, [triggers[0]!.fn]);
+    expect(rows[0]!.source).not.toContain("convoy.origin");
+  });
+
+  it.each([
+    ["the function and the triggers", true],
+    ["the triggers only", false],
+  ])("replaces old triggers (%s), and external writes are published as before", async (_, oldFunction) => {
+    const triggers = await messagesTriggers();
+    const fn = triggers[0]!.fn;
+    if (oldFunction) {
+      const { rows } = await db.driver.query<{ source: string }>(`SELECT prosrc AS source FROM pg_proc WHERE oid = $1::regprocedure`, [fn]);
+      const old = rows[0]!.source.replace("BEGIN\n", `BEGIN\n  ${OLD_CHECK}\n`);
+      expect(old).toContain(OLD_CHECK);
+      await db.driver.query(`CREATE OR REPLACE FUNCTION ${fn} RETURNS trigger LANGUAGE plpgsql AS $old$${old}$old$`);
+    }
+    const referencing: Record<string, string> = { insert: "REFERENCING NEW TABLE AS convoy_new", update: "REFERENCING OLD TABLE AS convoy_old NEW TABLE AS convoy_new", delete: "REFERENCING OLD TABLE AS convoy_old", truncate: "" };
+    for (const event of ["insert", "update", "delete", "truncate"]) {
+      await db.driver.query(`CREATE OR REPLACE TRIGGER convoy_notify_${event} AFTER ${event.toUpperCase()} ON public.messages ${referencing[event]!} FOR EACH STATEMENT EXECUTE FUNCTION ${fn}`);
+    }
+    expect((await messagesTriggers()).every((t) => !t.when)).toBe(true);
+
+    const progress: string[] = [];
+    const session = await syncDriver(db);
+    try {
+      expect((await syncSchema(session.driver, schema, { onProgress: (line) => progress.push(line) })).outcome).toBe("up-to-date");
+    } finally {
+      await session.close();
+    }
+    expect(progress.filter((line) => line.includes("triggers of"))).toEqual(["publishing writes of other SQL clients: triggers of messages"]);
+    expect((await messagesTriggers()).every((t) => t.when)).toBe(true);
+
+    // a plain client's INSERT is published, a Convoy mutation is not (by the triggers)
+    const external = await notificationsOf(() => sql.query(`INSERT INTO "messages" ("_id", "_creation_time", "data") VALUES ($1, $2, $3::jsonb)`, [newId("messages"), Date.now(), { author: "z", body: "raw" }]));
+    expect(external).toHaveLength(1);
+    expect(external[0]).toMatch(/^sql \["w1",\[\["messages",/);
+    ownCommits++;
+    expect(await notificationsOf(() => runtime.run("mutation", "messages:send", { author: "z", body: "own" }))).toEqual([]);
   });
 });

@@ -35,8 +35,15 @@ function indexKeySql(table: StoredTable, fields: readonly string[], alias: strin
 }
 
 /**
- * The body of a table's trigger function. After each statement that wrote rows and was not
- * marked as Convoy's (`convoy.origin`, whose server publishes it), it sends one `pg_notify`
+ * The triggers fire only for statements not marked as Convoy's (`convoy.origin`, whose server
+ * publishes them): a `WHEN` on a statement-level trigger, checked before the function is
+ * called, so Convoy's own writes do not run plpgsql at all.
+ */
+const UNMARKED_WHEN = "WHEN (coalesce(current_setting('convoy.origin', true), '') = '')";
+
+/**
+ * The body of a table's trigger function. After each statement that wrote rows (and was not
+ * Convoy's: see {@link UNMARKED_WHEN}), it sends one `pg_notify`
  * on the app's channel: the write set of the statement in write-set-codec's format, with the
  * index keys of every written row (old and new) when the statement wrote few rows, else one
  * covering span per index, and, if even that does not fit, just the table (every index wholly
@@ -67,7 +74,6 @@ DECLARE
   covering text;
   payload text;
 BEGIN
-  IF coalesce(current_setting('convoy.origin', true), '') <> '' THEN RETURN NULL; END IF;
   IF TG_OP = 'TRUNCATE' THEN
     PERFORM pg_notify(${channel}, ${wholeTable});
     RETURN NULL;
@@ -97,15 +103,15 @@ export function writeTriggerStatements(pgSchema: string, table: string, body: st
   const referencing = { insert: "REFERENCING NEW TABLE AS convoy_new ", update: "REFERENCING OLD TABLE AS convoy_old NEW TABLE AS convoy_new ", delete: "REFERENCING OLD TABLE AS convoy_old ", truncate: "" };
   return [
     `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS ${dollarQuote(body)}`,
-    ...EVENTS.map((event) => `CREATE OR REPLACE TRIGGER ${quoteIdent(TRIGGER_PREFIX + event)} AFTER ${event.toUpperCase()} ON ${target} ${referencing[event]}FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`),
+    ...EVENTS.map((event) => `CREATE OR REPLACE TRIGGER ${quoteIdent(TRIGGER_PREFIX + event)} AFTER ${event.toUpperCase()} ON ${target} ${referencing[event]}FOR EACH STATEMENT ${UNMARKED_WHEN} EXECUTE FUNCTION ${fn}()`),
   ];
 }
 
 /**
  * Keeps the external-write triggers of every table of `schema` current (part of every sync
  * that applies): a table whose trigger function differs from the code's, or lacks one of its
- * triggers, gets them (re)created; functions of tables no longer in the schema are dropped.
- * Returns the tables whose triggers changed.
+ * triggers (or has one without its `WHEN`), gets them (re)created; functions of tables no
+ * longer in the schema are dropped. Returns the tables whose triggers changed.
  */
 export async function syncWriteTriggers(q: Queryable, schema: SchemaJSON, pgSchema: string): Promise<string[]> {
   const recorded = await loadRecordedColumns(q, pgSchema);
@@ -115,9 +121,10 @@ export async function syncWriteTriggers(q: Queryable, schema: SchemaJSON, pgSche
     [CONVOY_SCHEMA, prefix],
   );
   const sources = new Map(functions.map((row) => [row.name, row.source]));
+  // a trigger counts when it has its WHEN (triggers made before it had one are re-created)
   const { rows: triggers } = await q.query<{ table_name: string; count: number }>(
     `SELECT c.relname AS table_name, count(*)::int AS count FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND NOT t.tgisinternal AND starts_with(t.tgname, $2) GROUP BY c.relname`,
+      WHERE n.nspname = $1 AND NOT t.tgisinternal AND starts_with(t.tgname, $2) AND t.tgqual IS NOT NULL GROUP BY c.relname`,
     [pgSchema, TRIGGER_PREFIX],
   );
   const triggerCounts = new Map(triggers.map((row) => [row.table_name, row.count]));

@@ -18,12 +18,38 @@ export interface PostgresPubSubOptions {
 
 const MIN_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5_000;
+/** At most this many messages go in one statement (each stays its own `pg_notify`, ≤ 7999 bytes). */
+export const MAX_BATCH_MESSAGES = 1_000;
+/** Publications waiting beyond this many are refused (rejected, logged by the fan-out). */
+export const MAX_PENDING_MESSAGES = 20_000;
+/** How long `close()` waits for the messages published before it to be sent. */
+const CLOSE_DRAIN_MS = 2_000;
+
+/**
+ * One statement (one transaction) notifies every message of a batch (a JSON array of strings:
+ * the driver's parameters are JSON), in order: a function scan `WITH ORDINALITY` returns the
+ * array's elements in order and `pg_notify` runs as each
+ * row is produced (the plan needs no sort, `ORDER BY i` makes the order explicit), and
+ * Postgres delivers a transaction's notifications in the order they were sent.
+ */
+const BATCH_NOTIFY_SQL = "SELECT pg_notify($1, m) FROM json_array_elements_text($2::json) WITH ORDINALITY AS t(m, i) ORDER BY i";
+
+/** A publication waiting for its batch. */
+interface Pending {
+  message: string;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
 
 /**
  * Postgres `LISTEN/NOTIFY` as a {@link PubSubAdapter}: the default, needing nothing but the
  * database. On a real server one dedicated connection listens; its loss is noticed from its
  * `error`/`end` events and from a periodic round trip, and once it is back (reconnecting with
  * backoff) the gap handlers run. Payloads are at most 7999 bytes (Postgres's limit).
+ *
+ * Publishing is coalesced: the messages published while a batch is being sent form the next
+ * batch, sent as one statement on the `LISTEN` connection (through the app's pool while that
+ * connection is down), so a burst of commits costs one transaction, not one each.
  */
 export function createPostgresPubSub(options: PostgresPubSubOptions): PubSubAdapter {
   if (options.driver.kind === "pglite") return pglitePubSub(options);
@@ -63,6 +89,12 @@ class PgListenPubSub implements PubSubAdapter {
   private checkTimer: ReturnType<typeof setInterval> | undefined;
   private backoffMs = MIN_BACKOFF_MS;
   private closed = false;
+  /** Published, not yet in a batch (oldest first). */
+  private pending: Pending[] = [];
+  /** The batch being sent, if any: one at a time keeps this server's messages in order. */
+  private sending: Promise<void> | undefined;
+  /** Called when nothing is pending or being sent (`close()` waits for it). */
+  private onIdle: (() => void) | undefined;
 
   constructor(
     private readonly driver: Driver,
@@ -71,8 +103,18 @@ class PgListenPubSub implements PubSubAdapter {
     private readonly checkIntervalMs: number,
   ) {}
 
+  /**
+   * Queues `message` for the next batch; resolves once its batch was sent, rejects when it
+   * failed (the caller logs it: the other servers then see that commit at their next re-run).
+   */
   publish(message: string): Promise<void> {
-    return this.driver.notify(this.channel, message);
+    if (this.closed) return Promise.reject(new Error("the postgres pub/sub is closed"));
+    if (this.pending.length >= MAX_PENDING_MESSAGES) return Promise.reject(new Error(`over ${String(MAX_PENDING_MESSAGES)} messages wait to be published; the database does not keep up`));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ message, resolve, reject });
+      // the rest of this tick's publications join the batch
+      if (this.sending === undefined && this.pending.length === 1) queueMicrotask(() => this.sendNext());
+    });
   }
 
   async subscribe(handler: (message: string) => void): Promise<void> {
@@ -86,13 +128,86 @@ class PgListenPubSub implements PubSubAdapter {
     this.gaps.add(handler);
   }
 
+  /**
+   * Stops hearing and releases the connection. What was published before is still sent
+   * (for up to 2 s: the in-flight batch and the pending ones, on the open connection); what
+   * is still pending then is rejected. Later publications are rejected.
+   */
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.checkTimer);
     clearTimeout(this.reconnectTimer);
+    if (this.sending !== undefined || this.pending.length > 0) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.onIdle = resolve;
+        timer = setTimeout(resolve, CLOSE_DRAIN_MS);
+      });
+      clearTimeout(timer);
+      this.onIdle = undefined;
+      const dropped = this.pending.splice(0);
+      for (const entry of dropped) entry.reject(new Error("the postgres pub/sub closed before this message was sent"));
+    }
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => undefined);
+  }
+
+  /** Sends the pending messages (up to {@link MAX_BATCH_MESSAGES}) as one batch, then the next. */
+  private sendNext(): void {
+    if (this.sending !== undefined) return;
+    if (this.pending.length === 0) {
+      this.onIdle?.();
+      return;
+    }
+    const batch = this.pending.splice(0, MAX_BATCH_MESSAGES);
+    this.sending = this.sendBatch(batch.map((entry) => entry.message)).then(
+      () => {
+        for (const entry of batch) entry.resolve();
+      },
+      (error: unknown) => {
+        for (const entry of batch) entry.reject(error);
+      },
+    );
+    void this.sending.finally(() => {
+      this.sending = undefined;
+      this.sendNext();
+    });
+  }
+
+  /**
+   * One statement on the `LISTEN` connection; through the pool when that connection is down
+   * (or not up yet), or when the connection failed during the statement (it is then replaced).
+   * A batch that reached the database before its connection failed may so be sent twice:
+   * harmless, a write set applied twice only re-runs more.
+   *
+   * Postgres keeps one of identical notifications (same channel, same payload) of one
+   * transaction. Harmless here: a payload is a write set, and a re-run it causes reads a
+   * snapshot taken after it was heard, so after every commit of the batch.
+   */
+  private async sendBatch(messages: string[]): Promise<void> {
+    const batch = JSON.stringify(messages);
+    const client = this.client;
+    if (client !== undefined) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      try {
+        await Promise.race([
+          // prepared once per connection
+          client.query({ name: "convoy_notify_batch", text: BATCH_NOTIFY_SQL, values: [this.channel, batch] }),
+          new Promise((_, reject) => {
+            timer = setTimeout(() => reject(new Error("publishing on the LISTEN connection timed out")), this.checkIntervalMs);
+          }),
+        ]);
+        return;
+      } catch (error) {
+        // Postgres refused the statement: the connection is fine, the pool would refuse it too
+        if (error instanceof pg.DatabaseError) throw error;
+        this.lost(client);
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    await this.driver.query(BATCH_NOTIFY_SQL, [this.channel, batch]);
   }
 
   /** A connection that listens on the channel (LISTEN done when it resolves). */
@@ -105,7 +220,11 @@ class PgListenPubSub implements PubSubAdapter {
     });
     try {
       await client.connect();
-      await client.query(`LISTEN "${this.channel.replaceAll('"', '""')}"`);
+      // The batches sent on this connection write no data: a notification is delivered at
+      // commit whether or not the commit record reached the disk, and does not outlive a
+      // crash anyway (the listeners' connections drop, their gap handlers re-run everything).
+      // Waiting for each batch's WAL flush would buy nothing.
+      await client.query(`SET synchronous_commit = off; LISTEN "${this.channel.replaceAll('"', '""')}"`);
     } catch (error) {
       client.removeAllListeners("end");
       await client.end().catch(() => undefined);

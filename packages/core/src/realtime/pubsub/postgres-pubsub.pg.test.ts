@@ -1,0 +1,164 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { RoundTripProxy } from "../../../test/helpers/round-trip-proxy.js";
+import { TcpProxy } from "../../../test/helpers/tcp-proxy.js";
+import { createTestDatabase, type TestDatabase } from "../../../test/helpers/test-database.js";
+import { createPgDriver, type Driver } from "../../driver/index.js";
+import { createPostgresPubSub, type PubSubAdapter } from "./index.js";
+
+let db: TestDatabase;
+/** The publishers' pool (the fallback path), straight to the database. */
+let pool: Driver;
+const closing: (() => Promise<void>)[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  pool = await createPgDriver({ connectionString: db.databaseUrl!, max: 2 });
+});
+
+afterEach(async () => {
+  for (const close of closing.splice(0).reverse()) await close();
+});
+
+afterAll(async () => {
+  await pool.close();
+  await db.close();
+});
+
+/** The database URL through a proxy listening on `port`. */
+function through(port: number): string {
+  const url = new URL(db.databaseUrl!);
+  url.host = `127.0.0.1:${String(port)}`;
+  return url.toString();
+}
+
+/** An adapter on `channel`, subscribed, recording what it hears. */
+async function adapter(channel: string, databaseUrl = db.databaseUrl!): Promise<{ adapter: PubSubAdapter; heard: string[]; gaps: number }> {
+  // a long check interval: no `SELECT 1` on the connection while a test counts its statements
+  const result = { adapter: createPostgresPubSub({ driver: pool, channel, databaseUrl, checkIntervalMs: 60_000 }), heard: [] as string[], gaps: 0 };
+  result.adapter.onGap(() => result.gaps++);
+  await result.adapter.subscribe((message) => result.heard.push(message));
+  closing.push(() => result.adapter.close());
+  return result;
+}
+
+async function until(predicate: () => boolean): Promise<void> {
+  while (!predicate()) await new Promise((resolve) => setTimeout(resolve, 10));
+}
+
+const newChannel = () => `convoy-test-${randomBytes(6).toString("hex")}`;
+const numbered = (count: number, prefix: string) => Array.from({ length: count }, (_, i) => `${prefix} ${String(i)}`);
+
+describe("the postgres pub/sub publishes in batches", () => {
+  it("many publications in one tick reach another listener, all, in order, in one statement per 1,000 on the LISTEN connection", async () => {
+    const channel = newChannel();
+    const proxy = new RoundTripProxy({ host: "127.0.0.1", port: Number(new URL(db.databaseUrl!).port || 5432) });
+    closing.push(() => proxy.close());
+    const publisher = await adapter(channel, through(await proxy.listen()));
+    const listener = await adapter(channel);
+
+    proxy.reset();
+    const messages = numbered(500, "one-tick");
+    await Promise.all(messages.map((message) => publisher.adapter.publish(message)));
+    await until(() => listener.heard.length >= messages.length);
+    expect(listener.heard).toEqual(messages);
+    // one statement on the LISTEN connection (none went through the pool)
+    expect(proxy.roundTrips).toBe(1);
+
+    proxy.reset();
+    const more = numbered(2_500, "more");
+    await Promise.all(more.map((message) => publisher.adapter.publish(message)));
+    await until(() => listener.heard.length >= messages.length + more.length);
+    expect(listener.heard.slice(messages.length)).toEqual(more);
+    expect(proxy.roundTrips).toBe(3);
+    // the publisher hears its own messages too, in the same order
+    await until(() => publisher.heard.length >= messages.length + more.length);
+    expect(publisher.heard).toEqual([...messages, ...more]);
+  });
+
+  it("publications made while a batch is in flight form the next batch, in order", async () => {
+    const channel = newChannel();
+    const publisher = await adapter(channel);
+    const listener = await adapter(channel);
+    const sent: Promise<void>[] = [];
+    const messages = numbered(300, "spread");
+    for (const [i, message] of messages.entries()) {
+      sent.push(publisher.adapter.publish(message));
+      if (i % 7 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(sent);
+    await until(() => listener.heard.length >= messages.length);
+    expect(listener.heard).toEqual(messages);
+  });
+
+  it("a batch costs one transaction, not one per message", async () => {
+    const channel = newChannel();
+    const publisher = await adapter(channel);
+    const listener = await adapter(channel);
+    const commits = async () => {
+      // the statistics are flushed by each backend at the end of its transactions, within a second
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await db.driver.query("SELECT pg_stat_clear_snapshot()");
+      const { rows } = await db.driver.query<{ n: string }>("SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()");
+      return Number(rows[0]!.n);
+    };
+    const before = await commits();
+    const messages = numbered(200, "xact");
+    await Promise.all(messages.map((message) => publisher.adapter.publish(message)));
+    await until(() => listener.heard.length >= messages.length);
+    // one for the batch, a few for these statistics queries; 200 without the batching
+    expect((await commits()) - before).toBeLessThan(10);
+  });
+
+  it("while the LISTEN connection is down, publications go through the pool and still arrive", async () => {
+    const channel = newChannel();
+    let refusing = false;
+    const proxy = new TcpProxy({ host: "127.0.0.1", port: Number(new URL(db.databaseUrl!).port || 5432) }, { accept: () => !refusing });
+    closing.push(() => proxy.close());
+    const publisher = await adapter(channel, through(await proxy.listen()));
+    const listener = await adapter(channel);
+
+    await publisher.adapter.publish("before the cut");
+    refusing = true;
+    for (const socket of proxy.sockets) socket.destroy();
+    const during = numbered(50, "during the cut");
+    await Promise.all(during.map((message) => publisher.adapter.publish(message)));
+    await until(() => listener.heard.length >= 1 + during.length);
+    expect(listener.heard).toEqual(["before the cut", ...during]);
+
+    refusing = false;
+    await until(() => publisher.gaps > 0);
+    await publisher.adapter.publish("after the reconnect");
+    await until(() => listener.heard.length >= 2 + during.length);
+    expect(listener.heard.at(-1)).toBe("after the reconnect");
+  });
+
+  it("runs its batches with synchronous_commit off, also after a reconnect", async () => {
+    const channel = newChannel();
+    const publisher = await adapter(channel);
+    // a session setting: asked on the LISTEN connection itself
+    type Client = { query(sql: string): Promise<{ rows: { synchronous_commit: string }[] }> };
+    const listenConnection = () => (publisher.adapter as unknown as { client: Client | undefined }).client;
+    const client = listenConnection()!;
+    expect((await client.query("SHOW synchronous_commit")).rows[0]!.synchronous_commit).toBe("off");
+    await db.driver.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'convoy-listen'");
+    await until(() => publisher.gaps > 0);
+    const again = listenConnection()!;
+    expect(again).not.toBe(client);
+    expect((await again.query("SHOW synchronous_commit")).rows[0]!.synchronous_commit).toBe("off");
+  });
+
+  it("close() sends what was published before it; later publications are rejected", async () => {
+    const channel = newChannel();
+    const listener = await adapter(channel);
+    const publisher = createPostgresPubSub({ driver: pool, channel, databaseUrl: db.databaseUrl, checkIntervalMs: 60_000 });
+    await publisher.subscribe(() => undefined);
+    const messages = numbered(1_500, "closing");
+    const sent = messages.map((message) => publisher.publish(message));
+    await publisher.close();
+    await Promise.all(sent);
+    await expect(publisher.publish("too late")).rejects.toThrow(/closed/);
+    await until(() => listener.heard.length >= messages.length);
+    expect(listener.heard).toEqual(messages);
+  });
+});
