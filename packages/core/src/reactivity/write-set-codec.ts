@@ -25,8 +25,11 @@ type Tables = Map<string, Map<string, KeySpan[]>>;
 export function encodeWriteSet(writes: WriteSet, maxBytes: number = NOTIFY_PAYLOAD_MAX_BYTES): string {
   const everything = JSON.stringify([VERSION, EVERYTHING]);
   if (writes.everything) return everything;
+  // Spans need not be normalized to be encoded (the decoder normalizes): most write sets fit as they are.
+  let payload = serialize(writes.tables);
+  if (byteLength(payload) <= maxBytes) return payload;
   const tables: Tables = new Map([...writes.tables].map(([table, indexes]) => [table, new Map([...indexes].map(([name, spans]) => [name, normalizeSpans(spans)]))]));
-  let payload = serialize(tables);
+  payload = serialize(tables);
   if (byteLength(payload) <= maxBytes) return payload;
   // 1. merge neighbouring spans into covering spans, halving their number per round
   while (mergeRound(tables)) {
@@ -84,8 +87,14 @@ function isPair(value: unknown): value is [string, unknown] {
   return Array.isArray(value) && value.length === 2 && typeof value[0] === "string";
 }
 
-function serialize(tables: Tables): string {
-  return JSON.stringify([VERSION, [...tables].map(([table, indexes]) => [table, [...indexes].map(([name, spans]) => [name, encodeSpans(spans)])])]);
+function serialize(tables: ReadonlyMap<string, ReadonlyMap<string, readonly KeySpan[]>>): string {
+  const entries: [string, [string, string][]][] = [];
+  for (const [table, indexes] of tables) {
+    const encoded: [string, string][] = [];
+    for (const [name, spans] of indexes) encoded.push([name, encodeSpans(spans)]);
+    entries.push([table, encoded]);
+  }
+  return JSON.stringify([VERSION, entries]);
 }
 
 const utf8 = new TextEncoder();
@@ -105,18 +114,22 @@ function sharedPrefix(a: string, b: string): number {
 
 function encodeSpans(spans: readonly KeySpan[]): string {
   let previous = "";
-  const key = (value: string) => {
-    const shared = sharedPrefix(previous, value);
-    previous = value;
-    return `${shared.toString(36)}.${value.slice(shared)}`;
-  };
-  return spans
-    .map((span) => {
-      const lower = key(span.lower);
-      if (span.upper === `${span.lower}00`) return lower;
-      return `${lower}~${span.upper === null ? "" : key(span.upper)}`;
-    })
-    .join(",");
+  let out = "";
+  for (let i = 0; i < spans.length; i++) {
+    const { lower, upper } = spans[i]!;
+    if (i > 0) out += ",";
+    let shared = sharedPrefix(previous, lower);
+    out += `${shared.toString(36)}.${lower.slice(shared)}`;
+    previous = lower;
+    // a point span (`key` to `key` + `00`) is written as its key alone
+    if (upper !== null && upper.length === lower.length + 2 && upper.endsWith("00") && upper.startsWith(lower)) continue;
+    out += "~";
+    if (upper === null) continue;
+    shared = sharedPrefix(previous, upper);
+    out += `${shared.toString(36)}.${upper.slice(shared)}`;
+    previous = upper;
+  }
+  return out;
 }
 
 const KEY_TOKEN = /^([0-9a-z]+)\.([0-9a-f]*)$/;

@@ -30,19 +30,24 @@ export function everythingWriteSet(): WriteSet {
  * touched), so a record without keys (a write seen from outside Convoy) stays sound.
  */
 export function writeSetOf(records: readonly WriteRecord[]): WriteSet {
+  /** Per table: the keys written in each index, and the indexes every record of it has keys for. */
   const keysByTable = new Map<string, { keys: Map<string, string[]>; listed: Set<string> | null }>();
   for (const record of records) {
     let entry = keysByTable.get(record.table);
     if (entry === undefined) keysByTable.set(record.table, (entry = { keys: new Map(), listed: null }));
-    const maps = keyMapsOf(record);
-    const listed = new Set(maps === null ? [] : Object.keys(maps[0]!).filter((name) => maps.every((keys) => Object.hasOwn(keys, name))));
-    entry.listed = entry.listed === null ? listed : new Set([...entry.listed].filter((name) => listed.has(name)));
-    for (const keys of maps ?? []) {
-      for (const [name, key] of Object.entries(keys)) {
-        let list = entry.keys.get(name);
-        if (list === undefined) entry.keys.set(name, (list = []));
-        list.push(key);
-      }
+    const first = record.op === "delete" ? record.oldKeys : record.newKeys;
+    const second = record.op === "update" ? record.oldKeys : undefined;
+    const complete = first !== undefined && (record.op !== "update" || second !== undefined);
+    if (!complete) entry.listed = new Set();
+    else if (entry.listed === null) {
+      entry.listed = new Set();
+      for (const name in first) if (second === undefined || Object.hasOwn(second, name)) entry.listed.add(name);
+    } else {
+      for (const name of entry.listed) if (!Object.hasOwn(first, name) || (second !== undefined && !Object.hasOwn(second, name))) entry.listed.delete(name);
+    }
+    if (complete) {
+      addKeys(entry.keys, first);
+      if (second !== undefined) addKeys(entry.keys, second);
     }
     let ids = entry.keys.get(BY_ID_INDEX);
     if (ids === undefined) entry.keys.set(BY_ID_INDEX, (ids = []));
@@ -53,18 +58,20 @@ export function writeSetOf(records: readonly WriteRecord[]): WriteSet {
     const indexes = new Map<string, KeySpan[]>();
     for (const [name, list] of keys) {
       if (name !== BY_ID_INDEX && listed?.has(name) !== true) continue;
-      indexes.set(name, normalizeSpans(list.map(pointSpan)));
+      indexes.set(name, list.length === 1 ? [pointSpan(list[0]!)] : normalizeSpans(list.map(pointSpan)));
     }
     tables.set(table, indexes);
   }
   return { everything: false, tables };
 }
 
-/** The key maps a record must have for its operation, or `null` when one is missing. */
-function keyMapsOf(record: WriteRecord): Record<string, string>[] | null {
-  const maps: (Record<string, string> | undefined)[] =
-    record.op === "insert" ? [record.newKeys] : record.op === "delete" ? [record.oldKeys] : [record.oldKeys, record.newKeys];
-  return maps.every((keys) => keys !== undefined) ? maps : null;
+function addKeys(keys: Map<string, string[]>, map: Record<string, string>): void {
+  for (const name in map) {
+    const key = map[name]!;
+    const list = keys.get(name);
+    if (list === undefined) keys.set(name, [key]);
+    else list.push(key);
+  }
 }
 
 /** Sorts spans by `lower` and merges the ones that overlap or touch (same keys covered). */

@@ -1,5 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isIdFormat, isIdOfTable, newCreationTime, newId, tableTag, tagOfId } from "./ids.js";
+import { ID_ALPHABET, ID_LENGTH } from "../values/id-format.js";
+import { composeId, isIdFormat, isIdOfTable, newCreationTime, newId, tableTag, tagOfId } from "./ids.js";
 
 describe("ids", () => {
   it("are 26 URL-safe characters that name their table", () => {
@@ -18,6 +20,25 @@ describe("ids", () => {
     expect([...ids].sort()).toEqual(ids);
     const later = newId("t", 1_800_000_000_000);
     expect(later > ids.at(-1)!).toBe(true);
+  });
+
+  it("encode their 128 bits (48-bit ms, 56-bit counter, 24-bit tag) in base32, most significant first", () => {
+    // the layout spelled out with BigInt, as a reference
+    const reference = (ms: number, counter: bigint, table: string): string => {
+      const bits = ((BigInt(ms) & ((1n << 48n) - 1n)) << 80n) | ((counter & ((1n << 56n) - 1n)) << 24n) | BigInt(tableTag(table));
+      let out = "";
+      for (let i = ID_LENGTH - 1; i >= 0; i--) out += ID_ALPHABET[Number((bits >> BigInt(i * 5)) & 31n)]!;
+      return out;
+    };
+    const edges = [0, 1, 2 ** 32 - 1, 2 ** 32, 2 ** 48 - 1, 2 ** 48, 1_700_000_000_000];
+    const counters = [0n, 1n, 255n, 256n, (1n << 32n) - 1n, 1n << 32n, (1n << 56n) - 1n];
+    for (const ms of edges) for (const counter of counters) expect(composeId(ms, counter, "messages")).toBe(reference(ms, counter, "messages"));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 52 }), fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.string({ minLength: 1, maxLength: 12 }), (ms, counter, table) => {
+        expect(composeId(ms, counter, table)).toBe(reference(ms, counter, table));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it("rejects strings that are not ids", () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { ID_ALPHABET, ID_LENGTH, tableTag } from "../values/id-format.js";
+import { ID_ALPHABET, tableTag } from "../values/id-format.js";
 
 export { isIdFormat, isIdOfTable, tableTag, tagOfId } from "../values/id-format.js";
 
@@ -30,13 +30,37 @@ export function newId(tableName: string, now = Date.now()): string {
  * the layout of {@link newId}, for ids derived from something else (a snapshot's import).
  */
 export function composeId(ms: number, counter: bigint, tableName: string): string {
-  const bits = ((BigInt(Math.max(0, Math.floor(ms))) & ((1n << 48n) - 1n)) << 80n) | ((counter & COUNTER_MAX) << 24n) | BigInt(tableTag(tableName));
-  return encodeBase32(bits);
+  const time = Math.max(0, Math.floor(ms)) % 2 ** 48;
+  const count = counter & COUNTER_MAX;
+  return encodeBase32(time, Number(count >> 32n), Number(count & 0xffffffffn), tableTag(tableName));
 }
 
-function encodeBase32(bits: bigint): string {
+/**
+ * The 128 bits `time (48) · counter (24 high, 32 low) · tag (24)` in base32, most significant
+ * first (26 characters: 130 bits, the first two zero). In 32-bit words and doubles (exact below
+ * 2^53) rather than BigInt, which allocates at every operation.
+ */
+function encodeBase32(time: number, counterHigh: number, counterLow: number, tag: number): string {
+  const words = [
+    Math.floor(time / 65536),
+    (((time % 65536) << 16) | (counterHigh >>> 8)) >>> 0,
+    (((counterHigh & 0xff) << 24) | (counterLow >>> 8)) >>> 0,
+    (((counterLow & 0xff) << 24) | tag) >>> 0,
+  ];
   let out = "";
-  for (let i = ID_LENGTH - 1; i >= 0; i--) out += ID_ALPHABET[Number((bits >> BigInt(i * 5)) & 31n)]!;
+  let acc = 0;
+  let bits = 2;
+  for (const word of words) {
+    acc = acc * 2 ** 32 + word;
+    bits += 32;
+    while (bits >= 5) {
+      bits -= 5;
+      const unit = 2 ** bits;
+      const digit = Math.floor(acc / unit);
+      acc -= digit * unit;
+      out += ID_ALPHABET[digit]!;
+    }
+  }
   return out;
 }
 
