@@ -192,6 +192,7 @@ async function readJsonBody(request: CoreRequest): Promise<Uint8Array> {
 /** `application/json`, optionally with `charset=utf-8`. */
 export function isJsonContentType(header: string | undefined): boolean {
   if (header === undefined) return false;
+  if (header === "application/json") return true;
   const [type = "", ...parameters] = header.split(";");
   if (type.trim().toLowerCase() !== "application/json") return false;
   for (const parameter of parameters) {

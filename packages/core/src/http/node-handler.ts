@@ -42,29 +42,7 @@ export function createHandler(options: HandlerOptions): NodeHandler {
   return (req, res, next) => {
     const method = (req.method ?? "GET").toUpperCase();
     const { path, search } = splitTarget(req.url ?? "/");
-    let body: "unread" | "read" | "refused" | "too-large" = "unread";
-    const request: CoreRequest = {
-      method,
-      path,
-      search,
-      remoteAddress: req.socket.remoteAddress,
-      header: (name) => {
-        const value = req.headers[name];
-        return Array.isArray(value) ? value.join(", ") : value;
-      },
-      headerEntries: () => Object.entries(req.headers).flatMap(([name, value]): [string, string][] => (value === undefined ? [] : Array.isArray(value) ? value.map((one): [string, string] => [name, one]) : [[name, value]])),
-      readBody: async () => {
-        if (body !== "unread") throw new Error("readBody() called twice");
-        try {
-          const bytes = await readNodeBody(req, maxBodyBytes, bodyTimeoutMs);
-          body = "read";
-          return bytes;
-        } catch (error) {
-          body = error instanceof FrameworkError && error.code === "PAYLOAD_TOO_LARGE" ? "too-large" : "refused";
-          throw error;
-        }
-      },
-    };
+    const request = new NodeRequest(req, method, path, search, maxBodyBytes, bodyTimeoutMs);
     core(request).then(
       (response) => {
         if (response === null && next !== undefined) {
@@ -74,6 +52,7 @@ export function createHandler(options: HandlerOptions): NodeHandler {
         // Close the connection when the body was refused or left unread (Node would otherwise
         // drain it without bound to reuse the connection); drain a too-large or unread body a
         // bounded while first, so the client reads the answer (a timed-out one is not worth it).
+        const { body } = request;
         const unread = body === "unread" && hasBody(req);
         const close = body === "refused" || body === "too-large" || unread;
         writeResponse(req, res, method, response ?? notFoundResponse(path), close, (body === "too-large" || unread) && drainable(req));
@@ -84,6 +63,45 @@ export function createHandler(options: HandlerOptions): NodeHandler {
       },
     );
   };
+}
+
+/** A Node request as the core sees it (a class: no closures made per request). */
+class NodeRequest implements CoreRequest {
+  /** What became of the body: a refused or unread one closes the connection after the answer. */
+  body: "unread" | "read" | "refused" | "too-large" = "unread";
+  readonly remoteAddress: string | undefined;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    readonly method: string,
+    readonly path: string,
+    readonly search: string,
+    private readonly maxBodyBytes: number,
+    private readonly bodyTimeoutMs: number,
+  ) {
+    this.remoteAddress = req.socket.remoteAddress;
+  }
+
+  header(name: string): string | undefined {
+    const value = this.req.headers[name];
+    return Array.isArray(value) ? value.join(", ") : value;
+  }
+
+  headerEntries(): [string, string][] {
+    return Object.entries(this.req.headers).flatMap(([name, value]): [string, string][] => (value === undefined ? [] : Array.isArray(value) ? value.map((one): [string, string] => [name, one]) : [[name, value]]));
+  }
+
+  async readBody(): Promise<Uint8Array> {
+    if (this.body !== "unread") throw new Error("readBody() called twice");
+    try {
+      const bytes = await readNodeBody(this.req, this.maxBodyBytes, this.bodyTimeoutMs);
+      this.body = "read";
+      return bytes;
+    } catch (error) {
+      this.body = error instanceof FrameworkError && error.code === "PAYLOAD_TOO_LARGE" ? "too-large" : "refused";
+      throw error;
+    }
+  }
 }
 
 /** `"/api/query/x?args=…"` → path and search. An absolute-form target keeps only its path. */

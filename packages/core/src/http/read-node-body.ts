@@ -34,7 +34,7 @@ export function readNodeBody(req: IncomingMessage, maxBytes: number, timeoutMs: 
       req.off("error", onError);
       req.off("close", onClose);
       if (error === undefined) {
-        resolve(Buffer.concat(chunks, received));
+        resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received));
       } else {
         req.pause();
         reject(error);

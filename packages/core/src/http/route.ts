@@ -43,19 +43,24 @@ export function matchRoute(path: string, basePath: string): Route {
   return { type: "call", kind: match[1] as FunctionType, rawName: match[2]! };
 }
 
+const GET_HEAD: readonly string[] = Object.freeze(["GET", "HEAD"]);
+const GET_POST: readonly string[] = Object.freeze(["GET", "POST"]);
+const POST: readonly string[] = Object.freeze(["POST"]);
+const NONE: readonly string[] = Object.freeze([]);
+
 /** The methods a route answers (besides `OPTIONS`), for `Allow` and CORS preflights. */
 export function allowedMethods(route: Route): readonly string[] {
   switch (route.type) {
     case "health":
     case "metrics":
-      return ["GET", "HEAD"];
+      return GET_HEAD;
     case "call":
-      return route.kind === "query" ? ["GET", "POST"] : ["POST"];
+      return route.kind === "query" ? GET_POST : POST;
     case "convex":
-      return ["POST"];
+      return POST;
     case "unknown-api":
-      return [];
+      return NONE;
     case "outside":
-      return ["GET", "HEAD"];
+      return GET_HEAD;
   }
 }
