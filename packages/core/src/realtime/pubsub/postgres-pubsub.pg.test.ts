@@ -106,8 +106,9 @@ describe("the postgres pub/sub publishes in batches", () => {
     const messages = numbered(200, "xact");
     await Promise.all(messages.map((message) => publisher.adapter.publish(message)));
     await until(() => listener.heard.length >= messages.length);
-    // one for the batch, a few for these statistics queries; 200 without the batching
-    expect((await commits()) - before).toBeLessThan(10);
+    // 200 without the batching; with it one for the batch, plus the statistics queries and
+    // whatever else the database's connections committed meanwhile (13 seen under load)
+    expect((await commits()) - before).toBeLessThan(50);
   });
 
   it("while the LISTEN connection is down, publications go through the pool and still arrive", async () => {
