@@ -144,7 +144,9 @@ async function onPostgres(): Promise<void> {
   const pool = new pg.Pool({ connectionString: db.url, max: CONCURRENCY });
   pool.on("error", () => undefined);
   try {
-    const runtime = await createRuntime({ driver, schema, ensureStorage: { databaseUrl: db.url }, registry });
+    // `origin` as `convoy start` sets it: its own writes skip the external-write triggers (without
+    // it every mutation would run the trigger's plpgsql and a NOTIFY, serializing commits)
+    const runtime = await createRuntime({ driver, schema, ensureStorage: { databaseUrl: db.url }, registry, origin: "bench" });
     console.log(`seeding ${MESSAGES} messages on PostgreSQL…`);
     await seed(driver, (sql) => pool.query(sql));
     const transaction = pgTransaction(pool);
@@ -160,7 +162,7 @@ async function onPglite(): Promise<void> {
   const driver = await createPgliteDriver();
   const raw = await PGlite.create();
   try {
-    const runtime = await createRuntime({ driver, schema, ensureStorage: true, registry });
+    const runtime = await createRuntime({ driver, schema, ensureStorage: true, registry, origin: "bench" });
     console.log(`\nseeding ${MESSAGES} messages on PGlite (Convoy's driver and a second, raw PGlite)…`);
     await seedMessages({ query: (sql) => driver.query(sql) }, MESSAGES, AUTHORS);
     for (let i = 0; i < COUNTERS; i++) {

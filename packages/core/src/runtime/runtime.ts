@@ -76,7 +76,10 @@ export interface RuntimeOptions {
   /**
    * Set when the caller publishes this runtime's commits to every server itself (from
    * `onCommit`, see realtime/pubsub): mutations run with `SET LOCAL convoy.origin` to this
-   * value, so the triggers that publish writes made by other SQL clients skip them.
+   * value, so the triggers that publish writes made by other SQL clients skip them. Without it
+   * the runtime's writes are published by those triggers like any other client's: correct, but
+   * each mutation then runs the trigger's plpgsql and a `NOTIFY`, whose commit-time lock
+   * serializes commits (an insert ran at half the throughput in `npm run bench -- runner`).
    */
   origin?: string;
   /** The scheduler's clock, ms since the epoch (default `Date.now`; `convoyTest` moves its own). */
