@@ -1,7 +1,8 @@
 /**
  * Profiling harness (not part of `npm run bench`): `convoy start` on the bench data under 50
  * autocannon connections. `PROF=1 node --import tsx bench/profile.ts <path> <byAuthor|list|send|increment> [seconds]`
- * writes a `.cpuprofile` of the server to /tmp/prof.
+ * writes a `.cpuprofile` of the server to /tmp/prof. `CONVOY_MAIN=packages/core/dist/cli/main.js`
+ * profiles the built CLI (what users run) instead of the source under tsx.
  */
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CommitLog } from "./commit-log.js";
-import { emptyWriteSet } from "../reactivity/write-set.js";
+import { emptyWriteSet, everythingWriteSet } from "../reactivity/write-set.js";
 
 describe("CommitLog", () => {
   it("answers the commits after a version, newest first", () => {
@@ -18,7 +18,7 @@ describe("CommitLog", () => {
     expect(log.size).toBe(3);
     expect(log.since(17)).toEqual([sets[19], sets[18], sets[17]]);
     expect(log.since(19)).toEqual([sets[19]]);
-    expect(log.since(16)).toEqual([{ everything: true, tables: new Map() }]);
+    expect(log.since(16)).toEqual([everythingWriteSet()]);
   });
 
   it("forgets everything on clear", () => {
