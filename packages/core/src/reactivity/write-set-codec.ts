@@ -1,4 +1,4 @@
-import type { KeySpan } from "./key-span.js";
+import { successor, type KeySpan } from "./key-span.js";
 import { everythingWriteSet, normalizeSpans, type WriteSet } from "./write-set.js";
 
 /** The most bytes a Postgres `NOTIFY` payload may hold (it must be shorter than 8000 bytes). */
@@ -121,8 +121,8 @@ function encodeSpans(spans: readonly KeySpan[]): string {
     let shared = sharedPrefix(previous, lower);
     out += `${shared.toString(36)}.${lower.slice(shared)}`;
     previous = lower;
-    // a point span (`key` to `key` + `00`) is written as its key alone
-    if (upper !== null && upper.length === lower.length + 2 && upper.endsWith("00") && upper.startsWith(lower)) continue;
+    // a point span is written as its key alone
+    if (upper === successor(lower)) continue;
     out += "~";
     if (upper === null) continue;
     shared = sharedPrefix(previous, upper);

@@ -68,7 +68,7 @@ export class CallContext implements TransactionDeadline {
   }
   /** An administrative call (`t.run`, `convoy run` without `--identity`): table rules do not apply, nested calls included. */
   readonly administrative: boolean;
-  // The signal is made only when asked for (a transaction's): most calls answer without one.
+  // The signal is made only when asked for (transactions race the context itself): most calls never make one.
   private controller: AbortController | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   /** The `TIMEOUT` error, once the deadline has passed. */

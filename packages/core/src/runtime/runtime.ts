@@ -75,7 +75,7 @@ export interface RuntimeOptions {
   rules?: RulesDefinition | undefined;
   /**
    * Set when the caller publishes this runtime's commits to every server itself (from
-   * `onCommit`, see realtime/pubsub): mutations run with `SET LOCAL convoy.origin` to this
+   * `onCommit`, see realtime/pubsub): mutations set `convoy.origin` (transaction-local) to this
    * value, so the triggers that publish writes made by other SQL clients skip them. Without it
    * the runtime's writes are published by those triggers like any other client's: correct, but
    * each mutation then runs the trigger's plpgsql and a `NOTIFY`, whose commit-time lock

@@ -91,6 +91,12 @@ describe("transparent retry of a query whose connection died", () => {
   const terminateEveryBackend = async (): Promise<void> => {
     await Promise.all(Array.from({ length: 8 }, () => runtime.run("query", "notes:list", {})));
     execFileSync("psql", [db().databaseUrl!, "-X", "-q", "-c", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"]);
+    // pg_terminate_backend only signals: wait (still blocked) until every backend has exited, so
+    // under load no attempt meets a backend that dies during its statement
+    const others = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()";
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+      if (execFileSync("psql", [db().databaseUrl!, "-X", "-At", "-c", others], { encoding: "utf8" }).trim() === "0") break;
+    }
   };
 
   it("runs the query again once on a fresh connection: the caller gets its answer", async () => {
