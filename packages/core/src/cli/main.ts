@@ -1,3 +1,4 @@
+import "./v8-tuning.js";
 import { CommanderError } from "commander";
 import { createProgram } from "./program.js";
 import { logger } from "./lib/logger.js";

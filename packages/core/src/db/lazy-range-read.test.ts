@@ -21,4 +21,17 @@ describe("lazyRangeRead", () => {
     record.lower = "00";
     expect([record.lower, record.upper]).toEqual(["00", "ff"]);
   });
+
+  it("shares one getter and setter between all reads (per-read accessors give each read a hidden class V8 keeps alive)", () => {
+    const a = lazyRangeRead("t", "i", () => ({ lower: "01", upper: null }));
+    const b = lazyRangeRead("u", "j", () => ({ lower: "02", upper: "03" }));
+    for (const key of ["lower", "upper"]) {
+      const left = Object.getOwnPropertyDescriptor(a, key)!;
+      const right = Object.getOwnPropertyDescriptor(b, key)!;
+      expect(left.get).toBe(right.get);
+      expect(left.set).toBe(right.set);
+      expect(left.enumerable).toBe(true);
+    }
+    expect(Object.keys(a)).toEqual(["kind", "table", "index", "lower", "upper"]);
+  });
 });
