@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ID_ALPHABET, ID_LENGTH } from "../values/id-format.js";
-import { composeId, isIdFormat, isIdOfTable, newCreationTime, newId, tableTag, tagOfId } from "./ids.js";
+import { composeId, isIdFormat, isIdOfTable, newCreationTime, newId, seedIdCounter, tableTag, tagOfId } from "./ids.js";
 
 describe("ids", () => {
   it("are 26 URL-safe characters that name their table", () => {
@@ -39,6 +39,17 @@ describe("ids", () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it("count up within one millisecond across the counter's word boundary, and past its end into the next millisecond", () => {
+    const ms = 1_700_000_000_000;
+    for (const start of [(1n << 32n) - 2n, (1n << 56n) - 2n]) {
+      seedIdCounter(ms, start);
+      const ids = [newId("t", ms), newId("t", ms), newId("t", ms)];
+      const expected = start === (1n << 56n) - 2n ? [composeId(ms, start + 1n, "t"), composeId(ms + 1, 0n, "t"), composeId(ms + 1, 1n, "t")] : [1n, 2n, 3n].map((n) => composeId(ms, start + n, "t"));
+      expect(ids).toEqual(expected);
+      expect([...ids].sort()).toEqual(ids);
+    }
   });
 
   it("rejects strings that are not ids", () => {

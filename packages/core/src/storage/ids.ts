@@ -1,11 +1,27 @@
-import { randomBytes } from "node:crypto";
+import { randomFillSync } from "node:crypto";
 import { ID_ALPHABET, tableTag } from "../values/id-format.js";
 
 export { isIdFormat, isIdOfTable, tableTag, tagOfId } from "../values/id-format.js";
 
-let lastMs = 0;
-let lastCounter = 0n;
 const COUNTER_MAX = (1n << 56n) - 1n;
+let lastMs = 0;
+/** The 56-bit counter as its high 24 and low 32 bits (numbers: BigInt allocates at every step). */
+let counterHigh = 0;
+let counterLow = 0;
+
+/** Random bytes drawn 4 KiB at a time: one `randomFillSync` per 512 new milliseconds, not one each. */
+const randomPool = Buffer.alloc(4096);
+let randomOffset = randomPool.length;
+
+function randomWord(): number {
+  if (randomOffset === randomPool.length) {
+    randomFillSync(randomPool);
+    randomOffset = 0;
+  }
+  const word = randomPool.readUInt32BE(randomOffset);
+  randomOffset += 4;
+  return word;
+}
 
 /**
  * A new document id: 128 bits = 48-bit ms timestamp, 56-bit counter (random at each new
@@ -16,13 +32,26 @@ export function newId(tableName: string, now = Date.now()): string {
   let ms = now;
   if (ms <= lastMs) {
     ms = lastMs;
-    lastCounter = lastCounter < COUNTER_MAX ? lastCounter + 1n : 0n;
-    if (lastCounter === 0n) ms = ++lastMs;
+    if (counterLow < 0xffffffff) counterLow++;
+    else {
+      counterLow = 0;
+      counterHigh = (counterHigh + 1) % 0x1000000;
+      if (counterHigh === 0) ms = ++lastMs;
+    }
   } else {
     lastMs = ms;
-    lastCounter = randomBytes(8).readBigUInt64BE(0) >> 9n; // 55 random bits: room to count up within 56
+    // 55 random bits: room to count up within 56
+    counterHigh = randomWord() >>> 9;
+    counterLow = randomWord();
   }
-  return composeId(ms, lastCounter, tableName);
+  return encodeBase32(Math.floor(ms) % 2 ** 48, counterHigh, counterLow, tableTag(tableName));
+}
+
+/** Sets the id generator's last millisecond and counter (tests of the counter's carries). @internal */
+export function seedIdCounter(ms: number, counter: bigint): void {
+  lastMs = ms;
+  counterHigh = Number((counter >> 32n) & 0xffffffn);
+  counterLow = Number(counter & 0xffffffffn);
 }
 
 /**
