@@ -1,6 +1,6 @@
 import { DatabaseError, FrameworkError } from "../errors/index.js";
 import type { Queryable } from "../driver/index.js";
-import type { AccessLog, IndexRangeRead } from "../storage/access-log.js";
+import type { AccessLog, IndexRangeRead, RangeBounds } from "../storage/access-log.js";
 import type { CatalogTable } from "../storage/catalog.js";
 import { fieldValue, indexKey, toHex, tupleKey } from "../storage/index-key.js";
 import { sortKey } from "../storage/sort-key.js";
@@ -14,7 +14,6 @@ import { PASSES_FILTERS_COLUMN, compileCount, compileSelect, type CompiledQuery,
 import { FILTER_ERROR_STATES } from "../storage/sql/filter-functions.js";
 import { readInBatches, type ReadBudget } from "./read-budget.js";
 import { READ_ALLOWED, type ReadRule } from "./database-rules.js";
-import { lazyRangeRead, type RangeBounds } from "./lazy-range-read.js";
 import type { Value } from "../values/value.js";
 
 /** Rows fetched per statement by async iteration. */
@@ -435,7 +434,7 @@ export class QueryImpl {
   }
 
   /**
-   * Records the range read, its keys computed only if someone reads them (see lazyRangeRead).
+   * Records the range read, its keys computed only if someone reads them (see AccessLog.readRange).
    * What they depend on is captured now: the handler may change the documents it got back.
    */
   private recordRead(after: Position | null, last: Document | null): void {
@@ -445,7 +444,8 @@ export class QueryImpl {
     // Nested values can be changed in place: their keys are computed before the handler goes on.
     const { eq, lower, upper } = plan.range;
     const eager = (lastValues !== null && lastValues.some(isNested)) || eq.some(isNested) || isNested(lower?.value) || isNested(upper?.value);
-    this.context.log.read(eager ? { kind: "range", table: this.table.name, index: plan.index.index.name, ...compute() } : lazyRangeRead(this.table.name, plan.index.index.name, compute));
+    if (eager) this.context.log.read({ kind: "range", table: this.table.name, index: plan.index.index.name, ...compute() });
+    else this.context.log.readRange(this.table.name, plan.index.index.name, compute);
   }
 
   /**
