@@ -26,6 +26,11 @@ export class RulesEngine {
     return new RulesEngine(definition);
   }
 
+  /** Whether these rules allow every operation (no table rule, `defaultPolicy: "allow"`): the runtime then runs no rule code at all. */
+  get allowsEverything(): boolean {
+    return this.definition.tables.size === 0 && this.definition.defaultPolicy === "allow";
+  }
+
   /** The rules of one call attempt (its nested calls share them): bound to the caller and to a reader without rules. */
   bind(identity: UserIdentity | null, makeReader: () => GenericDatabaseReader<GenericDataModel>): DatabaseRules {
     return new CallRules(this.definition, identity, makeReader);

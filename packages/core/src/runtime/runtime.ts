@@ -277,7 +277,11 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   const catalog = await loadCatalog(driver, schema, pgSchema);
   await requireStorage(driver, catalog);
   const cursorSecret = await resolveCursorKeys(driver, options.cursorKeys);
-  const rulesEngine = (rules: RulesDefinition | undefined) => (rules === undefined ? undefined : RulesEngine.create(rules, catalog));
+  // Rules that allow everything (`defineRules({})`) are checked, then cost nothing per call.
+  const rulesEngine = (rules: RulesDefinition | undefined) => {
+    const created = rules === undefined ? undefined : RulesEngine.create(rules, catalog);
+    return created?.allowsEverything === true ? undefined : created;
+  };
   const signals = new SchedulerSignals(options.now);
   let engine: Engine = { registry: options.registry, catalog, cursorSecret, rules: rulesEngine(options.rules), signals };
   const mutationTransaction: TransactionOptions = options.origin === undefined ? MUTATION_TRANSACTION : { ...MUTATION_TRANSACTION, origin: options.origin };
