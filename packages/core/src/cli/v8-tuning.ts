@@ -2,11 +2,12 @@ import { setFlagsFromString } from "node:v8";
 
 /**
  * V8 settings of the CLI's process (imported first by main.ts, so they apply before the app
- * loads). Allocation-site pretenuring is off: V8 marks object-literal sites "tenured" while the
- * process starts (the schema check, the bundle, the first calls), then allocates their objects
- * straight into the old generation for good, where they keep every young object of a request
- * they point to alive through each scavenge; each request's objects were then promoted and only
- * freed by full collections (measured in docs/performance.md). An app that embeds the server
- * in its own process can pass `--no-allocation-site-pretenuring` in `NODE_OPTIONS`.
+ * loads). Allocation-site pretenuring is off: after a burst in which all the objects of a site
+ * survived (the startup's statements), V8 marks the site "tenured" for good (`pg`'s result
+ * arrays among them), allocates its objects in the old generation, and there they keep the
+ * young objects they point to (every request's rows) alive through each scavenge: every request
+ * was promoted and freed only by full collections (docs/performance.md, session 7). An app
+ * that embeds the server in its own process sets `--no-allocation-site-pretenuring` in
+ * `NODE_OPTIONS` (docs/http.md).
  */
 setFlagsFromString("--no-allocation-site-pretenuring");
