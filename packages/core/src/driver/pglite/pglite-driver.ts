@@ -107,14 +107,23 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
 
   /** Run one statement on the connection (the caller holds the mutex). */
   async function run(sql: string, params?: readonly unknown[]): Promise<Results | undefined> {
+    if (params === undefined || params.length === 0) {
+      const results = await runAll(sql);
+      return results[results.length - 1];
+    }
     if (closed) throw normalizeDriverError(new Error("PGlite is closed"));
     try {
-      if (params === undefined || params.length === 0) {
-        // Simple protocol, like pg without parameters: a string may hold several statements.
-        const results = await db.exec(sql);
-        return results[results.length - 1];
-      }
       return await db.query(sql, prepareParams(params));
+    } catch (error) {
+      throw normalizeDriverError(error);
+    }
+  }
+
+  /** Run statements without parameters in one call (simple protocol, like pg): the result of each. */
+  async function runAll(sql: string): Promise<Results[]> {
+    if (closed) throw normalizeDriverError(new Error("PGlite is closed"));
+    try {
+      return await db.exec(sql);
     } catch (error) {
       throw normalizeDriverError(error);
     }
@@ -179,9 +188,11 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
         throw error;
       }
       state.active = false;
-      const commit = await run("COMMIT");
+      // Where the WAL ends is read in the same call as COMMIT (each call into PGlite has a cost of its own).
+      const synchronous = durable !== undefined && txOptions.readOnly !== true;
+      const [commit, end] = await runAll(synchronous ? `COMMIT; ${WAL_POSITION_SQL}` : "COMMIT");
       if (commit?.command === "ROLLBACK") throw abortedCommitError();
-      return { value, position: txOptions.readOnly === true ? undefined : await walPosition() };
+      return { value, position: synchronous ? walPositionOf(end?.rows[0]) : undefined };
     });
     // Acknowledged only once durable (mode "fsync"); the next transaction may run meanwhile.
     await synced(position);
