@@ -35,11 +35,7 @@ export function identityKeyOf(identity: UserIdentity | null): string {
   return identity === null ? "" : JSON.stringify(identity);
 }
 
-/**
- * Plain copies of a run's read records: what the recorder hands out may be lazy (accessors and
- * closures over the values they were computed from); a live group keeps its reads for as long as
- * it is subscribed, so it keeps only the keys.
- */
+/** Copies of a run's read records (their keys only), owned by a live group for as long as it is subscribed. */
 export function plainReads(reads: readonly ReadRecord[]): ReadRecord[] {
   return reads.map((read) =>
     read.kind === "get" ? { kind: "get", table: read.table, id: read.id } : { kind: "range", table: read.table, index: read.index, lower: read.lower, upper: read.upper },
