@@ -285,11 +285,12 @@ describe("driver", () => {
 
     if (db().kind === "pglite") {
       // Two concurrent transactions, each awaiting several times, plus a plain query issued
-      // while the first runs: statements of one never appear between those of the other.
+      // while the first runs: statements of one never appear between those of the other (each
+      // is logged once it has run).
       const log: string[] = [];
       const step = async (tx: { query: (sql: string) => Promise<unknown> }, name: string, index: number): Promise<void> => {
-        log.push(`${name}${index}`);
         await tx.query("SELECT count(*) FROM shifts");
+        log.push(`${name}${index}`);
         await new Promise((resolve) => setTimeout(resolve, 5));
       };
       const body = (name: string) => async (tx: { query: (sql: string) => Promise<unknown> }) => {

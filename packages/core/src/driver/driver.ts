@@ -19,8 +19,8 @@ export interface Queryable {
   /**
    * Run a statement whose result nobody needs (a blind write) later: sent with the next
    * statement of the transaction, or with `COMMIT`, in the same round trip. Its failure fails
-   * that statement or the commit (the transaction is rolled back either way). Only the pg
-   * driver's transactions have it; elsewhere `await query(...)` instead.
+   * that statement or the commit (the transaction is rolled back either way). The pg
+   * and PGlite drivers' transactions have it; elsewhere `await query(...)` instead.
    */
   defer?(sql: string, params?: readonly unknown[]): void;
 }

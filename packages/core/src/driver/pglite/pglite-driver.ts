@@ -7,6 +7,7 @@ import { abortReason, affectedRowCount, beginStatement, parseByteaHex, preparePa
 import { abortedCommitError, finishedTransactionError, normalizeDriverError } from "../errors.js";
 import { createDurableCommit, walPositionOf, WAL_POSITION_SQL, type DurableCommit, type WalPosition } from "./durable-commit.js";
 import { createInMemoryPglite } from "./fresh-cluster.js";
+import { inlineParams } from "./inline-params.js";
 import { Mutex } from "./mutex.js";
 
 /**
@@ -167,12 +168,35 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
       // Aborted while queued (its call's deadline passed): start nothing.
       const aborted = abortReason(txOptions);
       if (aborted !== undefined) throw aborted;
-      await run(begin);
       const state: TransactionScope = { active: true };
+      /**
+       * As on pg, `BEGIN` waits for the transaction's first statement and deferred writes for the
+       * next statement or for `COMMIT`: a transaction of blind writes only (an insert) is then one
+       * call into PGlite (`BEGIN`, the writes with their values inlined, `COMMIT`), where each
+       * statement on its own is a call, and a call with parameters six protocol exchanges.
+       */
+      let begun = false;
+      let unsent: { sql: string; params: readonly unknown[] | undefined }[] = [];
+      const sendPending = async (): Promise<void> => {
+        if (!begun) {
+          begun = true;
+          await run(begin);
+        }
+        const pending = unsent;
+        unsent = [];
+        for (const statement of pending) await run(statement.sql, statement.params);
+      };
       const tx: Queryable = {
         async query<TRow extends Row>(sql: string, params?: readonly unknown[]) {
           if (!state.active) throw finishedTransactionError();
+          // Deferred writes come after any savepoint: rolling back to one drops them unsent.
+          if (sql.startsWith("ROLLBACK TO SAVEPOINT ")) unsent = [];
+          await sendPending();
           return toResult<TRow>(await run(sql, params));
+        },
+        defer(sql: string, params?: readonly unknown[]) {
+          if (!state.active) throw finishedTransactionError();
+          unsent.push({ sql, params });
         },
       };
       let value: T;
@@ -184,15 +208,35 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
         );
       } catch (error) {
         state.active = false;
-        await run("ROLLBACK").catch(() => undefined);
+        unsent = [];
+        if (begun) await run("ROLLBACK").catch(() => undefined);
         throw error;
       }
       state.active = false;
-      // Where the WAL ends is read in the same call as COMMIT (each call into PGlite has a cost of its own).
+      // Nothing was sent or deferred: there is nothing to commit.
+      if (!begun && unsent.length === 0) return { value, position: undefined };
+      const inlined = unsent.map(({ sql, params }) => inlineParams(sql, params));
+      if (inlined.includes(undefined)) {
+        await sendPending().catch(async (error: unknown) => {
+          await run("ROLLBACK").catch(() => undefined);
+          throw error;
+        });
+      }
+      // Where the WAL ends is read in the same call as COMMIT.
       const synchronous = durable !== undefined && txOptions.readOnly !== true;
-      const [commit, end] = await runAll(synchronous ? `COMMIT; ${WAL_POSITION_SQL}` : "COMMIT");
+      const statements = [...(begun ? [] : [begin]), ...(unsent.length === 0 ? [] : inlined), "COMMIT", ...(synchronous ? [WAL_POSITION_SQL] : [])];
+      unsent = [];
+      let results: Results[];
+      try {
+        results = await runAll(statements.join("; "));
+      } catch (error) {
+        // A statement before COMMIT failed: the transaction is still open, aborted.
+        await run("ROLLBACK").catch(() => undefined);
+        throw error;
+      }
+      const commit = results[results.length - (synchronous ? 2 : 1)];
       if (commit?.command === "ROLLBACK") throw abortedCommitError();
-      return { value, position: synchronous ? walPositionOf(end?.rows[0]) : undefined };
+      return { value, position: synchronous ? walPositionOf(results.at(-1)?.rows[0]) : undefined };
     });
     // Acknowledged only once durable (mode "fsync"); the next transaction may run meanwhile.
     await synced(position);
