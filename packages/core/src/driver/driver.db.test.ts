@@ -164,6 +164,33 @@ describe("driver", () => {
     expect(rows).toEqual([{ x: 1 }, { x: 2 }]);
   });
 
+  it("commits deferred writes exactly, values that cannot be inlined as literals included, and fails the commit with a refused one", async () => {
+    await driver().query("CREATE TABLE tx_deferred (id int PRIMARY KEY, t text, j jsonb, b bytea, f float8)");
+    const values: [number, string, unknown, Uint8Array, number][] = [
+      [1, "it's a \\ 'quote' $1", { n: [1, "x"] }, new Uint8Array([0, 1, 255]), -1.5e-300],
+      [2, "a$convoy_v$b", null, new Uint8Array([]), 1700000000000.125],
+    ];
+    // one transaction each: on PGlite the first is inlined, the second (the quote tag) is not
+    for (const row of values) {
+      await driver().transaction({ isolation: "serializable" }, (tx) => {
+        tx.defer!("INSERT INTO tx_deferred (id, t, j, b, f) VALUES ($1, $2, $3::jsonb, $4, $5)", row);
+        return Promise.resolve();
+      });
+    }
+    const { rows } = await driver().query("SELECT id, t, j, b, f FROM tx_deferred ORDER BY id");
+    expect(rows).toEqual(values.map(([id, t, j, b, f]) => ({ id, t, j, b: Buffer.from(b), f })));
+    const refused = await rejection(
+      driver().transaction({ isolation: "serializable" }, (tx) => {
+        tx.defer!("INSERT INTO tx_deferred (id, t) VALUES ($1, $2)", [3, "new"]);
+        tx.defer!("INSERT INTO tx_deferred (id, t) VALUES ($1, $2)", [1, "duplicate"]);
+        return Promise.resolve();
+      }),
+    );
+    expect(refused).toMatchObject({ sqlState: "23505" });
+    const after = await driver().query("SELECT count(*)::int AS n FROM tx_deferred");
+    expect(after.rows).toEqual([{ n: 2 }]);
+  });
+
   it("rolls back when the function throws, rethrowing its error unchanged", async () => {
     await driver().query("CREATE TABLE tx_rollback (x int)");
     const thrown = new Error("boom");

@@ -215,16 +215,18 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
       state.active = false;
       // Nothing was sent or deferred: there is nothing to commit.
       if (!begun && unsent.length === 0) return { value, position: undefined };
-      const inlined = unsent.map(({ sql, params }) => inlineParams(sql, params));
-      if (inlined.includes(undefined)) {
+      let writes = unsent.map(({ sql, params }) => inlineParams(sql, params));
+      if (writes.includes(undefined)) {
+        // A value that cannot be inlined exactly: the writes go with their parameters first.
         await sendPending().catch(async (error: unknown) => {
           await run("ROLLBACK").catch(() => undefined);
           throw error;
         });
+        writes = [];
       }
       // Where the WAL ends is read in the same call as COMMIT.
       const synchronous = durable !== undefined && txOptions.readOnly !== true;
-      const statements = [...(begun ? [] : [begin]), ...(unsent.length === 0 ? [] : inlined), "COMMIT", ...(synchronous ? [WAL_POSITION_SQL] : [])];
+      const statements = [...(begun ? [] : [begin]), ...writes, "COMMIT", ...(synchronous ? [WAL_POSITION_SQL] : [])];
       unsent = [];
       let results: Results[];
       try {
