@@ -44,7 +44,7 @@ export function newId(tableName: string, now = Date.now()): string {
     counterHigh = randomWord() >>> 9;
     counterLow = randomWord();
   }
-  return encodeBase32(Math.floor(ms) % 2 ** 48, counterHigh, counterLow, tableTag(tableName));
+  return encodeBase32(timeBits(ms), counterHigh, counterLow, tableTag(tableName));
 }
 
 /** Sets the id generator's last millisecond and counter (tests of the counter's carries). @internal */
@@ -59,9 +59,13 @@ export function seedIdCounter(ms: number, counter: bigint): void {
  * the layout of {@link newId}, for ids derived from something else (a snapshot's import).
  */
 export function composeId(ms: number, counter: bigint, tableName: string): string {
-  const time = Math.max(0, Math.floor(ms)) % 2 ** 48;
   const count = counter & COUNTER_MAX;
-  return encodeBase32(time, Number(count >> 32n), Number(count & 0xffffffffn), tableTag(tableName));
+  return encodeBase32(timeBits(ms), Number(count >> 32n), Number(count & 0xffffffffn), tableTag(tableName));
+}
+
+/** The 48 timestamp bits of an id: whole milliseconds, modulo 2^48. */
+function timeBits(ms: number): number {
+  return Math.max(0, Math.floor(ms)) % 2 ** 48;
 }
 
 /**
