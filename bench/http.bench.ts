@@ -21,7 +21,7 @@ import { startCli, startScript, type CliProcess } from "../packages/core/test/cl
 import { benchApp } from "./lib/bench-app.js";
 import { createBenchDatabase, seedMessages } from "./lib/bench-database.js";
 import { HANDWRITTEN_DDL, handwrittenSeedSql } from "./lib/handwritten.js";
-import { STATS_FLUSH_MS, processCpuMicros, transactionCounts } from "./lib/server-metrics.js";
+import { STATS_FLUSH_MS, cpuBetween, databaseCpuMicros, processCpuMicros, processSyscalls, transactionCounts } from "./lib/server-metrics.js";
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -40,6 +40,10 @@ interface Round {
   p50: number;
   p99: number;
   cpuPerRequest: number;
+  /** CPU µs of the database's backends per request */
+  dbCpuPerRequest: number;
+  /** read and write system calls of the server per request */
+  syscallsPerRequest: { reads: number; writes: number };
   failed: number;
 }
 
@@ -53,6 +57,8 @@ interface Side {
 async function load(side: Side, path: string, body: (i: number) => string, seconds: number): Promise<Round> {
   let i = 0;
   const cpuBefore = processCpuMicros(side.pid);
+  const syscallsBefore = processSyscalls(side.pid);
+  const dbCpuBefore = await databaseCpuMicros(side.stats);
   const result = await autocannon({
     url: `${side.url}${path}`,
     connections: CONNECTIONS,
@@ -62,7 +68,18 @@ async function load(side: Side, path: string, body: (i: number) => string, secon
     requests: [{ setupRequest: (request) => ({ ...request, body: body(i++) }) }],
   });
   const cpu = processCpuMicros(side.pid) - cpuBefore;
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, cpuPerRequest: cpu / Math.max(1, result.requests.total), failed: result.errors + result.non2xx };
+  const syscalls = processSyscalls(side.pid);
+  const dbCpu = cpuBetween(dbCpuBefore, await databaseCpuMicros(side.stats));
+  const requests = Math.max(1, result.requests.total);
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    cpuPerRequest: cpu / requests,
+    dbCpuPerRequest: dbCpu / requests,
+    syscallsPerRequest: { reads: (syscalls.reads - syscallsBefore.reads) / requests, writes: (syscalls.writes - syscallsBefore.writes) / requests },
+    failed: result.errors + result.non2xx,
+  };
 }
 
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
@@ -90,7 +107,7 @@ async function scenario(title: string, path: string, body: (i: number) => string
   const after = await Promise.all([transactionCounts(convoy.stats), transactionCounts(raw.stats)]);
   const perCommit = (i: number) => (after[i]!.rollbacks - before[i]!.rollbacks) / Math.max(1, after[i]!.commits - before[i]!.commits);
   const row = (name: string, rounds: Round[], rollbacks: number) =>
-    `  ${name.padEnd(20)} ${mean(rounds.map((x) => x.rps)).toFixed(0).padStart(7)} req/s   p50 ${mean(rounds.map((x) => x.p50)).toFixed(1).padStart(5)} ms   p99 ${mean(rounds.map((x) => x.p99)).toFixed(1).padStart(6)} ms   CPU ${mean(rounds.map((x) => x.cpuPerRequest)).toFixed(0).padStart(4)} µs/req   rollbacks/commit ${rollbacks.toFixed(3)}   failed ${rounds.reduce((a, x) => a + x.failed, 0)}`;
+    `  ${name.padEnd(20)} ${mean(rounds.map((x) => x.rps)).toFixed(0).padStart(7)} req/s   p50 ${mean(rounds.map((x) => x.p50)).toFixed(1).padStart(5)} ms   p99 ${mean(rounds.map((x) => x.p99)).toFixed(1).padStart(6)} ms   CPU ${mean(rounds.map((x) => x.cpuPerRequest)).toFixed(0).padStart(4)} µs/req   database CPU ${mean(rounds.map((x) => x.dbCpuPerRequest)).toFixed(0).padStart(4)} µs/req   syscalls/req ${mean(rounds.map((x) => x.syscallsPerRequest.reads)).toFixed(1)} r ${mean(rounds.map((x) => x.syscallsPerRequest.writes)).toFixed(1)} w   rollbacks/commit ${rollbacks.toFixed(3)}   failed ${rounds.reduce((a, x) => a + x.failed, 0)}`;
   console.log(`\n${title} (${CONNECTIONS} connections, ${ROUNDS}×${DURATION} s interleaved rounds)`);
   console.log(row("hand-written", r, perCommit(1)));
   console.log(row("convoy start", c, perCommit(0)));

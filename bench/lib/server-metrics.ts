@@ -23,3 +23,34 @@ export async function transactionCounts(client: pg.Client | pg.Pool): Promise<{ 
  * (PGSTAT_IDLE_INTERVAL): wait that long before reading the counters of a finished load.
  */
 export const STATS_FLUSH_MS = 11_000;
+
+/** Read and write system calls a process has made so far (`syscr`, `syscw` of `/proc/<pid>/io`). */
+export function processSyscalls(pid: number): { reads: number; writes: number } {
+  const io = readFileSync(`/proc/${pid}/io`, "utf8");
+  const field = (name: string) => Number(/^(\w+): (\d+)$/m.exec(io.slice(io.indexOf(`${name}:`)))![2]);
+  return { reads: field("syscr"), writes: field("syscw") };
+}
+
+/**
+ * CPU time (µs) the database's backends have used so far: the sum over the processes
+ * `pg_stat_activity` lists for the current database (Postgres on this machine).
+ */
+export async function databaseCpuMicros(client: pg.Client): Promise<Map<number, number>> {
+  const { rows } = await client.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database()");
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      cpu.set(pid, processCpuMicros(pid));
+    } catch {
+      // the backend ended in the meantime
+    }
+  }
+  return cpu;
+}
+
+/** CPU used between two {@link databaseCpuMicros} readings, by the backends alive at the second. */
+export function cpuBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, micros] of after) total += micros - (before.get(pid) ?? 0);
+  return total;
+}
