@@ -25,6 +25,29 @@ export function prepareParams(params: readonly unknown[] | undefined): unknown[]
   return params === undefined ? [] : params.map(prepareParam);
 }
 
+/**
+ * A parameter as both drivers put it on the wire (what `pg`'s `prepareValue` does for the types
+ * the drivers pass): text, except bytes, which go in binary format.
+ */
+export function wireValue(value: unknown): unknown {
+  switch (typeof value) {
+    case "string":
+      return value;
+    case "number":
+    case "boolean":
+    case "bigint":
+      return String(value);
+    case "object":
+      if (value === null) return null;
+      if (Buffer.isBuffer(value)) return value;
+      if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+      // `prepareParams` has already turned objects and arrays into JSON text
+      return JSON.stringify(value);
+    default:
+      return null;
+  }
+}
+
 const COUNTED_COMMANDS = new Set(["INSERT", "UPDATE", "DELETE", "MERGE"]);
 
 /** Rows inserted, updated, deleted or merged by a statement; 0 for every other command. */

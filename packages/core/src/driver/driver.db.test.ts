@@ -164,13 +164,12 @@ describe("driver", () => {
     expect(rows).toEqual([{ x: 1 }, { x: 2 }]);
   });
 
-  it("commits deferred writes exactly, values that cannot be inlined as literals included, and fails the commit with a refused one", async () => {
+  it("commits deferred writes exactly, whatever their values, and fails the commit with a refused one", async () => {
     await driver().query("CREATE TABLE tx_deferred (id int PRIMARY KEY, t text, j jsonb, b bytea, f float8)");
     const values: [number, string, unknown, Uint8Array, number][] = [
       [1, "it's a \\ 'quote' $1", { n: [1, "x"] }, new Uint8Array([0, 1, 255]), -1.5e-300],
       [2, "a$convoy_v$b", null, new Uint8Array([]), 1700000000000.125],
     ];
-    // one transaction each: on PGlite the first is inlined, the second (the quote tag) is not
     for (const row of values) {
       await driver().transaction({ isolation: "serializable" }, (tx) => {
         tx.defer!("INSERT INTO tx_deferred (id, t, j, b, f) VALUES ($1, $2, $3::jsonb, $4, $5)", row);
@@ -189,6 +188,33 @@ describe("driver", () => {
     expect(refused).toMatchObject({ sqlState: "23505" });
     const after = await driver().query("SELECT count(*)::int AS n FROM tx_deferred");
     expect(after.rows).toEqual([{ n: 2 }]);
+  });
+
+  it("runs statements a transaction issues at once one after the other, each answering its own", async () => {
+    await driver().query("CREATE TABLE tx_at_once (id int PRIMARY KEY, t text)");
+    const rows = await driver().transaction({ isolation: "serializable" }, async (tx) => {
+      tx.defer!("INSERT INTO tx_at_once (id, t) VALUES ($1, $2), ($3, $4)", [1, "a", 2, "b"]);
+      return Promise.all([
+        ...[1, 2, 3].map((id) => tx.query<{ t: string }>("SELECT t FROM tx_at_once WHERE id = $1", [id])),
+        tx.query<{ n: number }>("SELECT count(*)::int AS n FROM tx_at_once"),
+        tx.query<{ t: string }>("SELECT t FROM tx_at_once WHERE t = $1", ["b"]),
+      ]);
+    });
+    expect(rows.map((result) => result.rows)).toEqual([[{ t: "a" }], [{ t: "b" }], [], [{ n: 2 }], [{ t: "b" }]]);
+  });
+
+  it("stays usable after a statement failed before a statement first seen in the same round trip", async () => {
+    const next = "SELECT $1::int + 41 AS n";
+    const error = await rejection(
+      driver().transaction({ isolation: "serializable" }, async (tx) => {
+        // fails when executed, so the statement sent after it in the same call is skipped
+        tx.defer!("SELECT 1 / $1::int", [0]);
+        await tx.query(next, [1]);
+      }),
+    );
+    expect((error as DatabaseError).sqlState).toBe("22012");
+    expect((await driver().query(next, [1])).rows).toEqual([{ n: 42 }]);
+    expect(await driver().transaction({}, async (tx) => (await tx.query(next, [2])).rows)).toEqual([{ n: 43 }]);
   });
 
   it("rolls back when the function throws, rethrowing its error unchanged", async () => {

@@ -7,7 +7,7 @@ import { FrameworkError } from "../../errors/framework-error.js";
 import { PgListener } from "./pg-listener.js";
 import { convoyPgTypes } from "./pg-types.js";
 import { Pipeline, type PipelineError, type PipelineResult, type PipelineStatement } from "./pipeline.js";
-import { StatementNames } from "./statement-names.js";
+import { StatementNames } from "../statement-names.js";
 
 /** Options of {@link createPgDriver}. */
 export interface PgDriverOptions {

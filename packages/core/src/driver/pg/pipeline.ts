@@ -1,3 +1,5 @@
+import { wireValue } from "../driver-utils.js";
+
 /** `pg`'s per-pool type parsers, by OID (the driver passes its own, `convoyPgTypes`). */
 export interface TypeParsers {
   getTypeParser(oid: number, format: "text" | "binary"): unknown;
@@ -39,26 +41,6 @@ interface FieldDescription {
 
 /** A statement of a failed pipeline: which one failed (0-based), for callers that must tell them apart. */
 export type PipelineError = Error & { pipelineIndex?: number };
-
-/** Parameters as `pg` sends them (its `prepareValue` for the types the driver passes). */
-function wireValue(value: unknown): unknown {
-  switch (typeof value) {
-    case "string":
-      return value;
-    case "number":
-    case "boolean":
-    case "bigint":
-      return String(value);
-    case "object":
-      if (value === null) return null;
-      if (Buffer.isBuffer(value)) return value;
-      if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-      // `prepareParams` has already turned objects and arrays into JSON text
-      return JSON.stringify(value);
-    default:
-      return null;
-  }
-}
 
 /**
  * Several statements in one round trip: each is parsed (unless already prepared on the

@@ -3,12 +3,12 @@ import { PGlite } from "@electric-sql/pglite";
 import type { ParserOptions, Results } from "@electric-sql/pglite";
 import { FrameworkError } from "../../errors/framework-error.js";
 import type { Driver, NotificationHandler, QueryResult, Queryable, Row, TransactionOptions } from "../driver.js";
-import { abortReason, affectedRowCount, beginStatement, parseByteaHex, prepareParams, quoteChannel, untilAborted } from "../driver-utils.js";
+import { abortReason, affectedRowCount, beginStatements, parseByteaHex, quoteChannel, untilAborted } from "../driver-utils.js";
 import { abortedCommitError, finishedTransactionError, normalizeDriverError } from "../errors.js";
 import { createDurableCommit, walPositionOf, WAL_POSITION_SQL, type DurableCommit, type WalPosition } from "./durable-commit.js";
 import { createInMemoryPglite } from "./fresh-cluster.js";
-import { inlineParams } from "./inline-params.js";
 import { Mutex } from "./mutex.js";
+import { ProtocolBatches, type BatchResult, type BatchStatement } from "./protocol-batch.js";
 
 /**
  * How commits reach the disk on an embedded data directory:
@@ -46,7 +46,7 @@ const PARSERS: ParserOptions = {
   701: (value: string) => Number.parseFloat(value),
 };
 
-function toResult<TRow extends Row>(result: Results | undefined): QueryResult<TRow> {
+function toResult<TRow extends Row>(result: Results | BatchResult | undefined): QueryResult<TRow> {
   if (result === undefined) return { rows: [], rowCount: 0 };
   return { rows: result.rows as TRow[], rowCount: affectedRowCount(result.command, result.rowCount) };
 }
@@ -106,15 +106,22 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
     }
   });
 
+  const batches = new ProtocolBatches(db);
+
   /** Run one statement on the connection (the caller holds the mutex). */
-  async function run(sql: string, params?: readonly unknown[]): Promise<Results | undefined> {
+  async function run(sql: string, params?: readonly unknown[]): Promise<Results | BatchResult | undefined> {
     if (params === undefined || params.length === 0) {
       const results = await runAll(sql);
       return results[results.length - 1];
     }
+    return (await runBatch([[{ sql, params }]]))[0];
+  }
+
+  /** Run statements with parameters in one call into PGlite, a `Sync` after each segment (the caller holds the mutex). */
+  async function runBatch(segments: readonly (readonly BatchStatement[])[]): Promise<BatchResult[]> {
     if (closed) throw normalizeDriverError(new Error("PGlite is closed"));
     try {
-      return await db.query(sql, prepareParams(params));
+      return await batches.run(segments);
     } catch (error) {
       throw normalizeDriverError(error);
     }
@@ -153,9 +160,11 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
   async function query<TRow extends Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<TRow>> {
     assertOutsideTransaction("driver.query");
     const { result, position } = await mutex.run(async () => {
-      const result = await run(sql, params);
       // A statement on its own commits when it writes; unchanged WAL makes the sync a no-op.
-      return { result, position: await walPosition() };
+      if (params === undefined || params.length === 0) return { result: await run(sql), position: await walPosition() };
+      // with parameters: the statement and the read of the WAL position in one call
+      const results = await runBatch([[{ sql, params }], ...(durable === undefined ? [] : [[{ sql: WAL_POSITION_SQL }]])]);
+      return { result: results[0], position: durable === undefined ? undefined : walPositionOf(results[1]?.rows[0]) };
     });
     await synced(position);
     return toResult<TRow>(result);
@@ -163,7 +172,7 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
 
   async function transaction<T>(txOptions: TransactionOptions, fn: (tx: Queryable) => Promise<T>): Promise<T> {
     assertOutsideTransaction("driver.transaction");
-    const begin = beginStatement(txOptions);
+    const begin: BatchStatement[] = beginStatements(txOptions).map(({ text, values }) => ({ sql: text, params: values }));
     const { value, position } = await mutex.run(async () => {
       // Aborted while queued (its call's deadline passed): start nothing.
       const aborted = abortReason(txOptions);
@@ -171,28 +180,29 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
       const state: TransactionScope = { active: true };
       /**
        * As on pg, `BEGIN` waits for the transaction's first statement and deferred writes for the
-       * next statement or for `COMMIT`: a transaction of blind writes only (an insert) is then one
-       * call into PGlite (`BEGIN`, the writes with their values inlined, `COMMIT`), where each
-       * statement on its own is a call, and a call with parameters six protocol exchanges.
+       * next statement or for `COMMIT`, and they go in one call into PGlite (a protocol batch): a
+       * transaction of blind writes only (an insert) is one call, a read-modify-write two.
        */
       let begun = false;
-      let unsent: { sql: string; params: readonly unknown[] | undefined }[] = [];
-      const sendPending = async (): Promise<void> => {
-        if (!begun) {
-          begun = true;
-          await run(begin);
-        }
-        const pending = unsent;
+      let unsent: BatchStatement[] = [];
+      /** What has not been sent yet (`BEGIN`, deferred writes), then `last`; all of it counts as sent from now. */
+      const takeUnsent = (last?: BatchStatement): BatchStatement[] => {
+        const statements = begun ? unsent : [...begin, ...unsent];
+        if (last !== undefined) statements.push(last);
+        begun = true;
         unsent = [];
-        for (const statement of pending) await run(statement.sql, statement.params);
+        return statements;
       };
       const tx: Queryable = {
         async query<TRow extends Row>(sql: string, params?: readonly unknown[]) {
           if (!state.active) throw finishedTransactionError();
           // Deferred writes come after any savepoint: rolling back to one drops them unsent.
           if (sql.startsWith("ROLLBACK TO SAVEPOINT ")) unsent = [];
-          await sendPending();
-          return toResult<TRow>(await run(sql, params));
+          if (params !== undefined && params.length > 0) return toResult<TRow>((await runBatch([takeUnsent({ sql, params })])).at(-1));
+          // Without parameters it may be several statements (the simple protocol), after what is pending.
+          const pending = takeUnsent();
+          if (pending.length > 0) await runBatch([pending]);
+          return toResult<TRow>(await run(sql));
         },
         defer(sql: string, params?: readonly unknown[]) {
           if (!state.active) throw finishedTransactionError();
@@ -215,29 +225,18 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
       state.active = false;
       // Nothing was sent or deferred: there is nothing to commit.
       if (!begun && unsent.length === 0) return { value, position: undefined };
-      let writes = unsent.map(({ sql, params }) => inlineParams(sql, params));
-      if (writes.includes(undefined)) {
-        // A value that cannot be inlined exactly: the writes go with their parameters first.
-        await sendPending().catch(async (error: unknown) => {
-          await run("ROLLBACK").catch(() => undefined);
-          throw error;
-        });
-        writes = [];
-      }
       // Where the WAL ends is read in the same call as COMMIT.
       const synchronous = durable !== undefined && txOptions.readOnly !== true;
-      const statements = [...(begun ? [] : [begin]), ...writes, "COMMIT", ...(synchronous ? [WAL_POSITION_SQL] : [])];
-      unsent = [];
-      let results: Results[];
+      const statements = takeUnsent({ sql: "COMMIT" });
+      let results: BatchResult[];
       try {
-        results = await runAll(statements.join("; "));
+        results = await runBatch([statements, ...(synchronous ? [[{ sql: WAL_POSITION_SQL }]] : [])]);
       } catch (error) {
         // A statement before COMMIT failed: the transaction is still open, aborted.
         await run("ROLLBACK").catch(() => undefined);
         throw error;
       }
-      const commit = results[results.length - (synchronous ? 2 : 1)];
-      if (commit?.command === "ROLLBACK") throw abortedCommitError();
+      if (results[statements.length - 1]?.command === "ROLLBACK") throw abortedCommitError();
       return { value, position: synchronous ? walPositionOf(results.at(-1)?.rows[0]) : undefined };
     });
     // Acknowledged only once durable (mode "fsync"); the next transaction may run meanwhile.
