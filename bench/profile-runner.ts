@@ -1,12 +1,13 @@
 /**
  * Profiling harness (not part of `npm run bench`): one runner operation in a loop on the bench
  * data, for `node --import tsx bench/profile-runner.ts <byAuthor|page|send|increment> [ops]`. With
- * `PROF=<file.cpuprofile>` the calls (not the seeding) are profiled into that file.
+ * `PROF=<file.cpuprofile>` the calls (not the seeding) are profiled into that file;
+ * `ENGINE=pglite` runs them on an in-memory PGlite (10,000 messages) instead of PostgreSQL.
  */
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import pg from "pg";
-import { createPgDriver } from "../packages/core/src/driver/index.js";
+import { createPgDriver, createPgliteDriver, type Driver } from "../packages/core/src/driver/index.js";
 import { createRegistrySync, mutationGeneric, queryGeneric } from "../packages/core/src/functions/index.js";
 import { createRuntime } from "../packages/core/src/runtime/index.js";
 import { defineSchema, defineTable } from "../packages/core/src/schema/index.js";
@@ -35,13 +36,15 @@ const registry = createRegistrySync({
     }),
   },
 });
-const db = await createBenchDatabase();
-const driver = await createPgDriver({ connectionString: db.url, max: 10 });
+const embedded = process.env.ENGINE === "pglite";
+const db = embedded ? undefined : await createBenchDatabase();
+const driver: Driver = db === undefined ? await createPgliteDriver() : await createPgDriver({ connectionString: db.url, max: 10 });
 try {
-  const runtime = await createRuntime({ driver, schema, ensureStorage: { databaseUrl: db.url }, registry });
-  const seed = new pg.Client({ connectionString: db.url });
-  await seed.connect();
-  await seedMessages(seed, 100_000, 1000);
+  const runtime = await createRuntime({ driver, schema, ensureStorage: db === undefined ? true : { databaseUrl: db.url }, registry });
+  const client = db === undefined ? undefined : new pg.Client({ connectionString: db.url });
+  await client?.connect();
+  const seed: { query(sql: string, params?: unknown[]): Promise<unknown> } = client ?? driver;
+  await seedMessages(seed, embedded ? 10_000 : 100_000, 1000);
   for (let i = 0; i < 100; i++) await seed.query(`INSERT INTO counters (_id, _creation_time, data) VALUES ($1, $2, $3::jsonb)`, [newId("counters"), newCreationTime(), JSON.stringify({ name: `c${i}`, value: 0 })]);
   const op = (i: number) =>
     kind === "byAuthor"
@@ -62,9 +65,9 @@ try {
   const cpu = process.cpuUsage(before);
   if (profiler !== undefined) writeFileSync(process.env.PROF!, JSON.stringify((await profiler.post("Profiler.stop")).profile));
   console.log(kind, result.opsPerSecond.toFixed(0), "ops/s", ((cpu.user + cpu.system) / Number(opsText)).toFixed(0), "µs/op");
-  if (kind === "increment") console.log((await seed.query(`SELECT n_tup_upd, n_tup_hot_upd, pg_size_pretty(pg_total_relation_size('counters')) AS total, pg_size_pretty(pg_relation_size('counters__by_name')) AS by_name FROM pg_stat_user_tables WHERE relname = 'counters'`)).rows);
-  await seed.end();
+  if (kind === "increment" && client !== undefined) console.log((await client.query(`SELECT n_tup_upd, n_tup_hot_upd, pg_size_pretty(pg_total_relation_size('counters')) AS total, pg_size_pretty(pg_relation_size('counters__by_name')) AS by_name FROM pg_stat_user_tables WHERE relname = 'counters'`)).rows);
+  await client?.end();
 } finally {
   await driver.close();
-  await db.drop();
+  await db?.drop();
 }

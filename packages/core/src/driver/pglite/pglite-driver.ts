@@ -227,16 +227,20 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
       if (!begun && unsent.length === 0) return { value, position: undefined };
       // Where the WAL ends is read in the same call as COMMIT.
       const synchronous = durable !== undefined && txOptions.readOnly !== true;
-      const statements = takeUnsent({ sql: "COMMIT" });
+      // Only deferred writes (an insert): the settings and the writes without BEGIN and COMMIT,
+      // the implicit transaction of one protocol segment, which commits at its Sync, all or
+      // nothing. Transactions never overlap here, so its isolation level is moot.
+      const implicit = !begun && txOptions.readOnly !== true;
+      const statements = implicit ? [...begin.slice(1), ...unsent] : takeUnsent({ sql: "COMMIT" });
       let results: BatchResult[];
       try {
         results = await runBatch([statements, ...(synchronous ? [[{ sql: WAL_POSITION_SQL }]] : [])]);
       } catch (error) {
         // A statement before COMMIT failed: the transaction is still open, aborted.
-        await run("ROLLBACK").catch(() => undefined);
+        if (!implicit) await run("ROLLBACK").catch(() => undefined);
         throw error;
       }
-      if (results[statements.length - 1]?.command === "ROLLBACK") throw abortedCommitError();
+      if (!implicit && results[statements.length - 1]?.command === "ROLLBACK") throw abortedCommitError();
       return { value, position: synchronous ? walPositionOf(results.at(-1)?.rows[0]) : undefined };
     });
     // Acknowledged only once durable (mode "fsync"); the next transaction may run meanwhile.
