@@ -11,13 +11,18 @@ describe("StatementNames", () => {
     expect(names.nameFor(`with x as (select 1) select * from x`)).toBeDefined();
   });
 
-  it("leaves transaction control, DDL and multi-statement strings unnamed", () => {
+  it("names BEGIN, COMMIT and ROLLBACK; leaves savepoints, DDL and multi-statement strings unnamed", () => {
     const names = new StatementNames();
+    expect(names.nameFor("BEGIN ISOLATION LEVEL SERIALIZABLE READ WRITE")).toMatch(/^convoy_/);
+    expect(names.nameFor("COMMIT")).toMatch(/^convoy_/);
+    expect(names.nameFor("ROLLBACK")).toMatch(/^convoy_/);
+    expect(names.size).toBe(3);
     expect(names.nameFor("BEGIN ISOLATION LEVEL SERIALIZABLE READ WRITE; SET LOCAL statement_timeout = 5")).toBeUndefined();
-    expect(names.nameFor("COMMIT")).toBeUndefined();
+    expect(names.nameFor("SAVEPOINT convoy_1")).toBeUndefined();
+    expect(names.nameFor("ROLLBACK TO SAVEPOINT convoy_1")).toBeUndefined();
     expect(names.nameFor(`CREATE INDEX "i" ON "t" ("a")`)).toBeUndefined();
     expect(names.nameFor("SELECT 1; SELECT 2")).toBeUndefined();
-    expect(names.size).toBe(0);
+    expect(names.size).toBe(3);
   });
 
   it("is bounded: the least recently used text is forgotten and named afresh, never reusing a name", () => {

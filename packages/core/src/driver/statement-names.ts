@@ -1,8 +1,13 @@
 /** How many distinct statement texts keep a name (least recently used are forgotten first). */
 export const MAX_NAMED_STATEMENTS = 500;
 
-/** One DML or `SELECT` statement (no `;`): what may be prepared. Transaction control and multi-statement strings are sent as they are. */
-const PREPARABLE = /^\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH)\b[^;]*$/i;
+/**
+ * One DML or `SELECT` statement, or `BEGIN`/`COMMIT`/`ROLLBACK` (no `;`): what may be prepared
+ * (over the protocol, unlike SQL's `PREPARE`, transaction control may be, and a prepared
+ * `ROLLBACK` still runs in an aborted transaction). DDL, savepoints and multi-statement
+ * strings are sent as they are.
+ */
+const PREPARABLE = /^\s*(?:SELECT|INSERT|UPDATE|DELETE|WITH|BEGIN|COMMIT|ROLLBACK(?!\s+TO\b))\b[^;]*$/i;
 
 /**
  * Names for prepared statements, by SQL text. `pg` parses a named statement once per
