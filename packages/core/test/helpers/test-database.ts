@@ -58,7 +58,8 @@ function quoteLiteral(value: string): string {
  */
 export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   if (testDriverKind() === "pglite") {
-    const driver = await createPgliteDriver();
+    // tests catch a driver call from inside its own transaction (Convoy's code must use `tx`)
+    const driver = await createPgliteDriver({ detectReentry: true });
     return { driver, kind: "pglite", close: () => driver.close() };
   }
 

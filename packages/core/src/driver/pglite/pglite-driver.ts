@@ -25,6 +25,14 @@ export interface PgliteDriverOptions {
   dataDir?: string;
   /** With `dataDir`: see {@link Durability} (default `"fsync"`). Ignored in memory. */
   durability?: Durability;
+  /**
+   * Throw when the driver is called from inside one of its own transactions (default false).
+   * PGlite is one connection, so such a call would wait for the transaction it is part of,
+   * until the transaction's deadline rolls it back (forever without one). Detecting it tracks
+   * async context (`AsyncLocalStorage`), whose promise hooks cost about 15% of the CPU of
+   * promise-heavy code on Node 20: meant for tests and debugging.
+   */
+  detectReentry?: boolean;
 }
 
 /** Whether `dataDir` names a directory on the local disk (not in memory, not another PGlite scheme). */
@@ -63,7 +71,7 @@ interface TransactionScope {
  * transaction ends.
  *
  * Inside a transaction, use the `tx` handle: calling `driver.query` or starting another
- * transaction from inside one would wait for itself, so it throws instead.
+ * transaction from inside one would wait for itself (`detectReentry` makes it throw instead).
  *
  * @example
  * const driver = await createPgliteDriver({ dataDir: ".convoy/db" });
@@ -89,7 +97,7 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
     }
   }
   const mutex = new Mutex();
-  const scope = new AsyncLocalStorage<TransactionScope>();
+  const scope = options.detectReentry === true ? new AsyncLocalStorage<TransactionScope>() : undefined;
   const handlers = new Map<string, Set<NotificationHandler>>();
   let closed = false;
   let closing: Promise<void> | undefined;
@@ -138,7 +146,7 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
   }
 
   function assertOutsideTransaction(what: string): void {
-    if (scope.getStore()?.active === true) {
+    if (scope?.getStore()?.active === true) {
       throw new FrameworkError(
         "INTERNAL",
         `${what} called inside a transaction on PGlite (one connection): it would wait for itself; use the tx handle`,
@@ -213,7 +221,7 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
       try {
         // An abort rolls back now, even if `fn` never settles: the connection goes to the next in line.
         value = await untilAborted(
-          scope.run(state, () => fn(tx)),
+          scope === undefined ? fn(tx) : scope.run(state, () => fn(tx)),
           txOptions,
         );
       } catch (error) {
