@@ -1,7 +1,7 @@
 import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from "node:crypto";
 import { FrameworkError } from "../errors/index.js";
-import { sortKey } from "../storage/sort-key.js";
-import { toHex } from "../storage/index-key.js";
+import { sortKeyHex } from "../storage/sort-key.js";
+
 import { DOCUMENT_STORAGE } from "../storage/table-storage.js";
 import type { FilterNode } from "./filter-builder.js";
 import type { Position, QueryPlan } from "./query-compiler.js";
@@ -27,7 +27,7 @@ function nodeJson(node: FilterNode): unknown {
     case "field":
       return ["f", node.path];
     case "literal":
-      return ["v", toHex(sortKey(node.value))];
+      return ["v", sortKeyHex(node.value)];
     case "compare":
     case "arith":
       return [node.op, nodeJson(node.left), nodeJson(node.right)];
@@ -45,11 +45,11 @@ function nodeJson(node: FilterNode): unknown {
  * order): a cursor only continues the query it came from.
  */
 export function queryDigest(plan: QueryPlan): string {
-  const bound = (b: { op: string; value: unknown } | null) => (b === null ? null : [b.op, toHex(sortKey(b.value as never))]);
+  const bound = (b: { op: string; value: unknown } | null) => (b === null ? null : [b.op, sortKeyHex(b.value as never)]);
   const json = JSON.stringify([
     plan.index.table.name,
     plan.index.index.name,
-    plan.range.eq.map((value) => toHex(sortKey(value))),
+    plan.range.eq.map((value) => sortKeyHex(value)),
     bound(plan.range.lower),
     bound(plan.range.upper),
     plan.order,

@@ -1,8 +1,8 @@
 import { FrameworkError } from "../errors/index.js";
 import type { CatalogTable } from "../storage/catalog.js";
 import type { StoredTable } from "../storage/table-storage.js";
-import { fieldValue, toHex } from "../storage/index-key.js";
-import { sortKey } from "../storage/sort-key.js";
+import { fieldValue } from "../storage/index-key.js";
+import { sortKeyHex } from "../storage/sort-key.js";
 import { fromStored, toStored, type StoredValue } from "../storage/stored-value.js";
 import { checkValue } from "../values/check-value.js";
 import { validateValue } from "../values/validate-value.js";
@@ -77,7 +77,7 @@ function setField(document: Document, key: string, value: unknown): void {
 
 /**
  * Index name → full key (hex) of a document in every index of its table: exactly
- * `toHex(indexKey(document, index.fields))` for each index, with the sort key of each field
+ * `indexKeyHex(document, index.fields)` for each index, with the sort key of each field
  * (and of `_creationTime` and `_id`) computed once for all indexes (a key is the concatenation
  * of its parts' sort keys).
  */
@@ -86,13 +86,13 @@ export function indexKeysOf(table: CatalogTable, document: Record<string, unknow
   const parts = new Map<string, string>();
   const part = (field: string, value: () => unknown): string => {
     let hex = parts.get(field);
-    if (hex === undefined) parts.set(field, (hex = toHex(sortKey(value() as Value | undefined))));
+    if (hex === undefined) parts.set(field, (hex = sortKeyHex(value() as Value | undefined)));
     return hex;
   };
   let creationTimeHex: string | undefined;
   let idHex: string | undefined;
-  const creationTime = () => (creationTimeHex ??= toHex(sortKey(document._creationTime as number)));
-  const id = () => (idHex ??= toHex(sortKey(document._id as string)));
+  const creationTime = () => (creationTimeHex ??= sortKeyHex(document._creationTime as number));
+  const id = () => (idHex ??= sortKeyHex(document._id as string));
   for (const [name, index] of table.indexes) {
     const fields = index.fields;
     if (fields.length === 1 && fields[0] === "_id") {

@@ -2,8 +2,8 @@ import { DatabaseError, FrameworkError } from "../errors/index.js";
 import type { Queryable } from "../driver/index.js";
 import type { AccessLog, IndexRangeRead, RangeBounds } from "../storage/access-log.js";
 import type { CatalogTable } from "../storage/catalog.js";
-import { fieldValue, indexKey, toHex, tupleKey } from "../storage/index-key.js";
-import { sortKey } from "../storage/sort-key.js";
+import { fieldValue, indexKeyHex, tupleKeyHex } from "../storage/index-key.js";
+import { sortKeyHex } from "../storage/sort-key.js";
 import { decodeCursor, encodeCursor, queryDigest, type CursorKeys, type CursorPosition } from "./cursor.js";
 import type { DocumentCache } from "./document-cache.js";
 import { decodeRow, type Document, type DocumentRow } from "./documents.js";
@@ -80,9 +80,9 @@ interface QueryState {
 
 /** Hex bounds of a query's whole range in its index (see access-log.ts). */
 function rangeBounds(plan: QueryPlan): { lower: string; upper: string | null } {
-  const prefix = toHex(tupleKey(plan.range.eq));
+  const prefix = tupleKeyHex(plan.range.eq);
   const { lower, upper } = plan.range;
-  const keyOf = (value: unknown) => toHex(sortKey(value as never));
+  const keyOf = (value: unknown) => sortKeyHex(value as never);
   return {
     lower: lower === null ? prefix : lower.op === "gte" ? prefix + keyOf(lower.value) : `${prefix}${keyOf(lower.value)}ff`,
     upper: upper === null ? (prefix === "" ? null : `${prefix}ff`) : upper.op === "lt" ? prefix + keyOf(upper.value) : `${prefix}${keyOf(upper.value)}ff`,
@@ -312,7 +312,7 @@ export class QueryImpl {
     while (lookAhead === null) {
       const rows = await this.fetchReadable(position, ITERATION_BATCH_SIZE);
       for (const row of rows) {
-        const key = toHex(indexKey(row, fields));
+        const key = indexKeyHex(row, fields);
         if (asc ? key > endKey : key < endKey) {
           lookAhead = row;
           break;
@@ -401,7 +401,7 @@ export class QueryImpl {
     return columns.map((column, i) => {
       if (column.kind === "creationTime") return document._creationTime;
       if (column.kind === "id") return document._id;
-      return toHex(sortKey(fieldValue(document, userFields[i]!)));
+      return sortKeyHex(fieldValue(document, userFields[i]!));
     });
   }
 
@@ -415,7 +415,7 @@ export class QueryImpl {
       else upper = minUpper(upper, key);
     }
     if (last !== null) {
-      const key = toHex(indexKey(last, this.state.plan.index.index.fields));
+      const key = indexKeyHex(last, this.state.plan.index.index.fields);
       if (asc) upper = minUpper(upper, `${key}00`);
       else lower = maxLower(lower, key);
     }
@@ -426,7 +426,7 @@ export class QueryImpl {
   private narrowToValues(bounds: RangeBounds, after: Position | null, lastValues: (Value | undefined)[] | null): RangeBounds {
     let { lower, upper } = this.narrow(bounds, after, null);
     if (lastValues !== null) {
-      const key = toHex(tupleKey(lastValues));
+      const key = tupleKeyHex(lastValues);
       if (this.state.plan.order === "asc") upper = minUpper(upper, `${key}00`);
       else lower = maxLower(lower, key);
     }
@@ -527,7 +527,7 @@ export function positionKeyHex(plan: QueryPlan, position: Position): string {
   return plan.index.columns
     .map((column, i) => {
       const value = position[i]!;
-      return column.kind === "key" || column.kind === "promoted" ? (value as string) : toHex(sortKey(value));
+      return column.kind === "key" || column.kind === "promoted" ? (value as string) : sortKeyHex(value);
     })
     .join("");
 }

@@ -1,5 +1,5 @@
 import type { Value } from "../values/value.js";
-import { sortKey } from "./sort-key.js";
+import { bytesToHex, sortKey, sortKeyHex } from "./sort-key.js";
 
 /** The value of a (possibly dotted) field path in a document; `undefined` when missing. */
 export function fieldValue(document: Record<string, unknown>, fieldPath: string): Value | undefined {
@@ -35,12 +35,28 @@ export function tupleKey(values: readonly (Value | undefined)[]): Uint8Array {
  * same order as the index in SQL. `fields` are the index's user fields (see Catalog).
  */
 export function indexKey(document: Record<string, unknown>, fields: readonly string[]): Uint8Array {
-  if (fields.length === 1 && fields[0] === "_id") return tupleKey([document._id as string]);
+  return tupleKey(indexKeyValues(document, fields));
+}
+
+/** {@link tupleKey} as hex, without the bytes (hex of a concatenation is the concatenation of the hexes). */
+export function tupleKeyHex(values: readonly (Value | undefined)[]): string {
+  let hex = "";
+  for (const value of values) hex += sortKeyHex(value);
+  return hex;
+}
+
+/** {@link indexKey} as hex, without the bytes. */
+export function indexKeyHex(document: Record<string, unknown>, fields: readonly string[]): string {
+  return tupleKeyHex(indexKeyValues(document, fields));
+}
+
+function indexKeyValues(document: Record<string, unknown>, fields: readonly string[]): (Value | undefined)[] {
+  if (fields.length === 1 && fields[0] === "_id") return [document._id as string];
   const values = fields.filter((field) => field !== "_id").map((field) => fieldValue(document, field));
-  return tupleKey([...values, document._creationTime as number, document._id as string]);
+  return [...values, document._creationTime as number, document._id as string];
 }
 
 /** Hex of bytes (keys in access logs and cursors). */
 export function toHex(bytes: Uint8Array): string {
-  return Buffer.from(bytes).toString("hex");
+  return bytesToHex(bytes);
 }

@@ -3,13 +3,28 @@ import { describe, expect, it } from "vitest";
 import { storableValue } from "../../test/helpers/arbitraries.js";
 import { compareValues } from "../values/compare.js";
 import type { Value } from "../values/value.js";
-import { scalarFromSortKey, sortKey } from "./sort-key.js";
+import { bytesToHex, scalarFromSortKey, sortKey, sortKeyHex } from "./sort-key.js";
 
 function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
 const anyValue = fc.oneof(storableValue, fc.string({ unit: "binary", maxLength: 4 }) as fc.Arbitrary<Value>);
+
+describe("sortKeyHex", () => {
+  it("is the hex of sortKey, for every value (its fast paths: numbers, short ASCII strings)", () => {
+    const strings = fc.oneof(fc.string({ unit: "binary" }), fc.string({ unit: "binary-ascii", maxLength: 200 }), fc.string({ unit: "grapheme-ascii" }));
+    const numbers = fc.oneof(fc.double(), fc.constantFrom(0, -0, NaN, Infinity, -Infinity, Number.MIN_VALUE, -Number.MIN_VALUE, Number.MAX_VALUE));
+    fc.assert(
+      fc.property(fc.option(fc.oneof(anyValue, strings as fc.Arbitrary<Value>, numbers as fc.Arbitrary<Value>), { nil: undefined }), (value) => {
+        expect(sortKeyHex(value)).toBe(bytesToHex(sortKey(value)));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(sortKeyHex("a\u0000b")).toBe(bytesToHex(sortKey("a\u0000b")));
+    expect(sortKeyHex("x".repeat(129))).toBe(bytesToHex(sortKey("x".repeat(129))));
+  });
+});
 
 describe("sortKey", () => {
   it("orders byte-wise exactly as compareValues orders values", () => {

@@ -29,6 +29,45 @@ export function sortKey(value: Value | undefined): Uint8Array {
   return out.finish();
 }
 
+/** Two lowercase hex digits of each byte value. */
+const HEX_BYTE = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+const STRING_RANK_HEX = HEX_BYTE[TYPE_RANK.string]!;
+const FLOAT_RANK_HEX = HEX_BYTE[TYPE_RANK.float64]!;
+/** Longer strings take the byte path (one encode instead of a long chain of concatenations). */
+const HEX_STRING_MAX = 128;
+
+const hex32 = (n: number): string => HEX_BYTE[n >>> 24]! + HEX_BYTE[(n >>> 16) & 255]! + HEX_BYTE[(n >>> 8) & 255]! + HEX_BYTE[n & 255]!;
+
+/**
+ * `sortKey(value)` as lowercase hex (the form of keys in access logs, write sets and cursors),
+ * written directly for the common keys (numbers, short ASCII strings without U+0000): no bytes
+ * are allocated for them.
+ */
+export function sortKeyHex(value: Value | undefined): string {
+  if (typeof value === "string" && value.length <= HEX_STRING_MAX) {
+    let hex = STRING_RANK_HEX;
+    for (let i = 0; i < value.length; i++) {
+      const unit = value.charCodeAt(i);
+      if (unit === 0 || unit > 0x7f) return bytesToHex(sortKey(value));
+      hex += HEX_BYTE[unit]!;
+    }
+    return `${hex}00`;
+  }
+  if (typeof value === "number") {
+    floatView.setFloat64(0, value);
+    const high = floatView.getUint32(0);
+    const low = floatView.getUint32(4);
+    // as in sortKey: negatives have every bit inverted, the rest the sign bit set
+    return high >>> 31 === 1 ? FLOAT_RANK_HEX + hex32(~high >>> 0) + hex32(~low >>> 0) : FLOAT_RANK_HEX + hex32((high | 0x80000000) >>> 0) + hex32(low);
+  }
+  return bytesToHex(sortKey(value));
+}
+
+/** Lowercase hex of bytes (without copying them). */
+export function bytesToHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+}
+
 function scalarKey(rank: number, bits: bigint): Uint8Array {
   const key = new Uint8Array(9);
   key[0] = rank;
