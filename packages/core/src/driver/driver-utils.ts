@@ -97,13 +97,6 @@ export function beginStatements(options: TransactionOptions): BeginStatement[] {
   return statements;
 }
 
-/** {@link beginStatements} as one simple-query string (one round trip). */
-export function beginStatement(options: TransactionOptions): string {
-  return beginStatements(options)
-    .map(({ text, values }) => text.replace(/\$(\d+)/g, (_match, n: string) => `'${String(values[Number(n) - 1])}'`))
-    .join("; ");
-}
-
 /** Why a transaction with these options must not start (its signal aborted, its deadline passed), else `undefined`. */
 export function abortReason(options: TransactionOptions): Error | undefined {
   if (options.signal?.aborted === true) return options.signal.reason as Error;

@@ -428,6 +428,8 @@ describe("embedded database on disk", () => {
         await first.close();
         const second = await createDriver({ dataDir });
         expect((await second.query("SELECT doc FROM kept")).rows).toEqual([{ doc: { kept: true } }]);
+        // a statement said to only read answers the same (it skips the WAL position a write waits for)
+        expect((await second.query("SELECT doc FROM kept WHERE doc = $1::jsonb", [{ kept: true }], { readOnly: true })).rows).toEqual([{ doc: { kept: true } }]);
         await second.close();
       } finally {
         await rm(dataDir, { recursive: true, force: true });

@@ -23,6 +23,7 @@ export type {
   QueryResult,
   Queryable,
   Row,
+  StatementOptions,
   TransactionOptions,
 } from "./driver.js";
 export { createDriver, type CreateDriverOptions } from "./create-driver.js";

@@ -1,6 +1,6 @@
 import { DocumentCache } from "../db/document-cache.js";
 import { ReadBudget } from "../db/read-budget.js";
-import type { Queryable, QueryResult, Row } from "../driver/driver.js";
+import type { Queryable, QueryResult, Row, StatementOptions } from "../driver/driver.js";
 import { finishedTransactionError } from "../driver/errors.js";
 import { DatabaseError } from "../errors/database-error.js";
 import type { AccessLog } from "../storage/access-log.js";
@@ -124,6 +124,8 @@ export class NeedsTransaction extends Error {
   }
 }
 
+const READ_ONLY: StatementOptions = { readOnly: true };
+
 /**
  * The database as a query's first attempt sees it: its first statement runs alone on the
  * driver, outside an explicit transaction (one statement reads one consistent snapshot, and
@@ -149,7 +151,7 @@ export class SingleStatement implements Queryable {
       return Promise.reject(new NeedsTransaction());
     }
     this.issued = true;
-    return this.driver.query<TRow>(sql, params).catch((error: unknown) => {
+    return this.driver.query<TRow>(sql, params, READ_ONLY).catch((error: unknown) => {
       this.failed = true;
       throw error;
     });

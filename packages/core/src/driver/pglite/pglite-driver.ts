@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { PGlite } from "@electric-sql/pglite";
 import type { ParserOptions, Results } from "@electric-sql/pglite";
 import { FrameworkError } from "../../errors/framework-error.js";
-import type { Driver, NotificationHandler, QueryResult, Queryable, Row, TransactionOptions } from "../driver.js";
+import type { Driver, NotificationHandler, QueryResult, Queryable, Row, StatementOptions, TransactionOptions } from "../driver.js";
 import { abortReason, affectedRowCount, beginStatements, parseByteaHex, quoteChannel, untilAborted } from "../driver-utils.js";
 import { abortedCommitError, finishedTransactionError, normalizeDriverError } from "../errors.js";
 import { createDurableCommit, walPositionOf, WAL_POSITION_SQL, type DurableCommit, type WalPosition } from "./durable-commit.js";
@@ -165,14 +165,16 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
     if (durable !== undefined && position !== undefined) await durable.sync(position);
   }
 
-  async function query<TRow extends Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<TRow>> {
+  async function query<TRow extends Row>(sql: string, params?: readonly unknown[], options?: StatementOptions): Promise<QueryResult<TRow>> {
     assertOutsideTransaction("driver.query");
+    // A statement on its own commits when it writes: its WAL is synced before it answers
+    // (unchanged WAL makes the sync a no-op), unless the caller says it only reads.
+    const synchronous = durable !== undefined && options?.readOnly !== true;
     const { result, position } = await mutex.run(async () => {
-      // A statement on its own commits when it writes; unchanged WAL makes the sync a no-op.
-      if (params === undefined || params.length === 0) return { result: await run(sql), position: await walPosition() };
+      if (params === undefined || params.length === 0) return { result: await run(sql), position: synchronous ? await walPosition() : undefined };
       // with parameters: the statement and the read of the WAL position in one call
-      const results = await runBatch([[{ sql, params }], ...(durable === undefined ? [] : [[{ sql: WAL_POSITION_SQL }]])]);
-      return { result: results[0], position: durable === undefined ? undefined : walPositionOf(results[1]?.rows[0]) };
+      const results = await runBatch([[{ sql, params }], ...(synchronous ? [[{ sql: WAL_POSITION_SQL }]] : [])]);
+      return { result: results[0], position: synchronous ? walPositionOf(results[1]?.rows[0]) : undefined };
     });
     await synced(position);
     return toResult<TRow>(result);

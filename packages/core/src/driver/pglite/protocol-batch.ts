@@ -76,7 +76,7 @@ export class ProtocolBatches {
         }
         messages.push(serialize.sync());
       }
-      const { messages: answers } = await this.db.execProtocol(concat(messages), { syncToFs: false, throwOnError: false });
+      const { messages: answers } = await this.db.execProtocol(Buffer.concat(messages), { syncToFs: false, throwOnError: false });
       return this.read(answers, parsing, count);
     });
   }
@@ -151,15 +151,3 @@ interface Parsed {
 }
 
 const identity = (text: string): string => text;
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let length = 0;
-  for (const part of parts) length += part.byteLength;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
-}
