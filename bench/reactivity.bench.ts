@@ -6,10 +6,10 @@
  * NOTIFY payload. In-process: no database.
  */
 import { overlapsAny, SubscriptionIndex, decodeWriteSet, encodeWriteSet, idKey, writeSetOf, type ReadRecord, type WriteRecord } from "../packages/core/src/reactivity/index.js";
-import { toHex, tupleKey } from "../packages/core/src/storage/index-key.js";
+import { tupleKeyHex } from "../packages/core/src/storage/index-key.js";
 import { measure, report } from "./lib/stats.js";
 
-const authorPrefix = (author: string) => toHex(tupleKey([author]));
+const authorPrefix = (author: string) => tupleKeyHex([author]);
 
 function readsOf(i: number): ReadRecord[] {
   if (i % 2 === 1) return [{ kind: "get", table: "messages", id: `id${i}` }];
@@ -18,7 +18,7 @@ function readsOf(i: number): ReadRecord[] {
 }
 
 function insertBy(author: string, id: string, creationTime: number): WriteRecord {
-  const tail = toHex(tupleKey([creationTime, id]));
+  const tail = tupleKeyHex([creationTime, id]);
   return { table: "messages", id, op: "insert", newKeys: { by_id: idKey(id), by_creation_time: tail, by_author: authorPrefix(author) + tail } };
 }
 

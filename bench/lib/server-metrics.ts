@@ -27,7 +27,7 @@ export const STATS_FLUSH_MS = 11_000;
 /** Read and write system calls a process has made so far (`syscr`, `syscw` of `/proc/<pid>/io`). */
 export function processSyscalls(pid: number): { reads: number; writes: number } {
   const io = readFileSync(`/proc/${pid}/io`, "utf8");
-  const field = (name: string) => Number(/^(\w+): (\d+)$/m.exec(io.slice(io.indexOf(`${name}:`)))![2]);
+  const field = (name: string) => Number(new RegExp(`^${name}: (\\d+)$`, "m").exec(io)![1]);
   return { reads: field("syscr"), writes: field("syscw") };
 }
 

@@ -1,7 +1,6 @@
 import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from "node:crypto";
 import { FrameworkError } from "../errors/index.js";
 import { sortKeyHex } from "../storage/sort-key.js";
-
 import { DOCUMENT_STORAGE } from "../storage/table-storage.js";
 import type { FilterNode } from "./filter-builder.js";
 import type { Position, QueryPlan } from "./query-compiler.js";

@@ -3,7 +3,8 @@ import { useDbHarness } from "../../test/db/harness.js";
 import { isFrameworkError } from "../errors/index.js";
 import { defineSchema, defineTable } from "../schema/index.js";
 import { newId } from "../storage/ids.js";
-import { indexKey, toHex, tupleKey } from "../storage/index-key.js";
+import { indexKey, tupleKey } from "../storage/index-key.js";
+import { bytesToHex as toHex } from "../storage/sort-key.js";
 import { v } from "../values/index.js";
 import type { FilterBuilderImpl, IndexRangeBuilderImpl } from "./index.js";
 

@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { toHex } from "../storage/index-key.js";
-import { sortKey } from "../storage/sort-key.js";
+import { bytesToHex as toHex, sortKey } from "../storage/sort-key.js";
 import { idKey, pointSpan, spansOverlap } from "./key-span.js";
 
 describe("key spans", () => {

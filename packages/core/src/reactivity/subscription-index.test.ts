@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { readRecord, writeRecord } from "../../test/reactivity/arbitraries.js";
-import { toHex, tupleKey } from "../storage/index-key.js";
+import { tupleKey } from "../storage/index-key.js";
+import { bytesToHex as toHex } from "../storage/sort-key.js";
 import { idKey } from "./key-span.js";
 import { overlaps, overlapsAny } from "./overlap.js";
 import type { ReadRecord, WriteRecord } from "./records.js";

@@ -1,5 +1,5 @@
 import type { Value } from "../values/value.js";
-import { bytesToHex, sortKey, sortKeyHex } from "./sort-key.js";
+import { sortKey, sortKeyHex } from "./sort-key.js";
 
 /** The value of a (possibly dotted) field path in a document; `undefined` when missing. */
 export function fieldValue(document: Record<string, unknown>, fieldPath: string): Value | undefined {
@@ -54,9 +54,4 @@ function indexKeyValues(document: Record<string, unknown>, fields: readonly stri
   if (fields.length === 1 && fields[0] === "_id") return [document._id as string];
   const values = fields.filter((field) => field !== "_id").map((field) => fieldValue(document, field));
   return [...values, document._creationTime as number, document._id as string];
-}
-
-/** Hex of bytes (keys in access logs and cursors). */
-export function toHex(bytes: Uint8Array): string {
-  return bytesToHex(bytes);
 }
