@@ -93,7 +93,7 @@ function postgresTransport(): Transport {
     adapter: (channel) => createPostgresPubSub({ driver: drivers.at(-1) ?? db.driver, channel, databaseUrl: db.databaseUrl, checkIntervalMs: 1000 }),
     async cut() {
       const { rows } = await db.driver.query<{ n: number }>(
-        "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'convoy-listen'",
+        "SELECT count(pg_terminate_backend(pid))::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'convoy-listen%'",
       );
       expect(rows[0]!.n).toBeGreaterThan(0);
     },

@@ -1,10 +1,12 @@
 import { randomBytes } from "node:crypto";
+import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RoundTripProxy } from "../../../test/helpers/round-trip-proxy.js";
 import { TcpProxy } from "../../../test/helpers/tcp-proxy.js";
 import { createTestDatabase, type TestDatabase } from "../../../test/helpers/test-database.js";
 import { createPgDriver, type Driver } from "../../driver/index.js";
 import { createPostgresPubSub, type PubSubAdapter } from "./index.js";
+import { listenApplicationName } from "./postgres-pubsub.js";
 
 let db: TestDatabase;
 /** The publishers' pool (the fallback path), straight to the database. */
@@ -33,9 +35,9 @@ function through(port: number): string {
 }
 
 /** An adapter on `channel`, subscribed, recording what it hears. */
-async function adapter(channel: string, databaseUrl = db.databaseUrl!): Promise<{ adapter: PubSubAdapter; heard: string[]; gaps: number }> {
-  // a long check interval: no `SELECT 1` on the connection while a test counts its statements
-  const result = { adapter: createPostgresPubSub({ driver: pool, channel, databaseUrl, checkIntervalMs: 60_000 }), heard: [] as string[], gaps: 0 };
+async function adapter(channel: string, databaseUrl = db.databaseUrl!, checkIntervalMs = 60_000): Promise<{ adapter: PubSubAdapter; heard: string[]; gaps: number }> {
+  // a long check interval by default: no presence check on the connection while a test counts its statements
+  const result = { adapter: createPostgresPubSub({ driver: pool, channel, databaseUrl, checkIntervalMs }), heard: [] as string[], gaps: 0 };
   result.adapter.onGap(() => result.gaps++);
   await result.adapter.subscribe((message) => result.heard.push(message));
   closing.push(() => result.adapter.close());
@@ -142,7 +144,7 @@ describe("the postgres pub/sub publishes in batches", () => {
     const listenConnection = () => (publisher.adapter as unknown as { client: Client | undefined }).client;
     const client = listenConnection()!;
     expect((await client.query("SHOW synchronous_commit")).rows[0]!.synchronous_commit).toBe("off");
-    await db.driver.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'convoy-listen'");
+    await db.driver.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'convoy-listen%'");
     await until(() => publisher.gaps > 0);
     const again = listenConnection()!;
     expect(again).not.toBe(client);
@@ -161,5 +163,86 @@ describe("the postgres pub/sub publishes in batches", () => {
     await expect(publisher.publish("too late")).rejects.toThrow(/closed/);
     await until(() => listener.heard.length >= messages.length);
     expect(listener.heard).toEqual(messages);
+  });
+});
+
+describe("the postgres pub/sub publishes only when another server listens", () => {
+  /** A publisher whose `LISTEN` connection goes through a round-trip counting proxy. */
+  async function countedPublisher(channel: string, checkIntervalMs = 60_000) {
+    const proxy = new RoundTripProxy({ host: "127.0.0.1", port: Number(new URL(db.databaseUrl!).port || 5432) });
+    closing.push(() => proxy.close());
+    const publisher = await adapter(channel, through(await proxy.listen()), checkIntervalMs);
+    /** Round trips one publication costs once it resolved (0: it was not sent). */
+    const publishCost = async (message: string) => {
+      proxy.reset();
+      await publisher.adapter.publish(message);
+      return proxy.roundTrips;
+    };
+    return { publisher, publishCost };
+  }
+
+  /** A raw connection listening on `channel`, recording what it hears. */
+  async function rawListener(channel: string, applicationName: string) {
+    const client = new pg.Client({ connectionString: db.databaseUrl!, application_name: applicationName });
+    await client.connect();
+    const heard: string[] = [];
+    client.on("notification", (message) => heard.push(message.payload ?? ""));
+    await client.query(`LISTEN "${channel}"`);
+    closing.push(() => client.end());
+    return { client, heard };
+  }
+
+  it("alone, a publication costs nothing; a server that starts later hears every publication made after its subscribe resolved", async () => {
+    const channel = newChannel();
+    const { publisher, publishCost } = await countedPublisher(channel);
+    // a listener that is not a Convoy server is not counted (the channel is Convoy's own)
+    const outsider = await rawListener(channel, "psql");
+    expect(await publishCost("unheard")).toBe(0);
+
+    const later = await adapter(channel);
+    expect(await publishCost("after the hello")).toBe(1);
+    await until(() => later.heard.length >= 1 && publisher.heard.length >= 1);
+    expect(later.heard).toEqual(["after the hello"]);
+    expect(publisher.heard).toEqual(["after the hello"]);
+    // the newcomer publishes too (it found a peer)
+    await later.adapter.publish("from the newcomer");
+    await until(() => publisher.heard.length >= 2);
+    expect(publisher.heard.at(-1)).toBe("from the newcomer");
+    expect(outsider.heard.filter((message) => !message.startsWith("!"))).toEqual(["after the hello", "from the newcomer"]);
+  });
+
+  it("goes quiet again at the first presence check after the other server left", async () => {
+    const channel = newChannel();
+    const { publishCost } = await countedPublisher(channel, 100);
+    const other = await adapter(channel);
+    expect(await publishCost("heard")).toBe(1);
+    await other.adapter.close();
+    let cost = 1;
+    while (cost !== 0) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      cost = await publishCost("maybe heard");
+    }
+    expect(cost).toBe(0);
+  });
+
+  it("a listener that never said hello (an older server, a missed hello) is published to from the next presence check", async () => {
+    const channel = newChannel();
+    const { publisher } = await countedPublisher(channel, 100);
+    const silent = await rawListener(channel, listenApplicationName(channel));
+    let round = 0;
+    while (!silent.heard.includes(`round ${String(round - 1)}`)) {
+      await publisher.adapter.publish(`round ${String(round++)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // from then on, every publication arrives
+    await publisher.adapter.publish("last");
+    await until(() => silent.heard.includes("last"));
+  });
+
+  it("servers on another channel of the same database are not peers: alone on its channel, a server stays quiet", async () => {
+    const channel = newChannel();
+    await adapter(newChannel());
+    const { publishCost } = await countedPublisher(channel);
+    expect(await publishCost("unheard")).toBe(0);
   });
 });

@@ -19,6 +19,11 @@ export interface PubSubAdapter {
   /** Send `message` to every subscriber, this server's included. */
   publish(message: string): Promise<void>;
   /**
+   * Whether a publication now could reach another server (absent: always). `false` lets the
+   * fan-out skip building the message; the Postgres adapter says so while its server is alone.
+   */
+  othersListening?(): boolean;
+  /**
    * Start hearing messages (once). Resolves when messages published from then on reach
    * `handler`; rejects when the bus cannot be reached.
    */

@@ -55,6 +55,7 @@ export class ServerFanout {
     const writeSet = writeSetOf(writes);
     const version = this.options.engine.publishWriteSet(writeSet);
     const { transport } = this.options;
+    if (transport.othersListening?.() === false) return version;
     const message = `${this.serverId} ${encodeWriteSet(writeSet, transport.maxMessageBytes - this.serverId.length - 1)}`;
     transport.publish(message).catch(this.options.onError ?? ((error: unknown) => console.error("convoy: publishing a commit to the other servers failed", error)));
     return version;
