@@ -62,39 +62,77 @@ export interface BeginStatement {
 }
 
 /**
- * The statements that open a transaction with these options (default: read committed, read
- * write): `BEGIN`, then at most one `SELECT set_config(…, true)` (what `SET LOCAL` does) for the
- * settings it needs, its values as parameters, so its text is one of a few constant strings a
- * driver can prepare once. A `SERIALIZABLE` transaction gets `enable_seqscan = off`: a
- * sequential scan takes a predicate lock on the whole table, so on a small table (where the
- * planner prefers one to an index lookup) every concurrent writer would conflict with it; index
- * scans lock only the index pages and rows they read (Postgres manual, "Serializable Isolation
- * Level"). Plans change, results do not. `statement_timeout` and `convoy.origin` (read by the
- * external-write triggers) follow when asked.
+ * The session-level settings a connection has on top of its defaults: `""` none, `"serializable
+ * <origin>"` those of a mutation (`enable_seqscan = off`, `convoy.origin`), {@link UNKNOWN_SESSION}
+ * after a failure. A driver keeps one per connection and passes it to {@link beginStatements}.
  */
-export function beginStatements(options: TransactionOptions): BeginStatement[] {
+export type SessionProfile = string;
+
+/** The profile of a connection whose settings are not known (set again before they matter). */
+export const UNKNOWN_SESSION: SessionProfile = "?";
+
+/** Puts the settings a statement that may write relies on back to the connection's defaults. */
+export const RESET_SESSION_SQL = "RESET ALL";
+
+/** How a transaction with these options starts on a connection, and the profile it leaves once committed. */
+export interface TransactionStart {
+  statements: BeginStatement[];
+  profile: SessionProfile;
+}
+
+/**
+ * The statements that open a transaction with these options (default: read committed, read
+ * write) on a connection whose session has `session.profile`: `BEGIN`, then what the transaction
+ * needs of the session, its values as parameters, so each text is one of a few constant strings
+ * a driver can prepare once.
+ *
+ * A `SERIALIZABLE` transaction gets `enable_seqscan = off`: a sequential scan takes a predicate
+ * lock on the whole table, so on a small table (where the planner prefers one to an index
+ * lookup) every concurrent writer would conflict with it; index scans lock only the index pages
+ * and rows they read (Postgres manual, "Serializable Isolation Level"). Plans change, results do
+ * not. A serializable transaction that writes sets it, and its `convoy.origin` (read by the
+ * external-write triggers), for the session (`set_config(…, false)`, undone if it rolls back):
+ * the next mutation on the connection then needs no statement for them. Any other transaction
+ * that may write starts with `RESET ALL` on such a connection, and a driver does the same before
+ * a statement that may write; read-only work runs under either (only plans differ).
+ * `statement_timeout` is set for the transaction when it differs from the session's default.
+ */
+export function beginStatements(options: TransactionOptions, session: { profile: SessionProfile; statementTimeoutMs?: number | undefined }): TransactionStart {
   const isolation = options.isolation ?? "read committed";
   if (isolation !== "read committed" && isolation !== "repeatable read" && isolation !== "serializable") {
     throw new FrameworkError("INTERNAL", `unknown isolation level: ${String(isolation)}`);
   }
-  const begin = `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()} ${options.readOnly === true ? "READ ONLY" : "READ WRITE"}`;
+  const serializable = isolation === "serializable";
+  const writes = options.readOnly !== true;
+  const statements: BeginStatement[] = [{ text: `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()} ${writes ? "READ WRITE" : "READ ONLY"}`, values: [] }];
   const settings: string[] = [];
   const values: unknown[] = [];
-  if (isolation === "serializable") settings.push("set_config('enable_seqscan', 'off', true)");
+  const parameter = (value: unknown) => `$${String(values.push(value))}`;
+  let profile = session.profile;
+  if (options.origin !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(options.origin)) {
+    throw new FrameworkError("INTERNAL", `origin must be 1-64 letters, digits, _ or -, got ${JSON.stringify(options.origin)}`);
+  }
+  if (writes) {
+    const wanted = serializable ? `serializable ${options.origin ?? ""}` : "";
+    if (wanted !== profile) {
+      if (serializable) settings.push("set_config('enable_seqscan', 'off', false)", `set_config('convoy.origin', ${parameter(options.origin ?? "")}, false)`);
+      else statements.push({ text: RESET_SESSION_SQL, values: [] });
+      profile = wanted;
+    }
+  } else if (serializable && !profile.startsWith("serializable ")) {
+    settings.push("set_config('enable_seqscan', 'off', true)");
+  }
   const timeout = options.statementTimeoutMs;
-  if (timeout !== undefined) {
-    if (!Number.isSafeInteger(timeout) || timeout < 0) throw new FrameworkError("INTERNAL", `statementTimeoutMs must be a non-negative integer, got ${String(timeout)}`);
-    values.push(String(timeout));
-    settings.push(`set_config('statement_timeout', $${String(values.length)}, true)`);
+  if (timeout !== undefined && (!Number.isSafeInteger(timeout) || timeout < 0)) {
+    throw new FrameworkError("INTERNAL", `statementTimeoutMs must be a non-negative integer, got ${String(timeout)}`);
   }
-  if (options.origin !== undefined) {
-    if (!/^[A-Za-z0-9_-]{1,64}$/.test(options.origin)) throw new FrameworkError("INTERNAL", `origin must be 1-64 letters, digits, _ or -, got ${JSON.stringify(options.origin)}`);
-    values.push(options.origin);
-    settings.push(`set_config('convoy.origin', $${String(values.length)}, true)`);
+  if (timeout !== undefined && timeout !== session.statementTimeoutMs) {
+    settings.push(`set_config('statement_timeout', ${parameter(String(timeout))}, true)`);
   }
-  const statements: BeginStatement[] = [{ text: begin, values: [] }];
+  // the origin of a transaction the session profile does not cover (not a serializable write)
+  if (options.origin !== undefined && !(writes && serializable)) settings.push(`set_config('convoy.origin', ${parameter(options.origin)}, true)`);
   if (settings.length > 0) statements.push({ text: `SELECT ${settings.join(", ")}`, values });
-  return statements;
+  return { statements, profile };
 }
 
 /** Why a transaction with these options must not start (its signal aborted, its deadline passed), else `undefined`. */

@@ -1,7 +1,7 @@
 import pg from "pg";
 import type { PoolClient, QueryResult as PgQueryResult } from "pg";
-import type { Driver, NotificationHandler, QueryResult, Queryable, Row, TransactionOptions } from "../driver.js";
-import { abortReason, affectedRowCount, beginStatements as beginTexts, prepareParams, quoteChannel, untilAborted } from "../driver-utils.js";
+import type { Driver, NotificationHandler, QueryResult, Queryable, Row, StatementOptions, TransactionOptions } from "../driver.js";
+import { abortReason, affectedRowCount, beginStatements as beginTexts, prepareParams, quoteChannel, RESET_SESSION_SQL, UNKNOWN_SESSION, untilAborted, type SessionProfile, type TransactionStart } from "../driver-utils.js";
 import { abortedCommitError, commitOutcomeUnknownError, finishedTransactionError, isConnectionError, isServerReport, normalizeDriverError } from "../errors.js";
 import { FrameworkError } from "../../errors/framework-error.js";
 import { PgListener } from "./pg-listener.js";
@@ -100,18 +100,35 @@ export function createPgDriver(options: PgDriverOptions): Driver {
     return name === undefined ? { text: sql, values: prepareParams(params) } : { name, text: sql, values: prepareParams(params) };
   };
   let closed = false;
+  /** Each connection's session settings beyond its defaults (see `beginStatements`); absent: none. */
+  const profiles = new WeakMap<PoolClient, SessionProfile>();
 
-  async function query<TRow extends Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<TRow>> {
+  async function query<TRow extends Row>(sql: string, params?: readonly unknown[], statementOptions?: StatementOptions): Promise<QueryResult<TRow>> {
     try {
-      return toResult<TRow>(await pool.query(statement(sql, params)));
+      // a read runs under any session settings (only its plan could differ)
+      if (statementOptions?.readOnly === true) return toResult<TRow>(await pool.query(statement(sql, params)));
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        // a statement that may write must not run as a mutation's origin
+        if ((profiles.get(client) ?? "") !== "") {
+          profiles.set(client, UNKNOWN_SESSION);
+          await client.query(RESET_SESSION_SQL);
+          profiles.delete(client);
+        }
+        return toResult<TRow>(await client.query(statement(sql, params)));
+      } catch (error) {
+        broken = !isServerReport(error);
+        throw error;
+      } finally {
+        client.release(broken);
+      }
     } catch (error) {
       throw normalizeDriverError(error);
     }
   }
 
   async function transaction<T>(txOptions: TransactionOptions, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const begin: PipelineStatement[] = beginTexts(txOptions).map(({ text, values }) => statement(text, values));
-    const beginCount = begin.length;
     const aborted = abortReason(txOptions);
     if (aborted !== undefined) throw aborted;
     let client: PoolClient;
@@ -127,6 +144,19 @@ export function createPgDriver(options: PgDriverOptions): Driver {
       broken = true;
     };
     client.on("error", onError);
+    const previous = profiles.get(client) ?? "";
+    let start: TransactionStart;
+    try {
+      start = beginTexts(txOptions, { profile: previous, statementTimeoutMs: options.statementTimeoutMs });
+    } catch (error) {
+      client.removeListener("error", onError);
+      client.release();
+      throw error;
+    }
+    const begin: PipelineStatement[] = start.statements.map(({ text, values }) => statement(text, values));
+    const beginCount = begin.length;
+    // known again once committed (a rollback undoes session settings made in the transaction)
+    profiles.set(client, UNKNOWN_SESSION);
     let finished = false;
     /**
      * `BEGIN` (and `SET LOCAL`) are not sent on their own: they go with the transaction's first
@@ -196,7 +226,10 @@ export function createPgDriver(options: PgDriverOptions): Driver {
       }
       finished = true;
       // Nothing was sent: there is nothing to commit.
-      if (!begun && unsent.length === beginCount) return value;
+      if (!begun && unsent.length === beginCount) {
+        profiles.set(client, previous);
+        return value;
+      }
       const commitIndex = unsent.length;
       let commit: PipelineResult | undefined;
       try {
@@ -219,6 +252,7 @@ export function createPgDriver(options: PgDriverOptions): Driver {
         throw txOptions.readOnly !== true && isConnectionError(normalized) ? commitOutcomeUnknownError(error) : normalized;
       }
       if (commit?.command === "ROLLBACK") throw abortedCommitError();
+      profiles.set(client, start.profile);
       return value;
     } catch (error) {
       // A failed BEGIN or COMMIT: the outcome on the server is a rollback (or unknown if broken).

@@ -3,7 +3,7 @@ import { PGlite } from "@electric-sql/pglite";
 import type { ParserOptions, Results } from "@electric-sql/pglite";
 import { FrameworkError } from "../../errors/framework-error.js";
 import type { Driver, NotificationHandler, QueryResult, Queryable, Row, StatementOptions, TransactionOptions } from "../driver.js";
-import { abortReason, affectedRowCount, beginStatements, parseByteaHex, quoteChannel, untilAborted } from "../driver-utils.js";
+import { abortReason, affectedRowCount, beginStatements, parseByteaHex, quoteChannel, RESET_SESSION_SQL, UNKNOWN_SESSION, untilAborted, type SessionProfile } from "../driver-utils.js";
 import { abortedCommitError, finishedTransactionError, normalizeDriverError } from "../errors.js";
 import { createDurableCommit, walPositionOf, WAL_POSITION_SQL, type DurableCommit, type WalPosition } from "./durable-commit.js";
 import { createInMemoryPglite } from "./fresh-cluster.js";
@@ -115,6 +115,16 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
   });
 
   const batches = new ProtocolBatches(db);
+  /** The one session's settings beyond its defaults (see `beginStatements`). */
+  let profile: SessionProfile = "";
+
+  /** Before a statement that may write: the session's defaults back (the caller holds the mutex). */
+  async function resetSession(): Promise<void> {
+    if (profile === "") return;
+    profile = UNKNOWN_SESSION;
+    await run(RESET_SESSION_SQL);
+    profile = "";
+  }
 
   /** Run one statement on the connection (the caller holds the mutex). */
   async function run(sql: string, params?: readonly unknown[]): Promise<Results | BatchResult | undefined> {
@@ -171,6 +181,7 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
     // (unchanged WAL makes the sync a no-op), unless the caller says it only reads.
     const synchronous = durable !== undefined && options?.readOnly !== true;
     const { result, position } = await mutex.run(async () => {
+      if (options?.readOnly !== true) await resetSession();
       if (params === undefined || params.length === 0) return { result: await run(sql), position: synchronous ? await walPosition() : undefined };
       // with parameters: the statement and the read of the WAL position in one call
       const results = await runBatch([[{ sql, params }], ...(synchronous ? [[{ sql: WAL_POSITION_SQL }]] : [])]);
@@ -182,11 +193,16 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
 
   async function transaction<T>(txOptions: TransactionOptions, fn: (tx: Queryable) => Promise<T>): Promise<T> {
     assertOutsideTransaction("driver.transaction");
-    const begin: BatchStatement[] = beginStatements(txOptions).map(({ text, values }) => ({ sql: text, params: values }));
     const { value, position } = await mutex.run(async () => {
       // Aborted while queued (its call's deadline passed): start nothing.
       const aborted = abortReason(txOptions);
       if (aborted !== undefined) throw aborted;
+      // PGlite cannot enforce `statement_timeout` (no timer signals in WebAssembly): it is not sent.
+      const start = beginStatements(txOptions, { profile, statementTimeoutMs: txOptions.statementTimeoutMs });
+      const begin: BatchStatement[] = start.statements.map(({ text, values }) => ({ sql: text, params: values }));
+      const previous = profile;
+      // known again once committed (a rollback undoes session settings made in the transaction)
+      profile = UNKNOWN_SESSION;
       const state: TransactionScope = { active: true };
       /**
        * As on pg, `BEGIN` waits for the transaction's first statement and deferred writes for the
@@ -234,7 +250,10 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
       }
       state.active = false;
       // Nothing was sent or deferred: there is nothing to commit.
-      if (!begun && unsent.length === 0) return { value, position: undefined };
+      if (!begun && unsent.length === 0) {
+        profile = previous;
+        return { value, position: undefined };
+      }
       // Where the WAL ends is read in the same call as COMMIT.
       const synchronous = durable !== undefined && txOptions.readOnly !== true;
       // Only deferred writes (an insert): the settings and the writes without BEGIN and COMMIT,
@@ -251,6 +270,7 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
         throw error;
       }
       if (!implicit && results[statements.length - 1]?.command === "ROLLBACK") throw abortedCommitError();
+      profile = start.profile;
       return { value, position: synchronous ? walPositionOf(results.at(-1)?.rows[0]) : undefined };
     });
     // Acknowledged only once durable (mode "fsync"); the next transaction may run meanwhile.
