@@ -99,41 +99,49 @@ export interface TransactionStart {
  */
 export function beginStatements(options: TransactionOptions, session: { profile: SessionProfile; statementTimeoutMs?: number | undefined }): TransactionStart {
   const isolation = options.isolation ?? "read committed";
-  if (isolation !== "read committed" && isolation !== "repeatable read" && isolation !== "serializable") {
-    throw new FrameworkError("INTERNAL", `unknown isolation level: ${String(isolation)}`);
+  const writes = options.readOnly !== true;
+  const begin = BEGIN_TEXTS.get(isolation);
+  if (begin === undefined) throw new FrameworkError("INTERNAL", `unknown isolation level: ${isolation}`);
+  const { origin, statementTimeoutMs: timeout } = options;
+  if (origin !== undefined && !ORIGIN.test(origin)) throw new FrameworkError("INTERNAL", `origin must be 1-64 letters, digits, _ or -, got ${JSON.stringify(origin)}`);
+  if (timeout !== undefined && (!Number.isSafeInteger(timeout) || timeout < 0)) {
+    throw new FrameworkError("INTERNAL", `statementTimeoutMs must be a non-negative integer, got ${String(timeout)}`);
   }
   const serializable = isolation === "serializable";
-  const writes = options.readOnly !== true;
-  const statements: BeginStatement[] = [{ text: `BEGIN ISOLATION LEVEL ${isolation.toUpperCase()} ${writes ? "READ WRITE" : "READ ONLY"}`, values: [] }];
+  const statements: BeginStatement[] = [{ text: writes ? begin.readWrite : begin.readOnly, values: [] }];
   const settings: string[] = [];
   const values: unknown[] = [];
   const parameter = (value: unknown) => `$${String(values.push(value))}`;
   let profile = session.profile;
-  if (options.origin !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(options.origin)) {
-    throw new FrameworkError("INTERNAL", `origin must be 1-64 letters, digits, _ or -, got ${JSON.stringify(options.origin)}`);
-  }
   if (writes) {
-    const wanted = serializable ? `serializable ${options.origin ?? ""}` : "";
+    const wanted = serializable ? `serializable ${origin ?? ""}` : "";
     if (wanted !== profile) {
-      if (serializable) settings.push("set_config('enable_seqscan', 'off', false)", `set_config('convoy.origin', ${parameter(options.origin ?? "")}, false)`);
-      else statements.push({ text: RESET_SESSION_SQL, values: [] });
+      if (serializable) {
+        settings.push("set_config('enable_seqscan', 'off', false)", `set_config('convoy.origin', ${parameter(origin ?? "")}, false)`);
+      } else {
+        statements.push({ text: RESET_SESSION_SQL, values: [] });
+      }
       profile = wanted;
     }
   } else if (serializable && !profile.startsWith("serializable ")) {
     settings.push("set_config('enable_seqscan', 'off', true)");
   }
-  const timeout = options.statementTimeoutMs;
-  if (timeout !== undefined && (!Number.isSafeInteger(timeout) || timeout < 0)) {
-    throw new FrameworkError("INTERNAL", `statementTimeoutMs must be a non-negative integer, got ${String(timeout)}`);
-  }
-  if (timeout !== undefined && timeout !== session.statementTimeoutMs) {
-    settings.push(`set_config('statement_timeout', ${parameter(String(timeout))}, true)`);
-  }
+  if (timeout !== undefined && timeout !== session.statementTimeoutMs) settings.push(`set_config('statement_timeout', ${parameter(String(timeout))}, true)`);
   // the origin of a transaction the session profile does not cover (not a serializable write)
-  if (options.origin !== undefined && !(writes && serializable)) settings.push(`set_config('convoy.origin', ${parameter(options.origin)}, true)`);
+  if (origin !== undefined && !(writes && serializable)) settings.push(`set_config('convoy.origin', ${parameter(origin)}, true)`);
   if (settings.length > 0) statements.push({ text: `SELECT ${settings.join(", ")}`, values });
   return { statements, profile };
 }
+
+const ORIGIN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** `BEGIN` of each isolation level, read-write and read-only. */
+const BEGIN_TEXTS = new Map(
+  (["read committed", "repeatable read", "serializable"] as const).map((level) => [
+    level as string,
+    { readWrite: `BEGIN ISOLATION LEVEL ${level.toUpperCase()} READ WRITE`, readOnly: `BEGIN ISOLATION LEVEL ${level.toUpperCase()} READ ONLY` },
+  ]),
+);
 
 /** Why a transaction with these options must not start (its signal aborted, its deadline passed), else `undefined`. */
 export function abortReason(options: TransactionOptions): Error | undefined {

@@ -87,10 +87,14 @@ export function createPgDriver(options: PgDriverOptions): Driver {
     options.onIdleError?.(error);
   });
   // A dying connection can emit `error` more than once (the FATAL message, then the socket's
-  // end); pg-pool's `query` listens only `once`. A permanent no-op listener keeps the second
-  // emission from crashing the process; the pool and our transactions still see the first.
+  // end); pg-pool's `query` listens only `once`. A permanent listener keeps the second emission
+  // from crashing the process, and marks the connection: a transaction holding it (the pool
+  // does not watch a checked-out client) then destroys it instead of returning it.
+  const failed = new WeakSet<object>();
   pool.on("connect", (client) => {
-    client.on("error", () => undefined);
+    client.on("error", () => {
+      failed.add(client);
+    });
   });
   const listener = new PgListener(clientConfig);
   const names = new StatementNames();
@@ -121,7 +125,7 @@ export function createPgDriver(options: PgDriverOptions): Driver {
         broken = !isServerReport(error);
         throw error;
       } finally {
-        client.release(broken);
+        client.release(broken || failed.has(client));
       }
     } catch (error) {
       throw normalizeDriverError(error);
@@ -137,19 +141,13 @@ export function createPgDriver(options: PgDriverOptions): Driver {
     } catch (error) {
       throw normalizeDriverError(error);
     }
-    // While checked out, the pool does not watch the client: a dropped connection would emit
-    // an unhandled `error` and crash the process. Record it instead and destroy the client.
+    // set when a statement failed with the connection (or the connection reported an error: `failed`)
     let broken = false;
-    const onError = (): void => {
-      broken = true;
-    };
-    client.on("error", onError);
     const previous = profiles.get(client) ?? "";
     let start: TransactionStart;
     try {
       start = beginTexts(txOptions, { profile: previous, statementTimeoutMs: options.statementTimeoutMs });
     } catch (error) {
-      client.removeListener("error", onError);
       client.release();
       throw error;
     }
@@ -215,7 +213,7 @@ export function createPgDriver(options: PgDriverOptions): Driver {
       } catch (error) {
         finished = true;
         unsent = [];
-        if (!broken && begun) {
+        if (!broken && !failed.has(client) && begun) {
           try {
             await run({ text: "ROLLBACK", values: [] });
           } catch {
@@ -238,7 +236,7 @@ export function createPgDriver(options: PgDriverOptions): Driver {
         const index = (error as PipelineError).pipelineIndex ?? commitIndex;
         // A statement sent with COMMIT failed: the server skipped COMMIT; end the aborted transaction.
         if (index < commitIndex && isServerReport(error)) {
-          if (!broken) {
+          if (!broken && !failed.has(client)) {
             try {
               await run({ text: "ROLLBACK", values: [] });
             } catch {
@@ -259,13 +257,7 @@ export function createPgDriver(options: PgDriverOptions): Driver {
       finished = true;
       throw error;
     } finally {
-      client.removeListener("error", onError);
-      if (broken) {
-        client.on("error", () => undefined);
-        client.release(true);
-      } else {
-        client.release();
-      }
+      client.release(broken || failed.has(client));
     }
   }
 
