@@ -4,18 +4,19 @@
  * statements, `READ COMMITTED` + `FOR UPDATE`), same data (100k messages by 1,000 authors, 100
  * counters), same run, interleaved rounds; on the PostgreSQL server (raw `pg`), then embedded
  * (PGlite in process vs raw PGlite). Prints ops/s, p50, p99, CPU µs per operation of this
- * process, and the ratios.
+ * process, and the ratios. Convoy is the built package, as users run it (`npm run bench` builds
+ * it first): from source under tsx, esbuild's `keepNames` wrappers cost it 10–15% more CPU.
  */
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import type { Driver } from "../packages/core/src/driver/index.js";
-import { createPgDriver, createPgliteDriver } from "../packages/core/src/driver/index.js";
-import { createRegistrySync, mutationGeneric, queryGeneric } from "../packages/core/src/functions/index.js";
-import { createRuntime, type Runtime } from "../packages/core/src/runtime/index.js";
-import { defineSchema, defineTable } from "../packages/core/src/schema/index.js";
-import { newCreationTime, newId } from "../packages/core/src/storage/ids.js";
-import { v } from "../packages/core/src/values/index.js";
-import { paginationOptsValidator } from "../packages/core/src/db/index.js";
+import type { Driver } from "../packages/core/dist/driver/index.js";
+import { createPgDriver, createPgliteDriver } from "../packages/core/dist/driver/index.js";
+import { createRegistrySync, mutationGeneric, queryGeneric } from "../packages/core/dist/functions/index.js";
+import { createRuntime, type Runtime } from "../packages/core/dist/runtime/index.js";
+import { defineSchema, defineTable } from "../packages/core/dist/schema/index.js";
+import { newCreationTime, newId } from "../packages/core/dist/storage/ids.js";
+import { v } from "../packages/core/dist/values/index.js";
+import { paginationOptsValidator } from "../packages/core/dist/db/index.js";
 import { createBenchDatabase, seedMessages } from "./lib/bench-database.js";
 import { HANDWRITTEN_DDL, byAuthor as rawByAuthor, handwrittenSeedSql, increment as rawIncrement, page as rawPage, pgRun, pgTransaction, send as rawSend, type InTransaction, type RunStatement } from "./lib/handwritten.js";
 import { measure, type RunResult } from "./lib/stats.js";
