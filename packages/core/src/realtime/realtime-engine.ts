@@ -118,13 +118,14 @@ export class RealtimeEngine {
    * and the groups it may have changed marked for a re-run. Returns the version.
    */
   publish(writes: readonly WriteRecord[]): number {
+    // No live query and no cycle in progress: nothing to mark or log, so no write set to build.
+    if (!this.running && this.groups.size === 0) return this.nextVersion();
     return this.publishWriteSet(writeSetOf(writes));
   }
 
   /** {@link publish} for a write set already built (e.g. received from another server). */
   publishWriteSet(writeSet: WriteSet): number {
-    const version = ++this.version;
-    this.stats.commits++;
+    const version = this.nextVersion();
     // Only a cycle in progress (its runs on a snapshot of an older version) asks the log for
     // later commits; any cycle started from now on has a newer version. Without one, the write
     // set is not kept (a server with no live queries keeps no write sets at all).
@@ -136,6 +137,11 @@ export class RealtimeEngine {
     }
     if (dirtied) this.schedule();
     return version;
+  }
+
+  private nextVersion(): number {
+    this.stats.commits++;
+    return ++this.version;
   }
 
   /** Re-run every live query (e.g. after the functions were reloaded). */

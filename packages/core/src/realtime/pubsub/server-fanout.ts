@@ -52,10 +52,10 @@ export class ServerFanout {
 
   /** A commit of this server (the runtime's `onCommit`): to the local engine, then to the others. Returns the engine's version. */
   publish(writes: readonly WriteRecord[]): number {
+    const { transport, engine } = this.options;
+    if (transport.othersListening?.() === false) return engine.publish(writes);
     const writeSet = writeSetOf(writes);
-    const version = this.options.engine.publishWriteSet(writeSet);
-    const { transport } = this.options;
-    if (transport.othersListening?.() === false) return version;
+    const version = engine.publishWriteSet(writeSet);
     const message = `${this.serverId} ${encodeWriteSet(writeSet, transport.maxMessageBytes - this.serverId.length - 1)}`;
     transport.publish(message).catch(this.options.onError ?? ((error: unknown) => console.error("convoy: publishing a commit to the other servers failed", error)));
     return version;
