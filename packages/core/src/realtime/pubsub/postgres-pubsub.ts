@@ -290,8 +290,10 @@ class PgListenPubSub implements PubSubAdapter {
           timer = setTimeout(() => reject(new Error("LISTEN connection check timed out")), this.checkIntervalMs);
         }),
       ]);
-    } catch {
-      this.lost(client);
+    } catch (error) {
+      // the server answered (the connection is fine) but refused the count: keep publishing
+      if (error instanceof pg.DatabaseError) this.alone = false;
+      else this.lost(client);
     } finally {
       clearTimeout(timer);
     }
