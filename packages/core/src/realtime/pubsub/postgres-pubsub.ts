@@ -75,7 +75,7 @@ interface Pending {
  * server that hears it publishes from then on and answers `!here`, and the newcomer's
  * `subscribe()` resolves once all have answered (or after {@link HELLO_TIMEOUT_MS}): every
  * commit a newcomer's query could miss is published. A server goes quiet again only when a
- * check finds no other listener and heard no hello since it started; while its `LISTEN`
+ * check finds no other listener and no hello arrived while the check ran; while its `LISTEN`
  * connection is down it publishes.
  */
 export function createPostgresPubSub(options: PostgresPubSubOptions): PubSubAdapter {
