@@ -136,9 +136,9 @@ export function beginStatements(options: TransactionOptions, session: { profile:
 const ORIGIN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** `BEGIN` of each isolation level, read-write and read-only. */
-const BEGIN_TEXTS = new Map(
+const BEGIN_TEXTS = new Map<string, { readWrite: string; readOnly: string }>(
   (["read committed", "repeatable read", "serializable"] as const).map((level) => [
-    level as string,
+    level,
     { readWrite: `BEGIN ISOLATION LEVEL ${level.toUpperCase()} READ WRITE`, readOnly: `BEGIN ISOLATION LEVEL ${level.toUpperCase()} READ ONLY` },
   ]),
 );

@@ -16,7 +16,10 @@ export interface PubSubAdapter {
   readonly name: string;
   /** The largest message in UTF-8 bytes (Postgres: 7999); larger write sets are coarsened to fit. */
   readonly maxMessageBytes: number;
-  /** Send `message` to every subscriber, this server's included. */
+  /**
+   * Send `message` to every subscriber, this server's included. An adapter may send nothing
+   * while no other server listens (see {@link othersListening}).
+   */
   publish(message: string): Promise<void>;
   /**
    * Whether a publication now could reach another server (absent: always). `false` lets the
