@@ -13,7 +13,7 @@ export interface PostgresPubSubOptions {
   channel: string;
   /** The database URL, for the dedicated `LISTEN` connection (required on a real server). */
   databaseUrl?: string | undefined;
-  /** How often the `LISTEN` connection is checked with a round trip (ms, default 5000). */
+  /** How often the `LISTEN` connection is checked (the presence count, a round trip; ms, default 5000). */
   checkIntervalMs?: number;
 }
 
