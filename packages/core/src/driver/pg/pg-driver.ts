@@ -143,18 +143,15 @@ export function createPgDriver(options: PgDriverOptions): Driver {
     }
     // set when a statement failed with the connection (or the connection reported an error: `failed`)
     let broken = false;
-    const previous = profiles.get(client) ?? "";
     let start: TransactionStart;
     try {
-      start = beginTexts(txOptions, { profile: previous, statementTimeoutMs: options.statementTimeoutMs });
+      start = beginTexts(txOptions, { profile: profiles.get(client) ?? "", statementTimeoutMs: options.statementTimeoutMs });
     } catch (error) {
       client.release();
       throw error;
     }
     const begin: PipelineStatement[] = start.statements.map(({ text, values }) => statement(text, values));
     const beginCount = begin.length;
-    // known again once committed (a rollback undoes session settings made in the transaction)
-    profiles.set(client, UNKNOWN_SESSION);
     let finished = false;
     /**
      * `BEGIN` (and `SET LOCAL`) are not sent on their own: they go with the transaction's first
@@ -177,6 +174,9 @@ export function createPgDriver(options: PgDriverOptions): Driver {
       const statements = last === undefined ? unsent : [...unsent, last];
       unsent = [];
       if (statements.length === 0) return undefined;
+      // once anything is sent, the session's settings are known again only at the commit
+      // (a rollback undoes those made in the transaction)
+      if (!begun) profiles.set(client, UNKNOWN_SESSION);
       begun = true;
       try {
         if (statements.length === 1) return toPipelineResult(await client.query(statements[0] as pg.QueryConfig<unknown[]>));
@@ -224,10 +224,7 @@ export function createPgDriver(options: PgDriverOptions): Driver {
       }
       finished = true;
       // Nothing was sent: there is nothing to commit.
-      if (!begun && unsent.length === beginCount) {
-        profiles.set(client, previous);
-        return value;
-      }
+      if (!begun && unsent.length === beginCount) return value;
       const commitIndex = unsent.length;
       let commit: PipelineResult | undefined;
       try {

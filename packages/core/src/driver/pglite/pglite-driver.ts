@@ -200,9 +200,6 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
       // PGlite cannot enforce `statement_timeout` (no timer signals in WebAssembly): it is not sent.
       const start = beginStatements(txOptions, { profile, statementTimeoutMs: txOptions.statementTimeoutMs });
       const begin: BatchStatement[] = start.statements.map(({ text, values }) => ({ sql: text, params: values }));
-      const previous = profile;
-      // known again once committed (a rollback undoes session settings made in the transaction)
-      profile = UNKNOWN_SESSION;
       const state: TransactionScope = { active: true };
       /**
        * As on pg, `BEGIN` waits for the transaction's first statement and deferred writes for the
@@ -213,6 +210,9 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
       let unsent: BatchStatement[] = [];
       /** What has not been sent yet (`BEGIN`, deferred writes), then `last`; all of it counts as sent from now. */
       const takeUnsent = (last?: BatchStatement): BatchStatement[] => {
+        // once anything is sent, the session's settings are known again only at the commit
+        // (a rollback undoes those made in the transaction)
+        profile = UNKNOWN_SESSION;
         const statements = begun ? unsent : [...begin, ...unsent];
         if (last !== undefined) statements.push(last);
         begun = true;
@@ -250,10 +250,7 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
       }
       state.active = false;
       // Nothing was sent or deferred: there is nothing to commit.
-      if (!begun && unsent.length === 0) {
-        profile = previous;
-        return { value, position: undefined };
-      }
+      if (!begun && unsent.length === 0) return { value, position: undefined };
       // Where the WAL ends is read in the same call as COMMIT.
       const synchronous = durable !== undefined && txOptions.readOnly !== true;
       // Only deferred writes (an insert): the settings and the writes without BEGIN and COMMIT,
@@ -261,6 +258,7 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
       // nothing. Transactions never overlap here, so its isolation level is moot.
       const implicit = !begun && txOptions.readOnly !== true;
       const statements = implicit ? [...begin.slice(1), ...unsent] : takeUnsent({ sql: "COMMIT" });
+      profile = UNKNOWN_SESSION;
       let results: BatchResult[];
       try {
         results = await runBatch([statements, ...(synchronous ? [[{ sql: WAL_POSITION_SQL }]] : [])]);

@@ -122,6 +122,8 @@ class PgListenPubSub implements PubSubAdapter {
   private sending: Promise<void> | undefined;
   /** Called when nothing is pending or being sent (`close()` waits for it). */
   private onIdle: (() => void) | undefined;
+  /** The `application_name` of this channel's `LISTEN` connections. */
+  private readonly applicationName: string;
   /** This adapter in the presence handshake. */
   private readonly instance = randomBytes(6).toString("hex");
   /** No other server listens (the last presence check, no hello since): publications are skipped. */
@@ -136,7 +138,9 @@ class PgListenPubSub implements PubSubAdapter {
     private readonly channel: string,
     private readonly databaseUrl: string,
     private readonly checkIntervalMs: number,
-  ) {}
+  ) {
+    this.applicationName = listenApplicationName(channel);
+  }
 
   /**
    * Queues `message` for the next batch; resolves once its batch was sent, rejects when it
@@ -254,7 +258,7 @@ class PgListenPubSub implements PubSubAdapter {
 
   /** A connection that listens on the channel (LISTEN done when it resolves). */
   private async connect(): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: listenApplicationName(this.channel) });
+    const client = new pg.Client({ connectionString: this.databaseUrl, application_name: this.applicationName });
     client.on("error", () => this.lost(client));
     client.on("end", () => this.lost(client));
     client.on("notification", (message) => {
@@ -302,7 +306,7 @@ class PgListenPubSub implements PubSubAdapter {
   /** Counts the other listeners; none, and no hello heard meanwhile: quiet. Resolves to the count. */
   private async presence(client: pg.Client): Promise<number> {
     const hellos = this.hellos;
-    const { rows } = await client.query<{ n: number }>({ name: "convoy_listen_peers", text: PEERS_SQL, values: [listenApplicationName(this.channel)] });
+    const { rows } = await client.query<{ n: number }>({ name: "convoy_listen_peers", text: PEERS_SQL, values: [this.applicationName] });
     const others = rows[0]?.n ?? 0;
     if (this.client === client) this.alone = others === 0 && hellos === this.hellos;
     return others;
