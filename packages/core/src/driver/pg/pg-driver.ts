@@ -8,6 +8,7 @@ import { PgListener } from "./pg-listener.js";
 import { convoyPgTypes } from "./pg-types.js";
 import { Pipeline, type PipelineError, type PipelineResult, type PipelineStatement } from "./pipeline.js";
 import { StatementNames } from "../statement-names.js";
+import { SharedReads, sharedReadKey } from "../shared-reads.js";
 
 /** Options of {@link createPgDriver}. */
 export interface PgDriverOptions {
@@ -106,11 +107,29 @@ export function createPgDriver(options: PgDriverOptions): Driver {
   let closed = false;
   /** Each connection's session settings beyond its defaults (see `beginStatements`); absent: none. */
   const profiles = new WeakMap<PoolClient, SessionProfile>();
+  const sharedReads = new SharedReads();
+
+  /** A read-only statement on a pooled connection, shared with identical reads queued behind it. */
+  function read<TRow extends Row>(sql: string, params: readonly unknown[] | undefined): Promise<QueryResult<TRow>> {
+    return sharedReads.run(sharedReadKey(sql, params), async (started) => {
+      const client = await pool.connect();
+      started();
+      let broken = false;
+      try {
+        return toResult<TRow>(await client.query(statement(sql, params)));
+      } catch (error) {
+        broken = !isServerReport(error);
+        throw error;
+      } finally {
+        client.release(broken || failed.has(client));
+      }
+    });
+  }
 
   async function query<TRow extends Row>(sql: string, params?: readonly unknown[], statementOptions?: StatementOptions): Promise<QueryResult<TRow>> {
     try {
       // a read runs under any session settings (only its plan could differ)
-      if (statementOptions?.readOnly === true) return toResult<TRow>(await pool.query(statement(sql, params)));
+      if (statementOptions?.readOnly === true) return await read<TRow>(sql, params);
       const client = await pool.connect();
       let broken = false;
       try {

@@ -8,6 +8,7 @@ import { abortedCommitError, finishedTransactionError, normalizeDriverError } fr
 import { createDurableCommit, walPositionOf, WAL_POSITION_SQL, type DurableCommit, type WalPosition } from "./durable-commit.js";
 import { createInMemoryPglite } from "./fresh-cluster.js";
 import { Mutex } from "./mutex.js";
+import { SharedReads, sharedReadKey } from "../shared-reads.js";
 import { ProtocolBatches, type BatchResult, type BatchStatement } from "./protocol-batch.js";
 
 /**
@@ -97,6 +98,7 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
     }
   }
   const mutex = new Mutex();
+  const sharedReads = new SharedReads();
   const scope = options.detectReentry === true ? new AsyncLocalStorage<TransactionScope>() : undefined;
   const handlers = new Map<string, Set<NotificationHandler>>();
   let closed = false;
@@ -179,9 +181,18 @@ export async function createPgliteDriver(options: PgliteDriverOptions = {}): Pro
     assertOutsideTransaction("driver.query");
     // A statement on its own commits when it writes: its WAL is synced before it answers
     // (unchanged WAL makes the sync a no-op), unless the caller says it only reads.
-    const synchronous = durable !== undefined && options?.readOnly !== true;
+    if (options?.readOnly === true) {
+      // identical reads queued behind each other share one statement
+      return sharedReads.run(sharedReadKey(sql, params), (started) =>
+        mutex.run(async () => {
+          started();
+          return toResult<TRow>(params === undefined || params.length === 0 ? await run(sql) : (await runBatch([[{ sql, params }]]))[0]);
+        }),
+      );
+    }
+    const synchronous = durable !== undefined;
     const { result, position } = await mutex.run(async () => {
-      if (options?.readOnly !== true) await resetSession();
+      await resetSession();
       if (params === undefined || params.length === 0) return { result: await run(sql), position: synchronous ? await walPosition() : undefined };
       // with parameters: the statement and the read of the WAL position in one call
       const results = await runBatch([[{ sql, params }], ...(synchronous ? [[{ sql: WAL_POSITION_SQL }]] : [])]);
