@@ -9,6 +9,7 @@ import { convoyPgTypes } from "./pg-types.js";
 import { Pipeline, type PipelineError, type PipelineResult, type PipelineStatement } from "./pipeline.js";
 import { StatementNames } from "../statement-names.js";
 import { SharedReads, sharedReadKey } from "../shared-reads.js";
+import { ReadBatches } from "./read-batches.js";
 
 /** Options of {@link createPgDriver}. */
 export interface PgDriverOptions {
@@ -109,21 +110,15 @@ export function createPgDriver(options: PgDriverOptions): Driver {
   const profiles = new WeakMap<PoolClient, SessionProfile>();
   const sharedReads = new SharedReads();
 
-  /** A read-only statement on a pooled connection, shared with identical reads queued behind it. */
+  const readBatches = new ReadBatches({
+    connect: () => pool.connect(),
+    release: (client, broken) => client.release(broken || failed.has(client)),
+    types: convoyPgTypes,
+  });
+
+  /** A read-only statement: shared with identical reads queued with it, sent with the other reads queued by then. */
   function read<TRow extends Row>(sql: string, params: readonly unknown[] | undefined): Promise<QueryResult<TRow>> {
-    return sharedReads.run(sharedReadKey(sql, params), async (started) => {
-      const client = await pool.connect();
-      started();
-      let broken = false;
-      try {
-        return toResult<TRow>(await client.query(statement(sql, params)));
-      } catch (error) {
-        broken = !isServerReport(error);
-        throw error;
-      } finally {
-        client.release(broken || failed.has(client));
-      }
-    });
+    return sharedReads.run(sharedReadKey(sql, params), async (started) => toResult<TRow>(await readBatches.run(statement(sql, params), started)));
   }
 
   async function query<TRow extends Row>(sql: string, params?: readonly unknown[], statementOptions?: StatementOptions): Promise<QueryResult<TRow>> {
