@@ -18,6 +18,8 @@ const OBJECT = -1;
  * jsonLimitViolation("[1,2,3]", 8, 2);   // "a JSON array has more than 2 elements"
  */
 export function jsonLimitViolation(text: string, maxDepth: number, maxArrayLength: number): string | null {
+  // Each level takes a character, and n elements 2n - 1: a text this short is within both.
+  if (text.length <= maxDepth && text.length < 2 * maxArrayLength - 1) return null;
   // One entry per open container: OBJECT, or the commas seen so far in an array.
   const open: number[] = [];
   let inString = false;
