@@ -448,8 +448,14 @@ describe("unavailable database", () => {
       const error = await rejection(refused.query("SELECT 1"));
       expect(isFrameworkError(error, "UNAVAILABLE")).toBe(true);
       expect((error as FrameworkError).message).toMatch(/^database unavailable: /);
-      const txError = await rejection(refused.transaction({}, () => Promise.resolve(undefined)));
+      // a transaction needs its connection only once it sends something: a statement, or its commit
+      const txError = await rejection(refused.transaction({}, (tx) => tx.query("SELECT 1")));
       expect(isFrameworkError(txError, "UNAVAILABLE")).toBe(true);
+      const commitError = await rejection(refused.transaction({}, (tx) => {
+          tx.defer!("SELECT 1");
+          return Promise.resolve();
+        }));
+      expect(isFrameworkError(commitError, "UNAVAILABLE")).toBe(true);
       const listenError = await rejection(refused.listen("chan", () => undefined));
       expect(isFrameworkError(listenError, "UNAVAILABLE")).toBe(true);
     } finally {

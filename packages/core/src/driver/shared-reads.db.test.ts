@@ -28,6 +28,7 @@ describe("identical reads that queue share one statement", () => {
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
     const writer = driver.transaction({}, async (tx) => {
+      await tx.query("SELECT 1"); // a pg transaction takes its connection at its first statement
       entered();
       await gate;
       await tx.query("INSERT INTO shared_reads VALUES (1)");

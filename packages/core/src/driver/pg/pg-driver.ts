@@ -10,6 +10,7 @@ import { Pipeline, type PipelineError, type PipelineResult, type PipelineStateme
 import { StatementNames } from "../statement-names.js";
 import { SharedReads, sharedReadKey } from "../shared-reads.js";
 import { ReadBatches } from "./read-batches.js";
+import { CommitBatches } from "./commit-batches.js";
 
 /** Options of {@link createPgDriver}. */
 export interface PgDriverOptions {
@@ -110,6 +111,15 @@ export function createPgDriver(options: PgDriverOptions): Driver {
   const profiles = new WeakMap<PoolClient, SessionProfile>();
   const sharedReads = new SharedReads();
 
+  const commitBatches = new CommitBatches({
+    connect: () => pool.connect(),
+    release: (client, broken) => client.release(broken || failed.has(client)),
+    types: convoyPgTypes,
+    statement,
+    profile: (client) => profiles.get(client) ?? "",
+    setProfile: (client, profile) => profiles.set(client, profile),
+    statementTimeoutMs: options.statementTimeoutMs,
+  });
   const readBatches = new ReadBatches({
     connect: () => pool.connect(),
     release: (client, broken) => client.release(broken || failed.has(client)),
@@ -149,52 +159,59 @@ export function createPgDriver(options: PgDriverOptions): Driver {
   async function transaction<T>(txOptions: TransactionOptions, fn: (tx: Queryable) => Promise<T>): Promise<T> {
     const aborted = abortReason(txOptions);
     if (aborted !== undefined) throw aborted;
-    let client: PoolClient;
-    try {
-      client = await pool.connect();
-    } catch (error) {
-      throw normalizeDriverError(error);
-    }
+    // invalid options fail before anything runs (the statements depend on the connection's session)
+    beginTexts(txOptions, { profile: "", statementTimeoutMs: options.statementTimeoutMs });
+    /**
+     * The connection, taken at the first statement sent: a transaction that sends nothing before
+     * its commit (deferred writes only) commits with others in one round trip ({@link CommitBatches}).
+     */
+    let client: PoolClient | undefined;
+    let connecting: Promise<PoolClient> | undefined;
+    let start: TransactionStart | undefined;
     // set when a statement failed with the connection (or the connection reported an error: `failed`)
     let broken = false;
-    let start: TransactionStart;
-    try {
-      start = beginTexts(txOptions, { profile: profiles.get(client) ?? "", statementTimeoutMs: options.statementTimeoutMs });
-    } catch (error) {
-      client.release();
-      throw error;
-    }
-    const begin: PipelineStatement[] = start.statements.map(({ text, values }) => statement(text, values));
-    const beginCount = begin.length;
     let finished = false;
     /**
-     * `BEGIN` (and `SET LOCAL`) are not sent on their own: they go with the transaction's first
+     * `BEGIN` (and its settings) are not sent on their own: they go with the transaction's first
      * statement, and deferred statements with the next one or with `COMMIT`, in one round trip
      * (a {@link Pipeline}). Until then the server has seen nothing of the transaction.
      */
-    let unsent: PipelineStatement[] = begin;
+    let unsent: PipelineStatement[] = [];
     let begun = false;
-    const send = (statements: PipelineStatement[]): Promise<PipelineResult[]> =>
+    const connection = (): Promise<PoolClient> =>
+      (connecting ??= pool.connect().then(
+        (acquired) => {
+          client = acquired;
+          start = beginTexts(txOptions, { profile: profiles.get(acquired) ?? "", statementTimeoutMs: options.statementTimeoutMs });
+          return acquired;
+        },
+        (error: unknown) => {
+          throw normalizeDriverError(error);
+        },
+      ));
+    const send = (on: PoolClient, statements: PipelineStatement[]): Promise<PipelineResult[]> =>
       new Promise<PipelineResult[]>((resolve, reject) => {
-        void client.query(
+        void on.query(
           new Pipeline(statements, convoyPgTypes, (error, results) => {
             if (error !== null) reject(error);
             else resolve(results!);
           }) as unknown as pg.QueryConfig,
         );
       });
-    /** Sends what is pending plus `last` (if any); resolves to the last statement's result. */
+    /** Sends what is pending plus `last` (if any), after `BEGIN` if nothing was sent; resolves to the last statement's result. */
     const run = async (last: PipelineStatement | undefined): Promise<PipelineResult | undefined> => {
-      const statements = last === undefined ? unsent : [...unsent, last];
+      const on = client ?? (await connection());
+      const statements = begun ? unsent : [...start!.statements.map(({ text, values }) => statement(text, values)), ...unsent];
+      if (last !== undefined) statements.push(last);
       unsent = [];
       if (statements.length === 0) return undefined;
       // once anything is sent, the session's settings are known again only at the commit
       // (a rollback undoes those made in the transaction)
-      if (!begun) profiles.set(client, UNKNOWN_SESSION);
+      if (!begun) profiles.set(on, UNKNOWN_SESSION);
       begun = true;
       try {
-        if (statements.length === 1) return toPipelineResult(await client.query(statements[0] as pg.QueryConfig<unknown[]>));
-        const results = await send(statements);
+        if (statements.length === 1) return toPipelineResult(await on.query(statements[0] as pg.QueryConfig<unknown[]>));
+        const results = await send(on, statements);
         return results[results.length - 1];
       } catch (error) {
         if (isConnectionError(error)) broken = true;
@@ -227,7 +244,7 @@ export function createPgDriver(options: PgDriverOptions): Driver {
       } catch (error) {
         finished = true;
         unsent = [];
-        if (!broken && !failed.has(client) && begun) {
+        if (!broken && client !== undefined && !failed.has(client) && begun) {
           try {
             await run({ text: "ROLLBACK", values: [] });
           } catch {
@@ -237,9 +254,19 @@ export function createPgDriver(options: PgDriverOptions): Driver {
         throw error;
       }
       finished = true;
-      // Nothing was sent: there is nothing to commit.
-      if (!begun && unsent.length === beginCount) return value;
-      const commitIndex = unsent.length;
+      // a statement `fn` did not wait for, still waiting for the connection, goes first
+      if (client === undefined && connecting !== undefined) await connecting.catch(() => undefined);
+      if (!begun) {
+        // Nothing was sent: there is nothing to commit, or only deferred writes, committed with others'.
+        if (unsent.length === 0) return value;
+        if (client === undefined) {
+          const writes = unsent;
+          unsent = [];
+          await commitBatches.commit(txOptions, writes);
+          return value;
+        }
+      }
+      const commitIndex = unsent.length + (begun ? 0 : (start?.statements.length ?? 0));
       let commit: PipelineResult | undefined;
       try {
         commit = await run({ text: "COMMIT", values: [] });
@@ -247,7 +274,7 @@ export function createPgDriver(options: PgDriverOptions): Driver {
         const index = (error as PipelineError).pipelineIndex ?? commitIndex;
         // A statement sent with COMMIT failed: the server skipped COMMIT; end the aborted transaction.
         if (index < commitIndex && isServerReport(error)) {
-          if (!broken && !failed.has(client)) {
+          if (!broken && !failed.has(client!)) {
             try {
               await run({ text: "ROLLBACK", values: [] });
             } catch {
@@ -261,14 +288,14 @@ export function createPgDriver(options: PgDriverOptions): Driver {
         throw txOptions.readOnly !== true && isConnectionError(normalized) ? commitOutcomeUnknownError(error) : normalized;
       }
       if (commit?.command === "ROLLBACK") throw abortedCommitError();
-      profiles.set(client, start.profile);
+      profiles.set(client!, start!.profile);
       return value;
     } catch (error) {
       // A failed BEGIN or COMMIT: the outcome on the server is a rollback (or unknown if broken).
       finished = true;
       throw error;
     } finally {
-      client.release(broken || failed.has(client));
+      if (client !== undefined) client.release(broken || failed.has(client));
     }
   }
 

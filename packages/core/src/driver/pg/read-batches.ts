@@ -1,6 +1,6 @@
 import type pg from "pg";
 import type { PoolClient } from "pg";
-import { isServerReport } from "../errors.js";
+import { isConnectionError, isServerReport } from "../errors.js";
 import { Pipeline, type PipelineError, type PipelineResult, type PipelineStatement, type TypeParsers } from "./pipeline.js";
 
 /** Most reads sent together on one connection (a slow one delays the answers of those after it). */
@@ -82,7 +82,7 @@ export class ReadBatches {
           return;
         }
         const failed = (error as PipelineError).pipelineIndex;
-        if (failed === undefined || !isServerReport(error)) {
+        if (failed === undefined || !isServerReport(error) || isConnectionError(error)) {
           this.connections.release(client, true);
           for (const read of batch) read.reject(error);
           return;

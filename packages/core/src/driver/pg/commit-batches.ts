@@ -1,0 +1,154 @@
+import type pg from "pg";
+import type { PoolClient } from "pg";
+import type { TransactionOptions } from "../driver.js";
+import { beginStatements, type SessionProfile, UNKNOWN_SESSION } from "../driver-utils.js";
+import { abortedCommitError, commitOutcomeUnknownError, isConnectionError, isServerReport, normalizeDriverError } from "../errors.js";
+import { Pipeline, type PipelineError, type PipelineResult, type PipelineStatement, type TypeParsers } from "./pipeline.js";
+
+/** Most transactions committed together on one connection. */
+const MAX_BATCH = 8;
+
+/** A transaction that sent nothing before its commit: its writes, waiting for a connection. */
+interface QueuedCommit {
+  options: TransactionOptions;
+  writes: PipelineStatement[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** How {@link CommitBatches} gets connections, prepares statements and tracks sessions. */
+export interface CommitConnections {
+  connect(): Promise<PoolClient>;
+  /** Returns a connection to the pool; `broken`: discard it. */
+  release(client: PoolClient, broken: boolean): void;
+  types: TypeParsers;
+  /** The statement as sent: named (prepared) when its text is preparable. */
+  statement(text: string, values: unknown[]): PipelineStatement;
+  /** A connection's session settings (see `beginStatements`). */
+  profile(client: PoolClient): SessionProfile;
+  setProfile(client: PoolClient, profile: SessionProfile): void;
+  statementTimeoutMs: number | undefined;
+}
+
+/**
+ * Transactions whose every statement waits for their commit (an insert-only mutation: `BEGIN`,
+ * its settings, its deferred writes and `COMMIT` all go in one round trip) committed several
+ * at a time. Each asks the pool for a connection; the first connection to come sends every
+ * such transaction queued by then, up to {@link MAX_BATCH}, one after the other in one
+ * pipeline: one write, one round trip, one `Sync`. A connection that finds the queue empty goes
+ * straight back. Each transaction is still its own `BEGIN` … `COMMIT` on the server, begun
+ * after the one before it committed.
+ *
+ * A server error fails its own transaction only (rolled back, as alone): those before it
+ * committed, those after it, which the server skipped, are queued again. A lost connection
+ * makes every transaction of the batch whose `COMMIT` was not answered `commitOutcome:
+ * "unknown"`, as for a transaction alone.
+ */
+export class CommitBatches {
+  private readonly queue: QueuedCommit[] = [];
+  private connecting = 0;
+
+  constructor(private readonly connections: CommitConnections) {}
+
+  /** Commits a transaction made of `writes` alone; rejects as `transaction()` would. */
+  commit(options: TransactionOptions, writes: PipelineStatement[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ options, writes, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.connecting < this.queue.length) {
+      this.connecting++;
+      this.connections.connect().then(
+        (client) => {
+          this.connecting--;
+          this.send(client);
+        },
+        (error: unknown) => {
+          this.connecting--;
+          this.queue.shift()?.reject(normalizeDriverError(error));
+        },
+      );
+    }
+  }
+
+  private send(client: PoolClient): void {
+    const { connections } = this;
+    const batch = this.queue.splice(0, MAX_BATCH);
+    if (batch.length === 0) {
+      connections.release(client, false);
+      return;
+    }
+    const statements: PipelineStatement[] = [];
+    /** Index of each transaction's `COMMIT` in `statements`. */
+    const commits: number[] = [];
+    let profile = connections.profile(client);
+    for (const transaction of batch) {
+      let start;
+      try {
+        start = beginStatements(transaction.options, { profile, statementTimeoutMs: connections.statementTimeoutMs });
+      } catch (error) {
+        // invalid options: this transaction fails before anything is sent, the others go on
+        transaction.reject(error);
+        commits.push(-1);
+        continue;
+      }
+      for (const { text, values } of start.statements) statements.push(connections.statement(text, values));
+      statements.push(...transaction.writes);
+      commits.push(statements.length);
+      statements.push({ text: "COMMIT", values: [] });
+      profile = start.profile;
+    }
+    if (statements.length === 0) {
+      connections.release(client, false);
+      return;
+    }
+    connections.setProfile(client, UNKNOWN_SESSION);
+    const pipeline = new Pipeline(statements, connections.types, (error, results) => {
+      const settle = (i: number, outcome: PipelineResult | undefined): void => {
+        const transaction = batch[i]!;
+        if (outcome?.command === "ROLLBACK") transaction.reject(abortedCommitError());
+        else transaction.resolve();
+      };
+      if (error === null) {
+        connections.setProfile(client, profile);
+        connections.release(client, false);
+        commits.forEach((at, i) => {
+          if (at !== -1) settle(i, results![at]);
+        });
+        return;
+      }
+      const failedAt = (error as PipelineError).pipelineIndex;
+      if (failedAt === undefined || !isServerReport(error) || isConnectionError(error)) {
+        connections.release(client, true);
+        commits.forEach((at, i) => {
+          if (at === -1) return;
+          // answered: committed before the connection was lost
+          if (pipeline.results[at]?.command === "COMMIT") settle(i, pipeline.results[at]);
+          else {
+            const normalized = normalizeDriverError(error);
+            batch[i]!.reject(isConnectionError(normalized) ? commitOutcomeUnknownError(error) : normalized);
+          }
+        });
+        return;
+      }
+      const failed = commits.findIndex((at) => at >= failedAt);
+      commits.forEach((at, i) => {
+        if (at !== -1 && i < failed) settle(i, pipeline.results[at]);
+      });
+      batch[failed]!.reject(normalizeDriverError(error));
+      // skipped by the server: queued again, first
+      this.queue.unshift(...batch.slice(failed + 1).filter((_, i) => commits[failed + 1 + i] !== -1));
+      // a statement before COMMIT failed: the transaction block is open and aborted
+      const rollback = failedAt < commits[failed]! ? client.query("ROLLBACK") : Promise.resolve();
+      rollback.then(
+        () => connections.release(client, false),
+        () => connections.release(client, true),
+      );
+      this.pump();
+    });
+    void client.query(pipeline as unknown as pg.QueryConfig);
+  }
+}
