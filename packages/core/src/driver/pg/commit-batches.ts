@@ -3,7 +3,9 @@ import type { PoolClient } from "pg";
 import type { TransactionOptions } from "../driver.js";
 import { beginStatements, type SessionProfile, UNKNOWN_SESSION } from "../driver-utils.js";
 import { abortedCommitError, commitOutcomeUnknownError, isConnectionError, isServerReport, normalizeDriverError } from "../errors.js";
-import { Pipeline, type PipelineError, type PipelineResult, type PipelineStatement, type TypeParsers } from "./pipeline.js";
+import { ConnectionQueue } from "./connection-queue.js";
+import type { BatchConnections } from "./read-batches.js";
+import { Pipeline, type PipelineError, type PipelineResult, type PipelineStatement } from "./pipeline.js";
 
 /** Most transactions committed together on one connection. */
 const MAX_BATCH = 8;
@@ -17,11 +19,7 @@ interface QueuedCommit {
 }
 
 /** How {@link CommitBatches} gets connections, prepares statements and tracks sessions. */
-export interface CommitConnections {
-  connect(): Promise<PoolClient>;
-  /** Returns a connection to the pool; `broken`: discard it. */
-  release(client: PoolClient, broken: boolean): void;
-  types: TypeParsers;
+export interface CommitConnections extends BatchConnections {
   /** The statement as sent: named (prepared) when its text is preparable. */
   statement(text: string, values: unknown[]): PipelineStatement;
   /** A connection's session settings (see `beginStatements`). */
@@ -33,11 +31,10 @@ export interface CommitConnections {
 /**
  * Transactions whose every statement waits for their commit (an insert-only mutation: `BEGIN`,
  * its settings, its deferred writes and `COMMIT` all go in one round trip) committed several
- * at a time. Each asks the pool for a connection; the first connection to come sends every
- * such transaction queued by then, up to {@link MAX_BATCH}, one after the other in one
- * pipeline: one write, one round trip, one `Sync`. A connection that finds the queue empty goes
- * straight back. Each transaction is still its own `BEGIN` … `COMMIT` on the server, begun
- * after the one before it committed.
+ * at a time: the first pooled connection to come sends every such transaction queued by then
+ * (up to {@link MAX_BATCH}, see {@link ConnectionQueue}) one after the other in one pipeline:
+ * one write, one round trip, one `Sync`. Each transaction is still its own `BEGIN` … `COMMIT`
+ * on the server, begun after the one before it committed.
  *
  * A server error fails its own transaction only (rolled back, as alone): those before it
  * committed, those after it, which the server skipped, are queued again. A lost connection
@@ -45,42 +42,23 @@ export interface CommitConnections {
  * "unknown"`, as for a transaction alone.
  */
 export class CommitBatches {
-  private readonly queue: QueuedCommit[] = [];
-  private connecting = 0;
+  private readonly queue: ConnectionQueue<QueuedCommit>;
 
-  constructor(private readonly connections: CommitConnections) {}
+  constructor(private readonly connections: CommitConnections) {
+    this.queue = new ConnectionQueue<QueuedCommit>({ ...connections, maxBatch: MAX_BATCH, send: (client, batch) => this.send(client, batch) });
+  }
 
   /** Commits a transaction made of `writes` alone; rejects as `transaction()` would. */
   commit(options: TransactionOptions, writes: PipelineStatement[]): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ options, writes, resolve, reject });
-      this.pump();
+      // a connection that could not be had is `UNAVAILABLE` (what else reaches here is normalised already)
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a normalised driver error, as `transaction()` throws
+      this.queue.add([{ options, writes, resolve, reject: (error) => reject(normalizeDriverError(error)) }]);
     });
   }
 
-  private pump(): void {
-    while (this.connecting < this.queue.length) {
-      this.connecting++;
-      this.connections.connect().then(
-        (client) => {
-          this.connecting--;
-          this.send(client);
-        },
-        (error: unknown) => {
-          this.connecting--;
-          this.queue.shift()?.reject(normalizeDriverError(error));
-        },
-      );
-    }
-  }
-
-  private send(client: PoolClient): void {
+  private send(client: PoolClient, batch: QueuedCommit[]): void {
     const { connections } = this;
-    const batch = this.queue.splice(0, MAX_BATCH);
-    if (batch.length === 0) {
-      connections.release(client, false);
-      return;
-    }
     const statements: PipelineStatement[] = [];
     /** Index of each transaction's `COMMIT` in `statements`. */
     const commits: number[] = [];
@@ -140,14 +118,16 @@ export class CommitBatches {
       });
       batch[failed]!.reject(normalizeDriverError(error));
       // skipped by the server: queued again, first
-      this.queue.unshift(...batch.slice(failed + 1).filter((_, i) => commits[failed + 1 + i] !== -1));
+      this.queue.add(
+        batch.slice(failed + 1).filter((_, i) => commits[failed + 1 + i] !== -1),
+        true,
+      );
       // a statement before COMMIT failed: the transaction block is open and aborted
       const rollback = failedAt < commits[failed]! ? client.query("ROLLBACK") : Promise.resolve();
       rollback.then(
         () => connections.release(client, false),
         () => connections.release(client, true),
       );
-      this.pump();
     });
     void client.query(pipeline as unknown as pg.QueryConfig);
   }

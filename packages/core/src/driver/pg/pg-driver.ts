@@ -111,19 +111,19 @@ export function createPgDriver(options: PgDriverOptions): Driver {
   const profiles = new WeakMap<PoolClient, SessionProfile>();
   const sharedReads = new SharedReads();
 
-  const commitBatches = new CommitBatches({
+  /** The pool as the batches use it: a connection that reported an error is discarded. */
+  const connections = {
     connect: () => pool.connect(),
-    release: (client, broken) => client.release(broken || failed.has(client)),
+    release: (client: PoolClient, broken: boolean) => client.release(broken || failed.has(client)),
     types: convoyPgTypes,
+  };
+  const readBatches = new ReadBatches(connections);
+  const commitBatches = new CommitBatches({
+    ...connections,
     statement,
     profile: (client) => profiles.get(client) ?? "",
     setProfile: (client, profile) => profiles.set(client, profile),
     statementTimeoutMs: options.statementTimeoutMs,
-  });
-  const readBatches = new ReadBatches({
-    connect: () => pool.connect(),
-    release: (client, broken) => client.release(broken || failed.has(client)),
-    types: convoyPgTypes,
   });
 
   /** A read-only statement: shared with identical reads queued with it, sent with the other reads queued by then. */
