@@ -37,9 +37,11 @@ export interface CommitConnections extends BatchConnections {
  * on the server, begun after the one before it committed.
  *
  * A server error fails its own transaction only (rolled back, as alone): those before it
- * committed, those after it, which the server skipped, are queued again. A lost connection
- * makes every transaction of the batch whose `COMMIT` was not answered `commitOutcome:
- * "unknown"`, as for a transaction alone.
+ * committed, those after it, which the server skipped, are queued again; so does the server's
+ * report that it is closing the connection (its transaction's outcome is unknown only if the
+ * report came at its `COMMIT`). A connection lost without a report makes every transaction of
+ * the batch whose `COMMIT` was not answered `commitOutcome: "unknown"`, as for a transaction
+ * alone.
  */
 export class CommitBatches {
   private readonly queue: ConnectionQueue<QueuedCommit>;
@@ -99,11 +101,11 @@ export class CommitBatches {
         return;
       }
       const failedAt = (error as PipelineError).pipelineIndex;
-      if (failedAt === undefined || !isServerReport(error) || isConnectionError(error)) {
+      if (failedAt === undefined || !isServerReport(error)) {
+        // no report from the server (the socket closed, no answer in time): any unanswered COMMIT may have run
         connections.release(client, true);
         commits.forEach((at, i) => {
           if (at === -1) return;
-          // answered: committed before the connection was lost
           if (pipeline.results[at]?.command === "COMMIT") settle(i, pipeline.results[at]);
           else {
             const normalized = normalizeDriverError(error);
@@ -112,16 +114,23 @@ export class CommitBatches {
         });
         return;
       }
+      // The server reported an error at `failedAt` (a statement's, or a FATAL as it closed the
+      // connection): what came before it ran, what came after it did not.
       const failed = commits.findIndex((at) => at >= failedAt);
       commits.forEach((at, i) => {
         if (at !== -1 && i < failed) settle(i, pipeline.results[at]);
       });
-      batch[failed]!.reject(normalizeDriverError(error));
+      const lost = isConnectionError(error);
+      batch[failed]!.reject(lost && failedAt === commits[failed] ? commitOutcomeUnknownError(error) : normalizeDriverError(error));
       // skipped by the server: queued again, first
       this.queue.add(
         batch.slice(failed + 1).filter((_, i) => commits[failed + 1 + i] !== -1),
         true,
       );
+      if (lost) {
+        connections.release(client, true);
+        return;
+      }
       // a statement before COMMIT failed: the transaction block is open and aborted
       const rollback = failedAt < commits[failed]! ? client.query("ROLLBACK") : Promise.resolve();
       rollback.then(

@@ -1,5 +1,6 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { holdConnection } from "../../../test/helpers/hold-connection.js";
 import { createTestDatabase, type TestDatabase } from "../../../test/helpers/test-database.js";
 import { DatabaseError } from "../../errors/database-error.js";
 import { FrameworkError } from "../../errors/framework-error.js";
@@ -25,23 +26,6 @@ afterAll(async () => {
   await db.close();
 });
 
-/** Holds the driver's only connection until `release()`; `pid` is its backend. */
-async function holdConnection(work: (tx: { query(sql: string): Promise<unknown> }) => Promise<unknown> = () => Promise.resolve()) {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let pid!: number;
-  let entered!: () => void;
-  const inside = new Promise<void>((resolve) => (entered = resolve));
-  const done = driver.transaction({}, async (tx) => {
-    pid = (await tx.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]!.pid;
-    entered();
-    await released;
-    await work(tx);
-  });
-  await inside;
-  return { pid, release: () => (release(), done) };
-}
-
 const READ = "SELECT now()::text AS started, 2 / $1::int AS n, (SELECT count(*)::int FROM batch_rows) AS seen";
 type ReadRow = { started: string; n: number; seen: number };
 const read = (divisor: number) => driver.query<ReadRow>(READ, [divisor], { readOnly: true });
@@ -49,7 +33,7 @@ const row = (result: PromiseSettledResult<QueryResult<ReadRow>>) => (result.stat
 
 describe("reads queued together go in one pipeline", () => {
   it("share one implicit transaction, see the commit made before they were sent, and an error fails only its own read", async () => {
-    const holder = await holdConnection((tx) => tx.query("INSERT INTO batch_rows VALUES (1)"));
+    const holder = await holdConnection(driver, (tx) => tx.query("INSERT INTO batch_rows VALUES (1)"));
     const reads = Promise.allSettled([read(4), read(1), read(0), read(2)]);
     await holder.release();
     const [first, second, failed, after] = await reads;
@@ -67,7 +51,7 @@ describe("reads queued together go in one pipeline", () => {
   });
 
   it("a lost connection fails every read of its batch with UNAVAILABLE, and the next read gets a new connection", async () => {
-    const holder = await holdConnection();
+    const holder = await holdConnection(driver);
     const reads = Promise.allSettled([driver.query("SELECT pg_sleep(0.5) AS slept", [], { readOnly: true }), read(1)]);
     await holder.release();
     await new Promise((resolve) => setTimeout(resolve, 150));
