@@ -105,4 +105,22 @@ describe("transactions that send nothing before their commit are committed toget
     await blind(insert(5));
     expect((await rows()).map((row) => row.k)).toContain(5);
   });
+
+  it("a transaction aborted while its first statement waits for the connection sends nothing and gives the connection back", async () => {
+    const holder = await holdConnection(driver);
+    const controller = new AbortController();
+    const outcome = driver
+      .transaction({ signal: controller.signal }, (tx) => tx.query("INSERT INTO batch_commits VALUES (9, 0)"))
+      .then(
+        () => "committed",
+        (error: unknown) => error,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    controller.abort(new Error("deadline passed"));
+    expect(await outcome).toEqual(new Error("deadline passed"));
+    await holder.release();
+    // the pool's only connection came back: a statement gets it
+    expect((await driver.query<{ n: number }>("SELECT 1 AS n")).rows).toEqual([{ n: 1 }]);
+    expect(await rows()).not.toContainEqual(expect.objectContaining({ k: 9 }));
+  });
 });

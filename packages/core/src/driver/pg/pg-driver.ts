@@ -225,6 +225,11 @@ export function createPgDriver(options: PgDriverOptions): Driver {
         // back to one would undo them; they are dropped instead of sent.
         if (begun && sql.startsWith("ROLLBACK TO SAVEPOINT ")) unsent = [];
         try {
+          if (client === undefined) {
+            await connection();
+            // ended (its deadline passed) while this statement waited for the connection: send nothing
+            if (finished) throw finishedTransactionError();
+          }
           return toResult<TRow>((await run(statement(sql, params)))!);
         } catch (error) {
           throw normalizeDriverError(error);
@@ -253,9 +258,9 @@ export function createPgDriver(options: PgDriverOptions): Driver {
         }
         throw error;
       }
-      finished = true;
       // a statement `fn` did not wait for, still waiting for the connection, goes first
       if (client === undefined && connecting !== undefined) await connecting.catch(() => undefined);
+      finished = true;
       if (!begun) {
         // Nothing was sent: there is nothing to commit, or only deferred writes, committed with others'.
         if (unsent.length === 0) return value;
@@ -296,6 +301,13 @@ export function createPgDriver(options: PgDriverOptions): Driver {
       throw error;
     } finally {
       if (client !== undefined) client.release(broken || failed.has(client));
+      // ended while its first statement waited for a connection: that connection goes back when it comes
+      else if (connecting !== undefined) {
+        connecting.then(
+          (late) => late.release(failed.has(late)),
+          () => undefined,
+        );
+      }
     }
   }
 
