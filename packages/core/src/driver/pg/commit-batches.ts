@@ -117,10 +117,15 @@ export class CommitBatches {
       // The server reported an error at `failedAt` (a statement's, or a FATAL as it closed the
       // connection): what came before it ran, what came after it did not.
       const failed = commits.findIndex((at) => at >= failedAt);
-      commits.forEach((at, i) => {
-        if (at !== -1 && i < failed) settle(i, pipeline.results[at]);
-      });
       const lost = isConnectionError(error);
+      commits.forEach((at, i) => {
+        if (at !== -1 && (i < failed || failed === -1)) settle(i, pipeline.results[at]);
+      });
+      if (failed === -1) {
+        // reported after every COMMIT was answered (a backend terminated right after the batch)
+        connections.release(client, lost);
+        return;
+      }
       batch[failed]!.reject(lost && failedAt === commits[failed] ? commitOutcomeUnknownError(error) : normalizeDriverError(error));
       // skipped by the server: queued again, first
       this.queue.add(
