@@ -66,24 +66,13 @@ export class CommitBatches {
     const commits: number[] = [];
     let profile = connections.profile(client);
     for (const transaction of batch) {
-      let start;
-      try {
-        start = beginStatements(transaction.options, { profile, statementTimeoutMs: connections.statementTimeoutMs });
-      } catch (error) {
-        // invalid options: this transaction fails before anything is sent, the others go on
-        transaction.reject(error);
-        commits.push(-1);
-        continue;
-      }
+      // (the options were checked when the transaction started)
+      const start = beginStatements(transaction.options, { profile, statementTimeoutMs: connections.statementTimeoutMs });
       for (const { text, values } of start.statements) statements.push(connections.statement(text, values));
       statements.push(...transaction.writes);
       commits.push(statements.length);
       statements.push({ text: "COMMIT", values: [] });
       profile = start.profile;
-    }
-    if (statements.length === 0) {
-      connections.release(client, false);
-      return;
     }
     connections.setProfile(client, UNKNOWN_SESSION);
     const pipeline = new Pipeline(statements, connections.types, (error, results) => {
@@ -95,9 +84,7 @@ export class CommitBatches {
       if (error === null) {
         connections.setProfile(client, profile);
         connections.release(client, false);
-        commits.forEach((at, i) => {
-          if (at !== -1) settle(i, results![at]);
-        });
+        commits.forEach((at, i) => settle(i, results![at]));
         return;
       }
       const failedAt = (error as PipelineError).pipelineIndex;
@@ -105,7 +92,6 @@ export class CommitBatches {
         // no report from the server (the socket closed, no answer in time): any unanswered COMMIT may have run
         connections.release(client, true);
         commits.forEach((at, i) => {
-          if (at === -1) return;
           if (pipeline.results[at]?.command === "COMMIT") settle(i, pipeline.results[at]);
           else {
             const normalized = normalizeDriverError(error);
@@ -119,7 +105,7 @@ export class CommitBatches {
       const failed = commits.findIndex((at) => at >= failedAt);
       const lost = isConnectionError(error);
       commits.forEach((at, i) => {
-        if (at !== -1 && (i < failed || failed === -1)) settle(i, pipeline.results[at]);
+        if (i < failed || failed === -1) settle(i, pipeline.results[at]);
       });
       if (failed === -1) {
         // reported after every COMMIT was answered (a backend terminated right after the batch)
@@ -128,10 +114,7 @@ export class CommitBatches {
       }
       batch[failed]!.reject(lost && failedAt === commits[failed] ? commitOutcomeUnknownError(error) : normalizeDriverError(error));
       // skipped by the server: queued again, first
-      this.queue.add(
-        batch.slice(failed + 1).filter((_, i) => commits[failed + 1 + i] !== -1),
-        true,
-      );
+      this.queue.add(batch.slice(failed + 1), true);
       if (lost) {
         connections.release(client, true);
         return;
