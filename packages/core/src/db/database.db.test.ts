@@ -643,6 +643,28 @@ describe("read sets and write sets", () => {
     });
   });
 
+  it("write keys are those of the values written, whatever the caller does to its objects afterwards", async () => {
+    await clear();
+    await h.run(async (db, log) => {
+      const meta = { lang: "en" };
+      const id = await db.insert("messages", { author: "ada", body: "x", likes: 1, meta });
+      meta.lang = "fr";
+      const inserted = (await db.get(id))!;
+      const next = { lang: "de" };
+      await db.patch(id, { meta: next });
+      next.lang = "it";
+      const patched = (await db.get(id))!;
+      expect(patched.meta).toEqual({ lang: "de" });
+      const langKey = (doc: Record<string, unknown>) => toHex(indexKey(doc, ["meta.lang"]));
+      // keys are read only now, after both objects changed
+      expect(log.writes.map((write) => [write.oldKeys?.by_lang, write.newKeys?.by_lang])).toEqual([
+        [undefined, langKey(inserted)],
+        [langKey(inserted), langKey(patched)],
+      ]);
+      expect(inserted.meta).toEqual({ lang: "en" });
+    });
+  });
+
   it("a failed write records nothing", async () => {
     await h.run(async (db, log) => {
       await expectCode(db.insert("messages", { author: 1 }), "SCHEMA_VALIDATION");

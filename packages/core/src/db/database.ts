@@ -9,7 +9,7 @@ import type { GenericDatabaseWriter } from "../server/database.js";
 import type { GenericId, Value } from "../values/value.js";
 import type { DocumentCache } from "./document-cache.js";
 import { rowSql } from "../storage/row-sql.js";
-import { columnValues, decodeRow, indexKeysOf, prepareFields, type Document, type DocumentRow } from "./documents.js";
+import { columnValues, decodeRow, lazyIndexKeys, prepareFields, storedDocument, type Document, type DocumentRow } from "./documents.js";
 import type { CursorKeys } from "./cursor.js";
 import { QueryImpl } from "./query.js";
 import type { ReadBudget } from "./read-budget.js";
@@ -121,7 +121,15 @@ export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
     const creationTime = newCreationTime();
     if (this.options.rules !== undefined) await this.options.rules.checkInsert(table.name, ruleDocument(fields, id, creationTime));
     await this.blindWrite(rowSql(table).insert, [id, creationTime, ...columnValues(table, stored)]);
-    this.options.log.write({ table: table.name, id, op: "insert", newKeys: indexKeysOf(table, { ...fields, _id: id, _creationTime: creationTime }) });
+    const newKeys = lazyIndexKeys(table, () => storedDocument(stored, id, creationTime));
+    this.options.log.write({
+      table: table.name,
+      id,
+      op: "insert",
+      get newKeys() {
+        return newKeys();
+      },
+    });
     return id as GenericId<TTableName>;
   }
 
@@ -159,9 +167,18 @@ export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
     cache?.invalidate(id);
     const version = cache?.version();
     const { rows } = await this.options.tx.query<DocumentRow>(rowSql(table).delete, [id]);
-    if (rows[0] === undefined) throw new FrameworkError("INTERNAL", `delete: document ${id} does not exist in table "${table.name}"`);
+    const row = rows[0];
+    if (row === undefined) throw new FrameworkError("INTERNAL", `delete: document ${id} does not exist in table "${table.name}"`);
     if (version !== undefined) cache!.remember(id, null, version);
-    this.options.log.write({ table: table.name, id, op: "delete", oldKeys: indexKeysOf(table, decodeRow(rows[0], table)) });
+    const oldKeys = lazyIndexKeys(table, () => decodeRow(row, table));
+    this.options.log.write({
+      table: table.name,
+      id,
+      op: "delete",
+      get oldKeys() {
+        return oldKeys();
+      },
+    });
   }
 
   private async update(table: CatalogTable, old: Document, fields: Record<string, Value | undefined>): Promise<void> {
@@ -169,12 +186,19 @@ export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
     if (this.options.rules !== undefined) await this.options.rules.checkUpdate(table.name, old, ruleDocument(fields, old._id, old._creationTime));
     this.options.cache?.invalidate(old._id);
     await this.blindWrite(rowSql(table).update, [old._id, ...columnValues(table, stored)]);
+    // `old` is this call's own decoded copy: nothing changes it after this point
+    const oldKeys = lazyIndexKeys(table, () => old);
+    const newKeys = lazyIndexKeys(table, () => storedDocument(stored, old._id, old._creationTime));
     this.options.log.write({
       table: table.name,
       id: old._id,
       op: "update",
-      oldKeys: indexKeysOf(table, old),
-      newKeys: indexKeysOf(table, { ...fields, _id: old._id, _creationTime: old._creationTime }),
+      get oldKeys() {
+        return oldKeys();
+      },
+      get newKeys() {
+        return newKeys();
+      },
     });
   }
 

@@ -106,6 +106,25 @@ export function indexKeysOf(table: CatalogTable, document: Record<string, unknow
   return keys;
 }
 
+/**
+ * Index keys computed when first read, then kept. A write record's keys are read only to
+ * build a write set (a live query, another server), so a server without either never computes
+ * them. `document` must not change afterwards: pass a private object (a decoded row, or
+ * {@link storedDocument} of the stored fields).
+ */
+export function lazyIndexKeys(table: CatalogTable, document: () => Record<string, unknown>): () => Record<string, string> {
+  let keys: Record<string, string> | undefined;
+  return () => (keys ??= indexKeysOf(table, document()));
+}
+
+/** A document from its stored fields (as prepared by {@link prepareFields}) and its system fields: a fresh object. */
+export function storedDocument(stored: StoredValue, id: string, creationTime: number): Document {
+  const document: Document = { _id: id, _creationTime: creationTime };
+  const fields = stored as Record<string, StoredValue>;
+  for (const key of Object.keys(fields)) setField(document, key, fromStored(fields[key]!));
+  return document;
+}
+
 function schemaError(table: CatalogTable, message: string, path: readonly PathSegment[]): FrameworkError {
   const relative = formatPath("", path);
   return new FrameworkError("SCHEMA_VALIDATION", `table "${table.name}": ${message}`, relative === "" ? {} : { path: relative });
