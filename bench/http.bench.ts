@@ -86,6 +86,10 @@ const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.le
 const range = (values: number[]) => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)}`;
 
 async function scenario(title: string, path: string, body: (i: number) => string, convoy: Side, raw: Side): Promise<void> {
+  // Each scenario starts from clean tables: the previous one's writes (a scenario's inserts) are
+  // vacuumed and checkpointed now, not by autovacuum and the checkpointer during these rounds.
+  for (const side of [convoy, raw]) await side.stats.query("VACUUM ANALYZE");
+  await raw.stats.query("CHECKPOINT");
   // warm-up: both servers' code optimised by the JIT before anything is measured
   await load(raw, path, body, WARMUP_SECONDS);
   await load(convoy, path, body, WARMUP_SECONDS);
