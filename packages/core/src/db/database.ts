@@ -11,7 +11,7 @@ import type { DocumentCache } from "./document-cache.js";
 import { rowSql } from "../storage/row-sql.js";
 import { columnValues, decodeRow, lazyIndexKeys, prepareFields, storedDocument, type Document, type DocumentRow } from "./documents.js";
 import type { CursorKeys } from "./cursor.js";
-import { QueryImpl } from "./query.js";
+import { QueryImpl, type QueryContext } from "./query.js";
 import type { ReadBudget } from "./read-budget.js";
 import { READ_ALLOWED, type DatabaseRules } from "./database-rules.js";
 import { resolveIndex } from "./index-range.js";
@@ -93,16 +93,17 @@ export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
     const { tx, log, cursorSecret, cache, writable, limits, budget, rules } = this.options;
     const table = this.table(tableName);
     const readRule = rules?.readRule(table.name);
-    const context = {
+    const context: QueryContext = {
       tx,
       log,
       cursorSecret,
-      ...(budget === undefined ? {} : { budget }),
-      ...(limits === undefined ? {} : { maxPageSize: limits.maxPageSize }),
-      ...(readRule === undefined ? {} : { readRule }),
+      budget,
+      maxPageSize: limits?.maxPageSize,
+      readRule,
+      // Rows a mutation queried are often written next: remember them (queries only use gets).
+      cache: writable ? cache : undefined,
     };
-    // Rows a mutation queried are often written next: remember them (queries only use gets).
-    return QueryImpl.create(cache === undefined || !writable ? context : { ...context, cache }, table);
+    return QueryImpl.create(context, table);
   }
 
   /** The id if `id` is an id of `tableName`, else `null`. */
@@ -139,7 +140,7 @@ export class DatabaseImpl implements GenericDatabaseWriter<GenericDataModel> {
     const { table, id, value } = this.writeTarget(args, "patch");
     const old = await this.load(table, id, "patch");
     const changes = this.userFields(table, value, old, "patch");
-    const next: Record<string, Value | undefined> = { ...withoutSystemFields(old) };
+    const next = withoutSystemFields(old);
     if (!isPlainObject(value)) throw new FrameworkError("SCHEMA_VALIDATION", `table "${table.name}": patch value must be an object`);
     for (const key of Object.keys(value)) {
       if (SYSTEM_FIELDS.has(key)) continue;

@@ -122,7 +122,14 @@ export class QueryImpl {
   }
 
   private with(changes: Partial<QueryPlan>, flags: Partial<Omit<QueryState, "plan">> = {}): QueryImpl {
-    return new QueryImpl(this.context, { ...this.state, ...flags, plan: { ...this.state.plan, ...changes } });
+    // literals, not spreads: a builder step is on every query's path, and spreading takes V8's slow path
+    const { state } = this;
+    const { plan } = state;
+    return new QueryImpl(this.context, {
+      plan: { index: changes.index ?? plan.index, range: changes.range ?? plan.range, order: changes.order ?? plan.order, filters: changes.filters ?? plan.filters },
+      indexChosen: flags.indexChosen ?? state.indexChosen,
+      orderChosen: flags.orderChosen ?? state.orderChosen,
+    });
   }
 
   private get table(): CatalogTable {

@@ -136,7 +136,8 @@ function writeResponse(req: IncomingMessage, res: ServerResponse, method: string
   if (res.headersSent || res.writableEnded || res.destroyed) return;
   // A string body goes out in one write together with the headers; a Buffer would take a writev of two.
   const body = response.body;
-  const headers: Record<string, string | number> = { ...response.headers };
+  const headers: Record<string, string | number> = {};
+  for (const name of Object.keys(response.headers)) headers[name] = response.headers[name]!;
   if (response.status !== 204 && response.status !== 304) headers["Content-Length"] = typeof body === "string" ? Buffer.byteLength(body) : body.byteLength;
   if (close) headers.Connection = "close";
   res.writeHead(response.status, headers);

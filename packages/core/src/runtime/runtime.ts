@@ -213,8 +213,6 @@ const MAX_TABLE_LOOKUPS = 64;
 /** After this many conflicts, a mutation's next attempts run alone in this process (see ConflictGate). */
 const EXCLUSIVE_AFTER_CONFLICTS = 2;
 
-const MUTATION_TRANSACTION: TransactionOptions = { isolation: "serializable" };
-const QUERY_TRANSACTION: TransactionOptions = { isolation: "repeatable read", readOnly: true };
 
 
 /** A query has no effects: once more on a fresh connection when its connection died. */
@@ -222,15 +220,15 @@ const QUERY_RETRIES = { retryDroppedConnection: true };
 const MUTATION_RETRIES = { retryDroppedConnection: false };
 
 /** `query "messages:list"`, made once per kind and name (every call names itself in its errors). */
-const callDescriptions = new Map<string, string>();
+const callDescriptions: Record<FunctionType, Map<string, string>> = { query: new Map(), mutation: new Map(), action: new Map() };
 function describeCall(kind: FunctionType, name: string): string {
-  const key = `${kind}:${name}`;
-  let text = callDescriptions.get(key);
+  const byName = callDescriptions[kind];
+  let text = byName.get(name);
   if (text === undefined) {
     text = `${kind} ${JSON.stringify(name)}`;
     // bounded: names come from the registry, but hot reloads may bring new ones
-    if (callDescriptions.size >= 10_000) callDescriptions.clear();
-    callDescriptions.set(key, text);
+    if (byName.size >= 10_000) byName.clear();
+    byName.set(name, text);
   }
   return text;
 }
@@ -284,7 +282,6 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
   };
   const signals = new SchedulerSignals(options.now);
   let engine: Engine = { registry: options.registry, catalog, cursorSecret, rules: rulesEngine(options.rules), signals };
-  const mutationTransaction: TransactionOptions = options.origin === undefined ? MUTATION_TRANSACTION : { ...MUTATION_TRANSACTION, origin: options.origin };
   const gate = new ConflictGate();
   const listeners = new Set<CallListener>();
   if (options.onCall !== undefined) listeners.add(options.onCall);
@@ -383,8 +380,12 @@ export async function createRuntime(options: RuntimeOptions): Promise<Runtime> {
         const transaction = (): Promise<{ value: TValue; log: AccessLog }> => {
           // The deadline rolls the transaction back (on PGlite, releasing the one connection to
           // the calls queued behind it); every statement is bounded by the time left.
+          // One literal, one object shape for every call: the driver reads these options many times.
+          const mutation = kind === "mutation";
           const txOptions: TransactionOptions = {
-            ...(kind === "mutation" ? mutationTransaction : QUERY_TRANSACTION),
+            isolation: mutation ? "serializable" : "repeatable read",
+            readOnly: !mutation,
+            origin: mutation ? options.origin : undefined,
             deadline: context,
             statementTimeoutMs: context.statementTimeoutMs(),
           };
