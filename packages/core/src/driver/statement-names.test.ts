@@ -36,4 +36,16 @@ describe("StatementNames", () => {
     const b2 = names.nameFor("SELECT 2");
     expect(new Set([a, b, c, b2]).size).toBe(4);
   });
+
+  it("when every text was used again, forgets the oldest after giving each a second chance, never the text it names", () => {
+    const names = new StatementNames(3);
+    const [a, b, c] = ["SELECT 1", "SELECT 2", "SELECT 3"].map((sql) => names.nameFor(sql));
+    for (const sql of ["SELECT 1", "SELECT 2", "SELECT 3"]) names.nameFor(sql);
+    const d = names.nameFor("SELECT 4");
+    expect(names.size).toBe(3);
+    expect(names.nameFor("SELECT 4")).toBe(d);
+    expect(names.nameFor("SELECT 2")).toBe(b);
+    expect(names.nameFor("SELECT 3")).toBe(c);
+    expect(names.nameFor("SELECT 1")).not.toBe(a);
+  });
 });

@@ -174,6 +174,7 @@ export function plainErrorResponse(error: unknown): CoreResponse {
 }
 
 function decodeName(rawName: string): string {
+  if (!rawName.includes("%")) return rawName;
   try {
     return decodeURIComponent(rawName);
   } catch {

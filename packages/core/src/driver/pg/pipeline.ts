@@ -119,10 +119,11 @@ export class Pipeline {
     const result = this.results[this.index];
     if (result !== undefined) {
       // "INSERT 0 1", "UPDATE 3", "SELECT 10", "BEGIN", "COMMIT", "ROLLBACK" …
-      const parts = message.text.split(" ");
-      result.command = parts[0];
-      const count = Number(parts[parts.length - 1]);
-      result.rowCount = parts.length > 1 && Number.isInteger(count) ? count : null;
+      const { text } = message;
+      const first = text.indexOf(" ");
+      result.command = first === -1 ? text : text.slice(0, first);
+      const count = Number(text.slice(text.lastIndexOf(" ") + 1));
+      result.rowCount = first !== -1 && Number.isInteger(count) ? count : null;
     }
     this.next();
   }
