@@ -210,11 +210,12 @@ function expireContext(context: CallContext): void {
   context.expire();
 }
 
-const CALL_CONTEXT = Symbol("convoy.callContext");
+/** Each `ctx`'s call (a side table: defining a hidden property on every call's `ctx` is slower). */
+const callContexts = new WeakMap<object, CallContext>();
 
-/** Attach a call's context to a `ctx` object (not enumerable). @internal */
+/** Attach a call's context to a `ctx` object (invisible on the object). @internal */
 export function attachCallContext<TCtx extends object>(ctx: TCtx, context: CallContext): TCtx {
-  Object.defineProperty(ctx, CALL_CONTEXT, { value: context, enumerable: false });
+  callContexts.set(ctx, context);
   return ctx;
 }
 
@@ -226,7 +227,7 @@ export function attachCallContext<TCtx extends object>(ctx: TCtx, context: CallC
  * callContextOf(ctx).afterCommit(() => publish(callContextOf(ctx).recorder.writes));
  */
 export function callContextOf(ctx: object): CallContext {
-  const context = (ctx as { [CALL_CONTEXT]?: CallContext })[CALL_CONTEXT];
-  if (!(context instanceof CallContext)) throw new FrameworkError("INTERNAL", "callContextOf: not the ctx of a Convoy call");
+  const context = callContexts.get(ctx);
+  if (context === undefined) throw new FrameworkError("INTERNAL", "callContextOf: not the ctx of a Convoy call");
   return context;
 }
