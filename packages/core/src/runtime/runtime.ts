@@ -213,8 +213,6 @@ const MAX_TABLE_LOOKUPS = 64;
 /** After this many conflicts, a mutation's next attempts run alone in this process (see ConflictGate). */
 const EXCLUSIVE_AFTER_CONFLICTS = 2;
 
-
-
 /** A query has no effects: once more on a fresh connection when its connection died. */
 const QUERY_RETRIES = { retryDroppedConnection: true };
 const MUTATION_RETRIES = { retryDroppedConnection: false };
