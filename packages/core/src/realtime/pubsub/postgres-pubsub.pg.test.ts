@@ -34,10 +34,14 @@ function through(port: number): string {
   return url.toString();
 }
 
+/** The hello timeout of these tests' adapters (every handshake here is answered, normally within milliseconds). */
+const HANDSHAKE_MS = 30_000;
+
 /** An adapter on `channel`, subscribed, recording what it hears. */
 async function adapter(channel: string, databaseUrl = db.databaseUrl!, checkIntervalMs = 60_000): Promise<{ adapter: PubSubAdapter; heard: string[]; gaps: number }> {
-  // a long check interval by default: no presence check on the connection while a test counts its statements
-  const result = { adapter: createPostgresPubSub({ driver: pool, channel, databaseUrl, checkIntervalMs }), heard: [] as string[], gaps: 0 };
+  // a long check interval by default: no presence check on the connection while a test counts its statements;
+  // a long hello timeout: a loaded machine must not turn the handshake these tests check into its timeout
+  const result = { adapter: createPostgresPubSub({ driver: pool, channel, databaseUrl, checkIntervalMs, helloTimeoutMs: HANDSHAKE_MS }), heard: [] as string[], gaps: 0 };
   result.adapter.onGap(() => result.gaps++);
   await result.adapter.subscribe((message) => result.heard.push(message));
   closing.push(() => result.adapter.close());
@@ -154,7 +158,7 @@ describe("the postgres pub/sub publishes in batches", () => {
   it("close() sends what was published before it; later publications are rejected", async () => {
     const channel = newChannel();
     const listener = await adapter(channel);
-    const publisher = createPostgresPubSub({ driver: pool, channel, databaseUrl: db.databaseUrl, checkIntervalMs: 60_000 });
+    const publisher = createPostgresPubSub({ driver: pool, channel, databaseUrl: db.databaseUrl, checkIntervalMs: 60_000, helloTimeoutMs: HANDSHAKE_MS });
     await publisher.subscribe(() => undefined);
     const messages = numbered(1_500, "closing");
     const sent = messages.map((message) => publisher.publish(message));

@@ -15,6 +15,8 @@ export interface PostgresPubSubOptions {
   databaseUrl?: string | undefined;
   /** How often the `LISTEN` connection is checked (the presence count, a round trip; ms, default 5000). */
   checkIntervalMs?: number;
+  /** How long `subscribe()` waits for the other servers to answer its hello (ms, default 1000). */
+  helloTimeoutMs?: number;
 }
 
 const MIN_BACKOFF_MS = 100;
@@ -73,7 +75,7 @@ interface Pending {
  * `LISTEN` connections' `application_name` ({@link listenApplicationName}) in `pg_stat_activity`,
  * read after each connect and at every check. A server that finds others says `!hello`; each
  * server that hears it publishes from then on and answers `!here`, and the newcomer's
- * `subscribe()` resolves once all have answered (or after {@link HELLO_TIMEOUT_MS}): every
+ * `subscribe()` resolves once all have answered (or after `helloTimeoutMs`, default 1 s): every
  * commit a newcomer's query could miss is published. A server goes quiet again only when a
  * check finds no other listener and no hello arrived while the check ran; while its `LISTEN`
  * connection is down it publishes.
@@ -81,7 +83,7 @@ interface Pending {
 export function createPostgresPubSub(options: PostgresPubSubOptions): PubSubAdapter {
   if (options.driver.kind === "pglite") return pglitePubSub(options);
   if (options.databaseUrl === undefined || options.databaseUrl === "") throw new Error("the postgres pub/sub needs the database URL on a real server");
-  return new PgListenPubSub(options.driver, options.channel, options.databaseUrl, options.checkIntervalMs ?? 5000);
+  return new PgListenPubSub(options.driver, options.channel, options.databaseUrl, options.checkIntervalMs ?? 5000, options.helloTimeoutMs ?? HELLO_TIMEOUT_MS);
 }
 
 /**
@@ -138,6 +140,7 @@ class PgListenPubSub implements PubSubAdapter {
     private readonly channel: string,
     private readonly databaseUrl: string,
     private readonly checkIntervalMs: number,
+    private readonly helloTimeoutMs: number,
   ) {
     this.applicationName = listenApplicationName(channel);
   }
@@ -314,7 +317,7 @@ class PgListenPubSub implements PubSubAdapter {
 
   /**
    * After (re)connecting: if others listen, say hello and wait until they answer (each then
-   * publishes) or {@link HELLO_TIMEOUT_MS} passes. A failure leaves the server publishing.
+   * publishes) or the hello timeout passes. A failure leaves the server publishing.
    */
   private async greet(client: pg.Client): Promise<void> {
     let others: number;
@@ -327,7 +330,7 @@ class PgListenPubSub implements PubSubAdapter {
     let timer: ReturnType<typeof setTimeout> | undefined;
     await new Promise<void>((resolve) => {
       this.greeting = { answered: new Set(), expected: others, done: resolve };
-      timer = setTimeout(resolve, HELLO_TIMEOUT_MS);
+      timer = setTimeout(resolve, this.helloTimeoutMs);
       this.sendControl(`${CONTROL}hello ${this.instance}`);
     });
     clearTimeout(timer);
