@@ -40,7 +40,9 @@ const embedded = process.env.ENGINE === "pglite";
 const db = embedded ? undefined : await createBenchDatabase();
 const driver: Driver = db === undefined ? await createPgliteDriver() : await createPgDriver({ connectionString: db.url, max: 10 });
 try {
-  const runtime = await createRuntime({ driver, schema, ensureStorage: db === undefined ? true : { databaseUrl: db.url }, registry });
+  // `origin`, as `convoy start` sets it: without it, each mutation fires the external-write
+  // triggers and their `NOTIFY`, whose commit lock serializes commits
+  const runtime = await createRuntime({ driver, schema, ensureStorage: db === undefined ? true : { databaseUrl: db.url }, registry, origin: "bench" });
   const client = db === undefined ? undefined : new pg.Client({ connectionString: db.url });
   await client?.connect();
   const seed: { query(sql: string, params?: unknown[]): Promise<unknown> } = client ?? driver;
