@@ -120,8 +120,7 @@ export function lazyIndexKeys(table: CatalogTable, document: () => Record<string
 /** A document from its stored fields (as prepared by {@link prepareFields}) and its system fields: a fresh object. */
 export function storedDocument(stored: StoredValue, id: string, creationTime: number): Document {
   const document: Document = { _id: id, _creationTime: creationTime };
-  const fields = stored as Record<string, StoredValue>;
-  for (const key of Object.keys(fields)) setField(document, key, fromStored(fields[key]!));
+  decodeDocumentColumn(document, stored);
   return document;
 }
 
